@@ -1,0 +1,78 @@
+"""One settings object, read once at start from the environment and an optional file.
+
+Every threshold a user may want to change lives here, with its default; nothing else reads the
+environment. ``load_settings`` turns validation failures into one clear message per bad value.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigurationError
+
+DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Configuration of the assistant; environment variables win over the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_file=os.environ.get("ASSISTANT_CONFIG_FILE", ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./assistant.db",
+        description="SQLAlchemy URL of the store (SQLite by default, PostgreSQL for scale).",
+    )
+    embedding_model: str = Field(
+        default=DEFAULT_EMBEDDING_MODEL,
+        description="A sentence-transformers model name or path; 'bundled:all-MiniLM-L6-v2' is offline.",
+    )
+    target_precision: float = Field(
+        default=0.95, gt=0.5, lt=1.0, description="Answer only when this precision is expected."
+    )
+    implicit_acceptance_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="An answer nobody objected to within this time counts as (weakly) right.",
+    )
+    max_question_chars: int = Field(default=40_000, gt=0)
+    retrieval_limit: int = Field(default=20, gt=0, le=200)
+
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
+    anthropic_model: str = Field(default="claude-sonnet-4-5", validation_alias="ANTHROPIC_MODEL")
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings, raising one ConfigurationError that names every bad value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            env = f"ASSISTANT_{name.upper()}" if not name.isupper() else name
+            lines.append(f"{env}: {error['msg']}")
+        raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(lines)) from exc
+
+
+def default_database_url_for(path: Path) -> str:
+    """The SQLite URL for a file path, as the CLI's --db accepts plain paths too."""
+    return f"sqlite+aiosqlite:///{path}"

@@ -1,0 +1,170 @@
+"""Ingestion: documents become versioned, chunked, embedded knowledge.
+
+Re-ingesting a changed document supersedes its old chunks (never cited again), an unchanged one is
+skipped, and a document missing from a re-ingested folder is retired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.knowledge.chunking import chunk_document
+from assistant.knowledge.loaders import SourceDocument, discover_files, load_document
+from assistant.knowledge.replay_format import KbArticle
+from assistant.knowledge.tickets import TicketRecord
+from assistant.learning.signals import text_resolution_key
+from assistant.learning.teacher import LEARNED_TITLE
+from assistant.models import Document, ItemKind, KnowledgeItem, new_id, utcnow
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
+
+Progress = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingestion changed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    chunks: int = 0
+
+
+class Ingestor:
+    """Loads, chunks, embeds and stores documents through the assistant's store and engine."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._assistant = assistant
+
+    async def ingest_paths(self, paths: Sequence[Path], *, progress: Progress | None = None) -> IngestReport:
+        """Ingest files and folders; documents gone from a given folder are retired.
+
+        Every file is read and validated before anything is written, so a bad file changes nothing.
+        """
+        paths = [Path(p).resolve() for p in paths]
+        files = discover_files(paths)
+        documents = [load_document(path) for path in files]
+        report = await self.ingest_documents(documents, progress=progress)
+        present = {doc.source for doc in documents}
+        folders = [p.as_posix().rstrip("/") + "/" for p in paths if p.is_dir()]
+        if folders:
+            for stored in await self._assistant.store.list_documents():
+                if stored.retired or stored.source in present:
+                    continue
+                if any(stored.source.startswith(folder) for folder in folders):
+                    retired = await self._assistant.store.retire_document(stored.id)
+                    await self._assistant.engine.unindex(retired)
+                    report.retired += 1
+        return report
+
+    async def import_tickets(
+        self, records: Sequence[TicketRecord], *, source: str, make_global: bool = False
+    ) -> int:
+        """Past resolved tickets become learned resolutions, all in one transaction.
+
+        A ticket answered with a shared macro (a resolution key) is global; an untagged answer stays
+        private to its account unless ``make_global``, as answers learned in a thread do.
+        """
+        if not records:
+            return 0
+        vectors = await self._assistant.embedder.embed([record.question for record in records])
+        pairs = []
+        for record, vector in zip(records, vectors, strict=True):
+            shared = make_global or record.resolution_key is not None or record.account is None
+            item = KnowledgeItem(
+                id=new_id("kn"),
+                kind=ItemKind.RESOLUTION,
+                text=record.answer,
+                resolution_key=record.resolution_key or text_resolution_key(record.answer),
+                source=f"ticket:{source}:{record.line}",
+                title=LEARNED_TITLE,
+                question=record.question,
+                account=None if shared else record.account,
+                taught_by="import",
+                thread=record.external_id,
+                created_at=record.asked_at or utcnow(),
+            )
+            pairs.append((item, vector))
+        await self._assistant.store.add_items(pairs)
+        await self._assistant.engine.index(pairs)
+        return len(pairs)
+
+    async def ingest_articles(self, articles: Sequence[KbArticle], *, progress: Progress | None = None) -> IngestReport:
+        """Ingest knowledge-base articles (the replay format's kb.jsonl); each keyed by its id."""
+        documents = [
+            SourceDocument(
+                source=f"kb:{article.id}",
+                title=article.title,
+                text=article.body,
+                format="markdown",
+                content_hash=hashlib.sha256(f"{article.title}\n{article.body}".encode()).hexdigest(),
+                url=article.url,
+            )
+            for article in articles
+        ]
+        keys = {f"kb:{article.id}": article.id for article in articles}
+        return await self.ingest_documents(documents, keys=keys, progress=progress)
+
+    async def ingest_documents(
+        self,
+        documents: Sequence[SourceDocument],
+        *,
+        keys: dict[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Store each document as a new version when its content changed."""
+        store = self._assistant.store
+        report = IngestReport()
+        for doc in documents:
+            existing = await store.get_document_by_source(doc.source)
+            if existing is not None and existing.content_hash == doc.content_hash and not existing.retired:
+                report.unchanged += 1
+                if progress:
+                    progress(1)
+                continue
+            document = Document(
+                id=existing.id if existing else new_id("doc"),
+                source=doc.source,
+                title=doc.title,
+                content_hash=doc.content_hash,
+                version=existing.version + 1 if existing else 1,
+                url=doc.url,
+                updated_at=utcnow(),
+            )
+            key = (keys or {}).get(doc.source, document.id)
+            chunks = chunk_document(doc)
+            items = [
+                KnowledgeItem(
+                    id=new_id("kn"),
+                    kind=ItemKind.PASSAGE,
+                    text=chunk.text,
+                    resolution_key=key,
+                    source=doc.source,
+                    title=f"{doc.title} › {chunk.heading_line}" if chunk.heading_line else doc.title,
+                    url=doc.url,
+                    version=document.version,
+                    document_id=document.id,
+                )
+                for chunk in chunks
+            ]
+            vectors = await self._assistant.embedder.embed([item.match_text for item in items]) if items else None
+            old = [item.id for item in await store.active_items_for_document(document.id)] if existing else []
+            pairs = list(zip(items, vectors, strict=True)) if vectors is not None else []
+            await store.replace_document(document, pairs, old)
+            await self._assistant.engine.unindex(old)
+            await self._assistant.engine.index(pairs)
+            report.chunks += len(items)
+            if existing is None:
+                report.added += 1
+            else:
+                report.updated += 1
+            if progress:
+                progress(1)
+        return report
