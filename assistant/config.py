@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     target_precision: float = Field(
         default=0.95, gt=0.5, lt=1.0, description="Answer only when this precision is expected."
     )
+    novelty_quantile: float = Field(
+        default=0.1,
+        ge=0.0,
+        lt=0.5,
+        description="Hand off questions less familiar than this share of the rightly answered ones.",
+    )
     implicit_acceptance_hours: float = Field(
         default=24.0,
         ge=0,

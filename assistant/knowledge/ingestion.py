@@ -96,7 +96,9 @@ class Ingestor:
         await self._assistant.engine.index(pairs)
         return len(pairs)
 
-    async def ingest_articles(self, articles: Sequence[KbArticle], *, progress: Progress | None = None) -> IngestReport:
+    async def ingest_articles(
+        self, articles: Sequence[KbArticle], *, progress: Progress | None = None
+    ) -> IngestReport:
         """Ingest knowledge-base articles (the replay format's kb.jsonl); each keyed by its id."""
         documents = [
             SourceDocument(
@@ -154,7 +156,9 @@ class Ingestor:
                 )
                 for chunk in chunks
             ]
-            vectors = await self._assistant.embedder.embed([item.match_text for item in items]) if items else None
+            vectors = (
+                await self._assistant.embedder.embed([item.match_text for item in items]) if items else None
+            )
             old = [item.id for item in await store.active_items_for_document(document.id)] if existing else []
             pairs = list(zip(items, vectors, strict=True)) if vectors is not None else []
             await store.replace_document(document, pairs, old)

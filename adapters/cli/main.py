@@ -1,0 +1,222 @@
+"""`assistant`: ingest knowledge, ask, teach, give feedback, see what was learned, replay history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from adapters.cli.channels_command import channels_app
+from adapters.cli.render import answer_json, answer_text, event_line, to_json
+from adapters.cli.replay_command import replay_command
+from adapters.cli.serve_command import serve_command
+from adapters.cli.session import open_assistant, run_command, settings_for
+from assistant.knowledge.ingestion import Ingestor
+from assistant.knowledge.loaders import discover_files
+from assistant.knowledge.tickets import parse_ticket_file
+from assistant.models import Question, Role, Signal
+
+app = typer.Typer(
+    name="assistant",
+    help="A self-learning support assistant: answers from your knowledge, learns from your agents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.command("replay")(replay_command)
+app.command("serve")(serve_command)
+app.add_typer(channels_app, name="channels")
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Store URL or SQLite file (default: $ASSISTANT_DATABASE_URL).")
+]
+CLI_AGENT = "cli"
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Markdown, HTML or text files and folders.")],
+    db: DbOption = None,
+) -> None:
+    """Add or update documents; removed ones are retired, changed ones superseded."""
+
+    async def work() -> None:
+        settings = settings_for(db)
+        total = len(discover_files(paths))
+        async with open_assistant(settings) as assistant:
+            with tqdm(total=total, unit="doc", desc="ingesting", disable=None) as bar:
+                report = await Ingestor(assistant).ingest_paths(paths, progress=bar.update)
+        typer.echo(
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.retired} retired; {report.chunks} passages indexed."
+        )
+
+    run_command(work)
+
+
+@app.command("import-tickets")
+def import_tickets(
+    file: Annotated[Path, typer.Argument(help="stream.jsonl (replay format) or CSV with question,answer.")],
+    make_global: Annotated[
+        bool, typer.Option("--global", help="Share untagged answers with every account.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Learn past resolved tickets as resolutions (the file is checked whole before anything is written)."""
+
+    async def work() -> None:
+        records = parse_ticket_file(file)
+        async with open_assistant(settings_for(db)) as assistant:
+            count = await Ingestor(assistant).import_tickets(
+                records, source=file.name, make_global=make_global
+            )
+        typer.echo(f"{count} resolutions imported from {file}.")
+
+    run_command(work)
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The customer's question.")],
+    account: Annotated[str | None, typer.Option(help="The customer's account.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Ask as a customer of ACCOUNT."""
+
+    async def work() -> None:
+        async with open_assistant(settings_for(db)) as assistant:
+            answer = await assistant.ask(Question(text=text, account=account, user="cli"))
+        typer.echo(answer_json(answer) if as_json else answer_text(answer))
+
+    run_command(work)
+
+
+@app.command()
+def teach(
+    question: Annotated[str, typer.Argument()],
+    answer: Annotated[str, typer.Argument()],
+    account: Annotated[str | None, typer.Option(help="The account the answer belongs to.")] = None,
+    private: Annotated[bool, typer.Option("--private", help="Only ACCOUNT's questions may get it.")] = False,
+    key: Annotated[str | None, typer.Option(help="A macro or article id this answer is.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Teach a question and its answer as an agent."""
+
+    async def work() -> None:
+        async with open_assistant(settings_for(db)) as assistant:
+            event = await assistant.teach(
+                question,
+                answer,
+                actor=CLI_AGENT,
+                role=Role.AGENT,
+                account=account,
+                private=private,
+                resolution_key=key,
+            )
+        typer.echo(event_line(event))
+
+    run_command(work)
+
+
+@app.command()
+def feedback(
+    answer_id: Annotated[str, typer.Argument()],
+    signal: Annotated[
+        Signal, typer.Argument(help="approve, reject, correct, resolve, helped or not_helped.")
+    ],
+    text: Annotated[str | None, typer.Argument(help="The right answer (correct, resolve).")] = None,
+    make_global: Annotated[
+        bool | None, typer.Option("--global/--private", help="Scope of a correction (default: by its kind).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Give an agent's signal about an answer."""
+
+    async def work() -> None:
+        async with open_assistant(settings_for(db)) as assistant:
+            event = await assistant.feedback(
+                answer_id, signal, actor=CLI_AGENT, role=Role.AGENT, text=text, make_global=make_global
+            )
+        typer.echo(event_line(event))
+
+    run_command(work)
+
+
+@app.command()
+def learned(
+    limit: Annotated[int, typer.Option(help="How many events.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    db: DbOption = None,
+) -> None:
+    """What was learned, newest first, with who taught it and its effect."""
+
+    async def work() -> None:
+        async with open_assistant(settings_for(db)) as assistant:
+            events = await assistant.learned(limit=limit, include_undone=True)
+        if as_json:
+            typer.echo(to_json(events))
+        elif not events:
+            typer.echo("Nothing learned yet.")
+        else:
+            for event in events:
+                typer.echo(event_line(event))
+
+    run_command(work)
+
+
+@app.command()
+def forget(
+    target: Annotated[str, typer.Argument(help="A learning event id (undo it) or a knowledge item id.")],
+    db: DbOption = None,
+) -> None:
+    """Undo what a learning event taught, or forget one knowledge item."""
+
+    async def work() -> None:
+        async with open_assistant(settings_for(db)) as assistant:
+            event = await assistant.forget(target, actor=CLI_AGENT, role=Role.AGENT)
+        typer.echo(f"undone: {event_line(event)}")
+
+    run_command(work)
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False, db: DbOption = None) -> None:
+    """Headline figures: questions, auto-resolution, precision, hand-offs, corrections."""
+
+    async def work() -> None:
+        async with open_assistant(settings_for(db)) as assistant:
+            figures = await assistant.store.stats()
+        if as_json:
+            typer.echo(to_json(figures))
+        else:
+            for name, value in figures.items():
+                shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+                typer.echo(f"{name:>22}: {shown}")
+
+    run_command(work)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the store's schema to the latest version."""
+    from adapters.storage.sql.migrate import upgrade
+
+    async def work() -> None:
+        settings = settings_for(db)
+        await upgrade(settings.database_url)
+        typer.echo("database is up to date.")
+
+    run_command(work)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,73 @@
+"""Terminal and JSON renderings of answers, events and figures."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from assistant.models import Answer, LearningEvent
+
+
+def to_json(value: Any) -> str:
+    """JSON for dataclasses, enums and datetimes, NaN written as null."""
+
+    def default(obj: Any) -> Any:
+        if isinstance(obj, datetime):
+            return obj.isoformat()
+        if isinstance(obj, Enum):
+            return obj.value
+        raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+    def clean(obj: Any) -> Any:
+        if isinstance(obj, float) and math.isnan(obj):
+            return None
+        if isinstance(obj, dict):
+            return {k: clean(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [clean(v) for v in obj]
+        return obj
+
+    if hasattr(value, "__dataclass_fields__"):
+        value = asdict(value)
+    return json.dumps(clean(value), default=default, indent=2, ensure_ascii=False)
+
+
+def answer_json(answer: Answer) -> str:
+    data = asdict(answer)
+    data.pop("features", None)
+    data.pop("outcome", None)
+    return to_json(data)
+
+
+def answer_text(answer: Answer) -> str:
+    """How an answer reads in a terminal: the text, its sources, and what happened."""
+    lines = []
+    if answer.handed_off:
+        lines.append(f"→ Handed off to a person (confidence {answer.confidence:.0%}).")
+        if answer.text:
+            lines.append("Draft for the agent:")
+            lines.append(_indent(answer.text))
+    else:
+        lines.append(answer.text)
+        lines.append(f"(confidence {answer.confidence:.0%})")
+    for source in answer.sources:
+        where = f" <{source.url}>" if source.url else ""
+        lines.append(f"  source: {source.title}{where}")
+    lines.append(f"answer id: {answer.id}")
+    return "\n".join(lines)
+
+
+def event_line(event: LearningEvent) -> str:
+    undone = " [undone]" if event.undone_at else ""
+    who = f"{event.actor} ({event.role.value})"
+    account = f" · account {event.account}" if event.account else ""
+    item = f" · item {event.item_id}" if event.item_id else ""
+    return f"{event.id}  {event.created_at:%Y-%m-%d %H:%M}  {who}{account}: {event.effect}{item}{undone}"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())

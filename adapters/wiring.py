@@ -1,0 +1,57 @@
+"""The composition root: builds an Assistant from settings with the configured adapters.
+
+The only place that chooses implementations; everything else receives them.
+"""
+
+from __future__ import annotations
+
+from assistant.config import Settings
+from assistant.conversations import ConversationStore
+from assistant.ports import Answerer, Embedder
+from assistant.service import Assistant
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured sentence-transformers model (the bundled MiniLM by default)."""
+    from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.embedding_model)
+
+
+def build_answerer(settings: Settings) -> Answerer | None:
+    """Claude when a key is set, else None (the core's offline answerer)."""
+    if settings.anthropic_api_key is None:
+        return None
+    from adapters.llm.claude import ClaudeAnswerer
+
+    return ClaudeAnswerer(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        model=settings.anthropic_model,
+        base_url=settings.anthropic_base_url,
+        timeout=settings.llm_timeout_seconds,
+    )
+
+
+def build_assistant(
+    settings: Settings, *, embedder: Embedder | None = None, background_refit: bool = True
+) -> Assistant:
+    """An assistant on the configured store, the embedded vector index and the configured answerer."""
+    from adapters.storage.sql import SqlKnowledgeStore
+    from adapters.vectorstore.embedded import EmbeddedVectorStore
+
+    embedder = embedder or build_embedder(settings)
+    return Assistant(
+        settings=settings,
+        store=SqlKnowledgeStore(settings.database_url),
+        vectors=EmbeddedVectorStore(dimension=embedder.dimension),
+        embedder=embedder,
+        answerer=build_answerer(settings),
+        background_refit=background_refit,
+    )
+
+
+def build_conversation_store(settings: Settings) -> ConversationStore:
+    """Chat adapters' conversation state, in the same database as the knowledge store."""
+    from adapters.storage.sql.conversations import SqlConversationStore
+
+    return SqlConversationStore(settings.database_url)

@@ -1,0 +1,136 @@
+"""The in-memory side of knowledge: the vector index and the resolution head, kept in step.
+
+The store is the durable copy; this engine mirrors its active items so that a question is ranked
+without touching the database more than once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import numpy as np
+
+from assistant.answering.head import ResolutionHead, fit_softmax
+from assistant.models import FeedbackRecord, KnowledgeItem
+from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
+from assistant.retrieval.ranking import Ranking, rank
+
+
+class RetrievalEngine:
+    """Index, head and ranking for every active knowledge item."""
+
+    def __init__(
+        self,
+        *,
+        store: KnowledgeStore,
+        vectors: VectorStore,
+        dimension: int,
+        limit: int,
+        background_refit: bool,
+    ) -> None:
+        self._store = store
+        self._vectors = vectors
+        self._limit = limit
+        self._background_refit = background_refit
+        self._refit_task: asyncio.Task[None] | None = None
+        self.head = ResolutionHead(dimension)
+        self._items: dict[str, KnowledgeItem] = {}
+
+    async def load(self) -> int:
+        """Fill the head (and a non-persistent index) from the store's active items."""
+        entries = await self._store.load_active_entries()
+        if not self._vectors.persistent:
+            await self._vectors.upsert([_entry(item, vector) for item, vector in entries])
+        for item, vector in entries:
+            self._items[item.id] = item
+            self.head.add(item.id, vector, item.resolution_key, item.account, online=False)
+        if entries:
+            self.head.refit()
+        return len(entries)
+
+    async def index(self, pairs: Sequence[tuple[KnowledgeItem, np.ndarray]]) -> None:
+        """Make newly stored items retrievable at once."""
+        if not pairs:
+            return
+        await self._vectors.upsert([_entry(item, vector) for item, vector in pairs])
+        for item, vector in pairs:
+            self._items[item.id] = item
+            self.head.add(item.id, vector, item.resolution_key, item.account)
+        self.maybe_refit()
+
+    async def unindex(self, item_ids: Sequence[str]) -> None:
+        """Stop retrieving items (superseded, retired, forgotten)."""
+        if not item_ids:
+            return
+        await self._vectors.remove(list(item_ids))
+        self.head.remove(item_ids)
+        for item_id in item_ids:
+            self._items.pop(item_id, None)
+        self.maybe_refit()
+
+    async def rank(
+        self, vector: np.ndarray, text: str, account: str | None
+    ) -> tuple[Ranking, dict[str, KnowledgeItem]]:
+        """Candidates for a question, best first, with the items they rest on."""
+        hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
+        probabilities = self.head.probabilities(vector, account)
+        top_head = sorted(probabilities, key=probabilities.__getitem__, reverse=True)[:3]
+        representatives = {}
+        for key in top_head:
+            item_id = self.head.representative(key, account)
+            if item_id is not None:
+                representatives[key] = item_id
+        ids = list(dict.fromkeys([hit.item_id for hit in hits] + list(representatives.values())))
+        items = await self.get_items(ids)
+        examples = {
+            key: self.head.examples_of(key) for key in {hit.resolution_key for hit in hits} | set(top_head)
+        }
+        return rank(hits, probabilities, representatives, items, examples), items
+
+    async def get_items(self, item_ids: Sequence[str]) -> dict[str, KnowledgeItem]:
+        """Active items from memory; anything else (retired, or indexed by another instance)
+        from the store."""
+        found = {i: self._items[i] for i in item_ids if i in self._items}
+        missing = [i for i in item_ids if i not in found]
+        if missing:
+            found.update(await self._store.get_items(missing))
+        return found
+
+    def update_feedback(self, item_id: str, feedback: FeedbackRecord) -> None:
+        """Keep the in-memory copy's feedback record in step with what the store wrote."""
+        item = self._items.get(item_id)
+        if item is not None:
+            item.feedback = feedback
+
+    def maybe_refit(self) -> None:
+        """Refit the head when it has grown; in the background when the service runs live."""
+        if not self.head.needs_refit():
+            return
+        if not self._background_refit:
+            self.head.refit()
+            return
+        if self._refit_task is not None and not self._refit_task.done():
+            return
+        self._refit_task = asyncio.create_task(self._refit_in_thread())
+
+    async def _refit_in_thread(self) -> None:
+        vectors, labels, weights, classes = self.head.fit_snapshot()
+        fitted = await asyncio.to_thread(fit_softmax, vectors, labels, weights, classes)
+        self.head.install(fitted, len(labels))
+
+    async def close(self) -> None:
+        if self._refit_task is not None:
+            await asyncio.gather(self._refit_task, return_exceptions=True)
+        await self._vectors.close()
+
+
+def _entry(item: KnowledgeItem, vector: np.ndarray) -> IndexEntry:
+    return IndexEntry(
+        item_id=item.id,
+        vector=vector,
+        text=item.match_text,
+        resolution_key=item.resolution_key,
+        kind=item.kind,
+        account=item.account,
+    )

@@ -1,0 +1,238 @@
+"""The assistant: one code path for a question, whichever channel it came from.
+
+Slack, Teams, the web console, the CLI and the replay harness all call this class; it ranks
+knowledge, decides between answering and handing off, records the exchange, and applies every
+learning signal so the next similar question gets the better answer at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from assistant.answering.calibration import Calibrator
+from assistant.answering.offline import OfflineAnswerer
+from assistant.config import Settings
+from assistant.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
+from assistant.learning.teacher import Teacher
+from assistant.models import (
+    Answer,
+    Decision,
+    KnowledgeItem,
+    LearningEvent,
+    Question,
+    Role,
+    Signal,
+    SourceRef,
+    StoredQuestion,
+    new_id,
+)
+from assistant.ports import Answerer, Candidate, Embedder, KnowledgeStore, VectorStore
+from assistant.retrieval.engine import RetrievalEngine
+from assistant.retrieval.ranking import Ranking
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """How the assistant judges a question before anything is written."""
+
+    ranking: Ranking
+    items: dict[str, KnowledgeItem]
+    confidence: float
+    decision: Decision
+
+
+CALIBRATION_HISTORY = 5000
+CALIBRATION_REFIT_EVERY = 50
+RECENT_EXCHANGES = 2000
+
+
+class Assistant:
+    """Answers, hands off and learns; the facade every adapter talks to."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: KnowledgeStore,
+        vectors: VectorStore,
+        embedder: Embedder,
+        answerer: Answerer | None = None,
+        background_refit: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.answerer: Answerer = answerer or OfflineAnswerer()
+        self._fallback = OfflineAnswerer()
+        self.engine = RetrievalEngine(
+            store=store,
+            vectors=vectors,
+            dimension=embedder.dimension,
+            limit=settings.retrieval_limit,
+            background_refit=background_refit,
+        )
+        self.calibrator = Calibrator(
+            target_precision=settings.target_precision, novelty_quantile=settings.novelty_quantile
+        )
+        self.teacher = Teacher(assistant=self)
+        self._recent: OrderedDict[str, tuple[Answer, StoredQuestion]] = OrderedDict()
+        self._outcomes_since_fit = 0
+        self._last_sweep: datetime | None = None
+
+    async def start(self) -> None:
+        """Open the store, load the index and the calibration learned so far."""
+        await self.store.initialize()
+        await self.engine.load()
+        await self.refit_calibration()
+
+    async def close(self) -> None:
+        await self.engine.close()
+        await self.store.close()
+
+    async def ask(self, question: Question) -> Answer:
+        """Answer a customer's question, or draft an answer and hand it to a person."""
+        text = question.text.strip()
+        if not text:
+            raise InvalidInputError("The question is empty.")
+        if len(text) > self.settings.max_question_chars:
+            raise InvalidInputError(
+                f"The question is {len(text):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,}."
+            )
+        await self._sweep_silent_answers(question.asked_at)
+        assessment = await self.assess(text, question.account)
+        ranking, items, confidence = assessment.ranking, assessment.items, assessment.confidence
+        decision = assessment.decision
+        features = ranking.features
+
+        candidates = [
+            Candidate(resolution_key=c.resolution_key, item=items[c.item_id], score=c.score)
+            for c in ranking.candidates[:3]
+        ]
+        composition = None
+        if candidates:
+            try:
+                composition = await self.answerer.compose(question, candidates)
+            except ServiceUnavailableError as exc:
+                log.warning(
+                    "answerer %s failed (%s); using the offline answer",
+                    self.answerer.name,
+                    type(exc).__name__,
+                )
+                composition = await self._fallback.compose(question, candidates)
+        answer_text = composition.text if composition else ""
+        cited = [items[i] for i in (composition.item_ids if composition else []) if i in items]
+        answer = Answer(
+            id=new_id("ans"),
+            question_id=new_id("q"),
+            text=answer_text,
+            decision=decision if answer_text else Decision.HANDOFF,
+            confidence=round(confidence, 4),
+            resolution_key=ranking.best.resolution_key if ranking.best else None,
+            item_ids=[item.id for item in cited],
+            sources=[SourceRef(item_id=i.id, title=i.title, url=i.url, kind=i.kind) for i in cited],
+            account=question.account,
+            created_at=question.asked_at,
+            features=features,
+        )
+        await self.store.save_exchange(answer.question_id, question, answer)
+        self._remember(answer, question)
+        return answer
+
+    async def assess(self, text: str, account: str | None) -> Assessment:
+        """Rank and judge a question without recording anything (replay checkpoints, previews)."""
+        vector = (await self.embedder.embed([text]))[0]
+        ranking, items = await self.engine.rank(vector, text, account)
+        confidence = self.calibrator.probability(ranking.features) if ranking.best else 0.0
+        answer = ranking.best is not None and self.calibrator.should_answer(confidence, ranking.features)
+        return Assessment(
+            ranking=ranking,
+            items=items,
+            confidence=confidence,
+            decision=Decision.ANSWER if answer else Decision.HANDOFF,
+        )
+
+    async def feedback(self, answer_id: str, signal: Signal, **kwargs: Any) -> LearningEvent:
+        """Apply a person's signal about an answer (see Teacher.feedback)."""
+        return await self.teacher.feedback(answer_id, signal, **kwargs)
+
+    async def teach(self, question: str, answer: str, **kwargs: Any) -> LearningEvent:
+        """An agent teaches a question and its answer (see Teacher.teach)."""
+        return await self.teacher.teach(question, answer, **kwargs)
+
+    async def forget(self, target_id: str, *, actor: str, role: Role) -> LearningEvent:
+        """Undo a learning event or forget an item by id."""
+        return await self.teacher.forget(target_id, actor=actor, role=role)
+
+    async def learned(self, *, limit: int = 50, include_undone: bool = False) -> list[LearningEvent]:
+        """What was learned, newest first."""
+        return await self.store.list_events(limit=limit, include_undone=include_undone)
+
+    async def get_answer(self, answer_id: str) -> Answer:
+        """An answer by id (recent ones from memory: feedback usually follows within minutes)."""
+        recent = self._recent.get(answer_id)
+        if recent is not None:
+            return recent[0]
+        answer = await self.store.get_answer(answer_id)
+        if answer is None:
+            raise NotFoundError(f"No answer has the id {answer_id}.")
+        return answer
+
+    async def get_question(self, question_id: str) -> StoredQuestion | None:
+        for answer, question in reversed(self._recent.values()):
+            if answer.question_id == question_id:
+                return question
+        return await self.store.get_question(question_id)
+
+    async def delete_question(self, question_id: str) -> None:
+        """Delete a question's stored text (the customer deleted the message)."""
+        await self.store.delete_question_text(question_id)
+        for answer_id, (answer, _) in list(self._recent.items()):
+            if answer.question_id == question_id:
+                del self._recent[answer_id]
+
+    def _remember(self, answer: Answer, question: Question) -> None:
+        self._recent[answer.id] = (
+            answer,
+            StoredQuestion(
+                id=answer.question_id,
+                text=question.text,
+                account=question.account,
+                channel=question.channel,
+                user=question.user,
+                thread=question.thread,
+                external_id=question.external_id,
+                asked_at=question.asked_at,
+            ),
+        )
+        while len(self._recent) > RECENT_EXCHANGES:
+            self._recent.popitem(last=False)
+
+    async def record_outcome(self, answer_id: str, correct: bool, weight: float) -> None:
+        """Note whether an answer was right, refitting calibration as outcomes accumulate."""
+        await self.store.set_outcome_if_unknown(answer_id, correct, weight)
+        await self.outcome_recorded()
+
+    async def outcome_recorded(self, count: int = 1) -> None:
+        self._outcomes_since_fit += count
+        if self._outcomes_since_fit >= CALIBRATION_REFIT_EVERY:
+            await self.refit_calibration()
+
+    async def refit_calibration(self) -> None:
+        outcomes = await self.store.labelled_outcomes(CALIBRATION_HISTORY)
+        self.calibrator.fit(outcomes)
+        self._outcomes_since_fit = 0
+
+    async def _sweep_silent_answers(self, now: datetime) -> None:
+        """Answers nobody objected to within the acceptance window count as weakly right."""
+        window = timedelta(hours=self.settings.implicit_acceptance_hours)
+        if self._last_sweep is not None and now - self._last_sweep < window / 4:
+            return
+        self._last_sweep = now
+        await self.teacher.accept_silent_answers(before=now - window)

@@ -1,0 +1,162 @@
+"""Replay through the real pipeline: learning beats the static bot, and the report is complete."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import MalformedFileError
+from assistant.knowledge.replay_format import read_replay_dir
+from assistant.replay.harness import ReplayOptions, default_checkpoints, run_replay
+
+TOPICS = {
+    "reset-2fa": (
+        "Two-factor reset",
+        "An admin resets 2FA under Settings → Users → Reset 2FA.",
+        [
+            "I lost my phone and can't log in with 2FA",
+            "how do I reset two factor auth",
+            "2FA device lost, help",
+        ],
+    ),
+    "export-csv": (
+        "Exporting data",
+        "Use Reports → Export → CSV to download invoices.",
+        [
+            "how can I download my invoices as csv",
+            "export invoice list to a spreadsheet",
+            "get a CSV of invoices",
+        ],
+    ),
+    "refund": (
+        "Refunds",
+        "Open the payment and click Refund; card refunds take 5-10 days.",
+        [
+            "how do I refund a customer",
+            "customer wants their money back",
+            "issue a refund for a card payment",
+        ],
+    ),
+}
+
+
+def write_replay(directory: Path, repeats: int = 8) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "kb.jsonl").open("w") as kb:
+        for key, (title, body, _) in TOPICS.items():
+            kb.write(json.dumps({"id": key, "title": title, "body": body}) + "\n")
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    rows = []
+    for r in range(repeats):
+        for key, (_, body, questions) in TOPICS.items():
+            for q in questions:
+                rows.append({"text": f"{q}{'?' * (r % 3)}", "gold": key, "answer": body})
+        rows.append(
+            {
+                "text": f"can you book me a flight to Paris {r}",
+                "gold": None,
+                "answer": "We can't help with that.",
+            }
+        )
+    with (directory / "stream.jsonl").open("w") as stream:
+        for i, row in enumerate(rows):
+            account = f"acct-{i % 4}"
+            stream.write(
+                json.dumps(
+                    {
+                        "id": f"s-{i}",
+                        "ts": (start + timedelta(minutes=30 * i)).isoformat().replace("+00:00", "Z"),
+                        "account": account,
+                        "user": f"{account}-u",
+                        "channel": f"shared-{account}",
+                        **row,
+                    }
+                )
+                + "\n"
+            )
+    tests = [
+        ("I can't get past two-factor, phone is gone", "reset-2fa"),
+        ("download invoices csv", "export-csv"),
+        ("refund my customer please", "refund"),
+        ("what's the weather in Rome", None),
+    ]
+    with (directory / "test.jsonl").open("w") as test:
+        for i, (text, gold) in enumerate(tests):
+            test.write(
+                json.dumps(
+                    {
+                        "id": f"t-{i}",
+                        "ts": "2026-03-01T00:00:00Z",
+                        "account": "acct-1",
+                        "user": "u",
+                        "channel": "c",
+                        "text": text,
+                        "gold": gold,
+                        "answer": "x",
+                    }
+                )
+                + "\n"
+            )
+    return directory
+
+
+async def test_learning_arm_resolves_more_than_the_static_arm(tmp_path: Path, embedder, settings) -> None:  # type: ignore[no-untyped-def]
+    from adapters.wiring import build_assistant
+    from assistant.config import default_database_url_for, load_settings
+
+    data = read_replay_dir(write_replay(tmp_path / "set"))
+    reports = {}
+    for learning in (True, False):
+        url = default_database_url_for(tmp_path / f"arm-{learning}.db")
+        service = build_assistant(load_settings(database_url=url), embedder=embedder, background_refit=False)
+        await service.start()
+        try:
+            reports[learning] = await run_replay(
+                service,
+                data,
+                dataset="set",
+                options=ReplayOptions(learning=learning, checkpoints=(40, len(data.stream))),
+            )
+        finally:
+            await service.close()
+    learned, static = reports[True], reports[False]
+    assert learned.cumulative["questions"] == len(data.stream) == 80
+    assert learned.cumulative["auto_resolution_rate"] > static.cumulative["auto_resolution_rate"]
+    assert [c["after"] for c in learned.checkpoints] == [40, 80]
+    final = learned.checkpoints[-1]
+    assert final["forced_accuracy"] == 1.0
+    assert final["oos_handoff"] in (0.0, 1.0)
+    line = learned.summary_line()
+    assert line.startswith("auto_resolution=") and "test_oos_handoff=" in line
+    assert sum(w["questions"] for w in learned.windows) == 80
+    stats = await _stats(tmp_path / "arm-True.db")
+    assert stats["questions"] == 80
+
+
+async def _stats(path: Path) -> dict[str, float]:
+    from adapters.storage.sql import SqlKnowledgeStore
+    from assistant.config import default_database_url_for
+
+    store = SqlKnowledgeStore(default_database_url_for(path))
+    try:
+        return await store.stats()
+    finally:
+        await store.close()
+
+
+def test_default_checkpoints_end_at_the_stream_end() -> None:
+    assert default_checkpoints(100) == (25, 50, 75, 100)
+    assert default_checkpoints(2) == (1, 2)
+
+
+def test_a_malformed_stream_line_is_named(tmp_path: Path) -> None:
+    directory = write_replay(tmp_path / "bad", repeats=1)
+    lines = (directory / "stream.jsonl").read_text().splitlines()
+    lines[4] = "{not json"
+    (directory / "stream.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(MalformedFileError) as caught:
+        read_replay_dir(directory)
+    assert caught.value.line == 5

@@ -1,0 +1,138 @@
+"""The assistant end to end on real SQLite: answer, hand off, learn, undo, isolate accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from assistant.knowledge.ingestion import Ingestor
+from assistant.models import Decision, ItemStatus, Question, Role, Signal
+from assistant.service import Assistant
+from tests.conftest import SAMPLES
+
+AGENT = {"actor": "dana", "role": Role.AGENT}
+
+
+async def test_empty_store_hands_off(assistant: Assistant) -> None:
+    answer = await assistant.ask(Question(text="How do I reset my password?", account="acme"))
+    assert answer.decision is Decision.HANDOFF
+    assert answer.text == ""
+    assert answer.sources == []
+
+
+async def test_bad_questions_are_rejected_and_nothing_is_stored(assistant: Assistant) -> None:
+    with pytest.raises(InvalidInputError, match="empty"):
+        await assistant.ask(Question(text="   "))
+    with pytest.raises(InvalidInputError, match="limit is 40,000"):
+        await assistant.ask(Question(text="x" * 40_001))
+    stats = await assistant.store.stats()
+    assert stats["questions"] == 0
+
+
+async def test_answers_from_ingested_docs_with_sources(assistant: Assistant) -> None:
+    await Ingestor(assistant).ingest_paths([SAMPLES / "kb"])
+    answer = await assistant.ask(
+        Question(text="How do I set up a recurring invoice every month?", account="acme")
+    )
+    assert answer.sources, "an answer from the docs cites its passage"
+    assert "Recurring" in answer.text
+    assert answer.sources[0].url == "https://docs.lumenledger.example/invoices/overview"
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+async def test_handoff_resolution_is_learned_and_reused(assistant: Assistant) -> None:
+    first = await assistant.ask(Question(text="Can we pay our suppliers in crypto?", account="acme"))
+    assert first.decision is Decision.HANDOFF
+    reply = "No. Lumen Ledger only collects payments from your customers; it cannot pay suppliers."
+    await assistant.feedback(first.id, Signal.RESOLVE, text=reply, make_global=True, **AGENT)
+    again = await assistant.ask(
+        Question(text="Is it possible to send crypto payments to our suppliers?", account="acme")
+    )
+    assert again.text == reply
+    assert again.decision is Decision.ANSWER
+
+
+async def test_correction_replaces_the_answer_it_corrects(assistant: Assistant) -> None:
+    await assistant.teach("How long do payment links last?", "Payment links last 7 days.", **AGENT)
+    wrong = await assistant.ask(Question(text="How long do payment links last?", account="acme"))
+    assert wrong.text == "Payment links last 7 days."
+    event = await assistant.feedback(
+        wrong.id, Signal.CORRECT, text="Payment links last 30 days by default.", make_global=True, **AGENT
+    )
+    assert "replaced the earlier answer" in event.effect
+    right = await assistant.ask(Question(text="How long do payment links last?", account="globex"))
+    assert right.text == "Payment links last 30 days by default."
+    old = await assistant.store.get_items([wrong.item_ids[0]])
+    assert old[wrong.item_ids[0]].status is ItemStatus.SUPERSEDED
+
+
+async def test_forget_undoes_a_correction(assistant: Assistant) -> None:
+    await assistant.teach("How long do payment links last?", "Payment links last 7 days.", **AGENT)
+    wrong = await assistant.ask(Question(text="How long do payment links last?", account="acme"))
+    event = await assistant.feedback(
+        wrong.id, Signal.CORRECT, text="Payment links last 30 days by default.", make_global=True, **AGENT
+    )
+    await assistant.forget(event.id, **AGENT)
+    again = await assistant.ask(Question(text="How long do payment links last?", account="acme"))
+    assert again.text == "Payment links last 7 days."
+    events = await assistant.learned(include_undone=True)
+    assert any(e.id == event.id and e.undone_at is not None for e in events)
+    with pytest.raises(InvalidInputError, match="already undone"):
+        await assistant.forget(event.id, **AGENT)
+    with pytest.raises(NotFoundError):
+        await assistant.forget("evt_missing", **AGENT)
+
+
+async def test_private_knowledge_never_reaches_another_account(assistant: Assistant) -> None:
+    secret = "Acme's contract sets Net 45 terms, code ZX-ACME-9931."
+    await assistant.teach("What payment terms did we agree?", secret, account="acme", private=True, **AGENT)
+    own = await assistant.ask(Question(text="What payment terms did we agree?", account="acme"))
+    assert own.text == secret
+    for account in ("globex", None):
+        other = await assistant.ask(Question(text="What payment terms did we agree?", account=account))
+        assert "ZX-ACME-9931" not in other.text
+        assert all(source.item_id not in own.item_ids for source in other.sources)
+
+
+async def test_untagged_correction_in_a_thread_is_private_by_default(assistant: Assistant) -> None:
+    first = await assistant.ask(Question(text="Why was my invoice INV-2291 voided?", account="acme"))
+    await assistant.feedback(
+        first.id, Signal.RESOLVE, text="We voided INV-2291 at your request on May 3.", **AGENT
+    )
+    other = await assistant.ask(Question(text="Why was my invoice INV-2291 voided?", account="globex"))
+    assert "May 3" not in other.text
+
+
+async def test_customers_cannot_teach_correct_or_forget(assistant: Assistant) -> None:
+    answer = await assistant.ask(Question(text="How do refunds work?", account="acme"))
+    with pytest.raises(PermissionDeniedError):
+        await assistant.teach("q", "a", actor="cust", role=Role.CUSTOMER)
+    with pytest.raises(PermissionDeniedError):
+        await assistant.feedback(answer.id, Signal.CORRECT, text="x", actor="cust", role=Role.CUSTOMER)
+    with pytest.raises(PermissionDeniedError):
+        await assistant.forget("evt_x", actor="cust", role=Role.CUSTOMER)
+
+
+async def test_rejection_sinks_an_item_and_approval_raises_it(assistant: Assistant) -> None:
+    await assistant.teach("How do I export invoices?", "Use Reports → Export → CSV.", **AGENT)
+    answer = await assistant.ask(Question(text="How do I export invoices?", account="acme"))
+    item_id = answer.item_ids[0]
+    await assistant.feedback(answer.id, Signal.REJECT, **AGENT)
+    rejected = (await assistant.store.get_items([item_id]))[item_id]
+    assert rejected.feedback.rejections == 1.0
+    await assistant.feedback(answer.id, Signal.APPROVE, **AGENT)
+    approved = (await assistant.store.get_items([item_id]))[item_id]
+    assert approved.feedback.approvals == 1.0
+
+
+async def test_learning_survives_a_restart(assistant: Assistant, settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    from adapters.wiring import build_assistant
+
+    await assistant.teach("Where do I find my API key?", "Settings → Developers → API keys.", **AGENT)
+    restarted = build_assistant(settings, embedder=embedder, background_refit=False)
+    await restarted.start()
+    try:
+        answer = await restarted.ask(Question(text="Where do I find my API key?", account="acme"))
+        assert answer.text == "Settings → Developers → API keys."
+    finally:
+        await restarted.close()
