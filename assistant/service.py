@@ -49,6 +49,7 @@ class Assessment:
 
 CALIBRATION_HISTORY = 5000
 CALIBRATION_REFIT_EVERY = 50
+CALIBRATION_REFIT_SHARE = 0.05
 RECENT_EXCHANGES = 2000
 
 
@@ -214,14 +215,11 @@ class Assistant:
         while len(self._recent) > RECENT_EXCHANGES:
             self._recent.popitem(last=False)
 
-    async def record_outcome(self, answer_id: str, correct: bool, weight: float) -> None:
-        """Note whether an answer was right, refitting calibration as outcomes accumulate."""
-        await self.store.set_outcome_if_unknown(answer_id, correct, weight)
-        await self.outcome_recorded()
-
     async def outcome_recorded(self, count: int = 1) -> None:
+        """Refit calibration as outcomes accumulate: often at first, then every few percent."""
         self._outcomes_since_fit += count
-        if self._outcomes_since_fit >= CALIBRATION_REFIT_EVERY:
+        due = max(CALIBRATION_REFIT_EVERY, CALIBRATION_REFIT_SHARE * self.calibrator.state.outcomes)
+        if self._outcomes_since_fit >= due:
             await self.refit_calibration()
 
     async def refit_calibration(self) -> None:

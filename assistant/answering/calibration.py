@@ -15,7 +15,6 @@ cannot know what it has never seen, so it asks a person.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ FEATURE_NAMES = (
     "neighbourhood_similarity",
 )
 NEIGHBOURHOOD_FEATURE = FEATURE_NAMES.index("neighbourhood_similarity")
+PRIOR_MARGIN_FEATURE = FEATURE_NAMES.index("similarity_margin")
 
 _PRIOR_WEIGHT = 40.0
 _MIN_OUTCOMES = 30
@@ -48,14 +48,9 @@ _THRESHOLD_FLOOR = 0.5
 _THRESHOLD_CEILING = 0.995
 
 
-def sigmoid(value: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, value))))
-
-
 def prior_probability(features: Sequence[float]) -> float:
     """A cautious guess from similarity and margin alone: only near-certain matches pass 0.95."""
-    similarity, margin = features[1], features[11]
-    return sigmoid(1.0 + 20.0 * (similarity - 0.7) + 15.0 * (margin - 0.1))
+    return float(Calibrator.prior(np.asarray([features], dtype=np.float64))[0])
 
 
 @dataclass(slots=True)
@@ -82,11 +77,22 @@ class Calibrator:
 
     def probability(self, features: Sequence[float]) -> float:
         """Blend of the fitted model and the prior, weighted by how many outcomes we have."""
-        prior = prior_probability(features)
+        return float(self.probabilities(np.asarray([features], dtype=np.float64))[0])
+
+    @staticmethod
+    def prior(features: np.ndarray) -> np.ndarray:
+        """The cold-start guess for many rows: similarity and its margin over the runner-up."""
+        similarity, margin = features[:, 1], features[:, PRIOR_MARGIN_FEATURE]
+        logit = 1.0 + 20.0 * (similarity - 0.7) + 15.0 * (margin - 0.1)
+        return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """``probability`` for many rows at once: the prior fades as outcomes accumulate."""
+        prior = self.prior(features)
         weights = self.state.weights
         if weights is None:
             return prior
-        fitted = sigmoid(float(np.dot(weights, features)))
+        fitted = 1.0 / (1.0 + np.exp(-np.clip(features @ weights, -30, 30)))
         n = self.state.outcomes
         return (n * fitted + _PRIOR_WEIGHT * prior) / (n + _PRIOR_WEIGHT)
 
@@ -109,7 +115,7 @@ class Calibrator:
             return
         weights = _fit_logistic(x, y, w, start=self.state.weights)
         self.state = CalibrationState(weights=weights, outcomes=len(outcomes), threshold=self._target)
-        probabilities = np.array([self.probability(row) for row in x])
+        probabilities = self.probabilities(x)
         self.state.threshold = choose_threshold(probabilities, y, w, self._target)
         familiar = x[y == 1.0, NEIGHBOURHOOD_FEATURE]
         if self._novelty_quantile > 0 and familiar.size >= _MIN_OUTCOMES:

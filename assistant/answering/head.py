@@ -20,6 +20,7 @@ _ONLINE_RATE = 0.5
 _ONLINE_STEPS = 5
 _REFIT_ITERATIONS = 150
 _WARM_REFIT_ITERATIONS = 60
+MAX_REFIT_ROWS = 20_000
 
 
 class ResolutionHead:
@@ -132,14 +133,25 @@ class ResolutionHead:
                 return self._item_ids[int(slot)]
         return None
 
+    def invalidate(self) -> None:
+        """Ask for a refit whatever the growth (after a bulk load)."""
+        self._dirty = True
+
     def needs_refit(self) -> bool:
         n = self.example_count
         return self._dirty or n >= self._fitted_count * _REFIT_GROWTH + _REFIT_MIN_NEW
 
     def fit_snapshot(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """The data a refit needs, copied so the refit may run on another thread."""
+        """The data a refit needs, copied so the refit may run on another thread.
+
+        Past ``MAX_REFIT_ROWS`` examples a fixed random sample is fitted: the head only has to
+        separate keys, and the neighbours still see every example.
+        """
         n = self.example_count
-        return self._vectors[:n].copy(), self._labels[:n].copy(), self._weights.copy(), len(self._keys)
+        rows = np.arange(n)
+        if n > MAX_REFIT_ROWS:
+            rows = np.sort(np.random.default_rng(0).choice(n, MAX_REFIT_ROWS, replace=False))
+        return self._vectors[rows], self._labels[rows], self._weights.copy(), len(self._keys)
 
     def install(self, weights: np.ndarray, fitted_count: int) -> None:
         """Swap in refitted weights, keeping columns for keys added since the snapshot."""
@@ -153,7 +165,7 @@ class ResolutionHead:
     def refit(self) -> None:
         """Refit in the calling thread."""
         vectors, labels, weights, classes = self.fit_snapshot()
-        self.install(fit_softmax(vectors, labels, weights, classes), len(labels))
+        self.install(fit_softmax(vectors, labels, weights, classes), self.example_count)
 
     def _online_step(self, vector: np.ndarray, label: int) -> None:
         x = np.append(vector, 1.0)

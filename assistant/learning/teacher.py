@@ -236,11 +236,10 @@ class Teacher:
         """Answers without an objection by ``before`` count as weakly right."""
         store = self._assistant.store
         ids = await store.unlabelled_answers_before(before, 5000)
-        for answer_id in ids:
-            await store.set_outcome_if_unknown(answer_id, True, IMPLICIT_ACCEPTANCE_WEIGHT)
-        if ids:
-            await self._assistant.outcome_recorded(len(ids))
-        return len(ids)
+        changed = await store.set_outcomes_if_unknown(ids, True, IMPLICIT_ACCEPTANCE_WEIGHT) if ids else 0
+        if changed:
+            await self._assistant.outcome_recorded(changed)
+        return changed
 
     async def _undo(self, event: LearningEvent) -> LearningEvent:
         if event.undone_at is not None:

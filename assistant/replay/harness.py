@@ -35,7 +35,7 @@ class ReplayOptions:
     seed: int = 0
 
 
-def default_checkpoints(stream_length: int, count: int = 4) -> tuple[int, ...]:
+def default_checkpoints(stream_length: int, count: int = 2) -> tuple[int, ...]:
     """Evenly spaced checkpoints ending at the end of the stream."""
     return tuple(sorted({max(1, round(stream_length * (i + 1) / count)) for i in range(count)}))
 

@@ -46,7 +46,8 @@ class RetrievalEngine:
             self._items[item.id] = item
             self.head.add(item.id, vector, item.resolution_key, item.account, online=False)
         if entries:
-            self.head.refit()
+            self.head.invalidate()
+            self.maybe_refit()
         return len(entries)
 
     async def index(self, pairs: Sequence[tuple[KnowledgeItem, np.ndarray]]) -> None:
@@ -116,8 +117,9 @@ class RetrievalEngine:
 
     async def _refit_in_thread(self) -> None:
         vectors, labels, weights, classes = self.head.fit_snapshot()
+        count = self.head.example_count
         fitted = await asyncio.to_thread(fit_softmax, vectors, labels, weights, classes)
-        self.head.install(fitted, len(labels))
+        self.head.install(fitted, count)
 
     async def close(self) -> None:
         if self._refit_task is not None:

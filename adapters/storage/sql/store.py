@@ -271,13 +271,18 @@ class SqlKnowledgeStore:
             for row in reversed(found)
         ]
 
-    async def set_outcome_if_unknown(self, answer_id: str, correct: bool, weight: float) -> None:
+    async def set_outcomes_if_unknown(self, answer_ids: Sequence[str], correct: bool, weight: float) -> int:
+        """Label answers that have no outcome yet, in one transaction; returns how many changed."""
+        changed = 0
         async with self._transaction("write") as conn:
-            await conn.execute(
-                update(answers)
-                .where(answers.c.id == answer_id, answers.c.outcome.is_(None))
-                .values(outcome=bool(correct), outcome_weight=float(weight))
-            )
+            for chunk in queries.chunks(answer_ids):
+                result = await conn.execute(
+                    update(answers)
+                    .where(answers.c.id.in_(chunk), answers.c.outcome.is_(None))
+                    .values(outcome=bool(correct), outcome_weight=float(weight))
+                )
+                changed += result.rowcount or 0
+        return changed
 
     async def unlabelled_answers_before(self, cutoff: datetime, limit: int) -> list[str]:
         """Sent answers still without an outcome, asked before ``cutoff``, oldest first."""

@@ -315,15 +315,15 @@ async def test_undo_gives_the_answer_the_label_other_live_events_gave(store: Sql
     assert await store.labelled_outcomes(10) == []
 
 
-async def test_labelled_outcomes_and_set_outcome_if_unknown(store: SqlKnowledgeStore) -> None:
+async def test_labelled_outcomes_and_set_outcomes_if_unknown(store: SqlKnowledgeStore) -> None:
     for n in range(5):
         await exchange(store, n, at=T0 + timedelta(minutes=n), features=[float(n), math.nan])
     await exchange(store, 9, decision=Decision.HANDOFF, at=T0)
 
-    await store.set_outcome_if_unknown("ans-0", True, 0.25)
-    await store.set_outcome_if_unknown("ans-3", False, 1.0)
-    await store.set_outcome_if_unknown("ans-1", True, 1.0)
-    await store.set_outcome_if_unknown("ans-3", True, 0.5)  # already known: unchanged
+    await store.set_outcomes_if_unknown(["ans-0"], True, 0.25)
+    await store.set_outcomes_if_unknown(["ans-3"], False, 1.0)
+    await store.set_outcomes_if_unknown(["ans-1"], True, 1.0)
+    await store.set_outcomes_if_unknown(["ans-3"], True, 0.5)  # already known: unchanged
 
     outcomes = await store.labelled_outcomes(2)
     assert [(o.features[0], o.correct, o.weight) for o in outcomes] == [(1.0, True, 1.0), (3.0, False, 1.0)]
@@ -397,14 +397,14 @@ async def test_stats(store: SqlKnowledgeStore) -> None:
 
     old = T0 - timedelta(days=30)
     await exchange(store, 0, at=old)  # outside the window below
-    await store.set_outcome_if_unknown("ans-0", False, 1.0)
+    await store.set_outcomes_if_unknown(["ans-0"], False, 1.0)
     for n in (1, 2, 3, 4):
         await exchange(store, n, at=T0 + timedelta(minutes=n))
     await exchange(store, 5, decision=Decision.HANDOFF, at=T0)
-    await store.set_outcome_if_unknown("ans-1", True, 1.0)
-    await store.set_outcome_if_unknown("ans-2", True, 0.3)
-    await store.set_outcome_if_unknown("ans-3", False, 1.0)
-    await store.set_outcome_if_unknown("ans-5", False, 1.0)  # a handoff's label counts for neither
+    await store.set_outcomes_if_unknown(["ans-1"], True, 1.0)
+    await store.set_outcomes_if_unknown(["ans-2"], True, 0.3)
+    await store.set_outcomes_if_unknown(["ans-3"], False, 1.0)
+    await store.set_outcomes_if_unknown(["ans-5"], False, 1.0)  # a handoff's label counts for neither
     signals = [Signal.CORRECT, Signal.CORRECT, Signal.APPROVE, Signal.APPROVE, Signal.REJECT]
     for n, signal in enumerate(signals):
         await store.apply_learning(LearningChange(event=event(f"evt-{n}", signal)))

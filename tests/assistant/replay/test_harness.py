@@ -148,7 +148,8 @@ async def _stats(path: Path) -> dict[str, float]:
 
 
 def test_default_checkpoints_end_at_the_stream_end() -> None:
-    assert default_checkpoints(100) == (25, 50, 75, 100)
+    assert default_checkpoints(100) == (50, 100)
+    assert default_checkpoints(100, count=4) == (25, 50, 75, 100)
     assert default_checkpoints(2) == (1, 2)
 
 
