@@ -1,0 +1,93 @@
+"""`assistant channels`: which Slack channels are customer channels, of which account, handing off where."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from adapters.cli.session import run_command, settings_for
+from adapters.wiring import build_conversation_store
+from assistant.conversations import ChannelBinding, ConversationStore
+
+PLATFORM = "slack"
+
+channels_app = typer.Typer(help="Map Slack channels to customer accounts.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Store URL or SQLite file (default: $ASSISTANT_DATABASE_URL).")
+]
+
+
+async def _with_store(db: str | None) -> ConversationStore:
+    store = build_conversation_store(settings_for(db))
+    await store.initialize()
+    return store
+
+
+def _line(binding: ChannelBinding) -> str:
+    if binding.kind == "internal":
+        return f"{binding.channel_id}  internal"
+    handoff = (
+        f"  hand-off → {binding.handoff_channel}" if binding.handoff_channel else "  (no hand-off channel)"
+    )
+    return f"{binding.channel_id}  customer  account {binding.account}{handoff}"
+
+
+@channels_app.command("set")
+def set_channel(
+    channel: Annotated[str, typer.Argument(help="The customer channel's id (C...).")],
+    account: Annotated[str, typer.Option(help="The account its members belong to.")],
+    handoff: Annotated[str | None, typer.Option(help="The internal channel hand-offs go to (C...).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Make CHANNEL a customer channel of ACCOUNT (the hand-off channel is marked internal)."""
+
+    async def work() -> None:
+        store = await _with_store(db)
+        try:
+            binding = ChannelBinding(PLATFORM, channel, account, "customer", handoff)
+            await store.bind_channel(binding)
+            if handoff and await store.get_channel(PLATFORM, handoff) is None:
+                await store.bind_channel(ChannelBinding(PLATFORM, handoff, None, "internal"))
+        finally:
+            await store.close()
+        typer.echo(_line(binding))
+
+    run_command(work)
+
+
+@channels_app.command("internal")
+def internal_channel(
+    channel: Annotated[str, typer.Argument(help="The channel's id (C...).")], db: DbOption = None
+) -> None:
+    """Mark CHANNEL internal: agents work there and no question is answered."""
+
+    async def work() -> None:
+        store = await _with_store(db)
+        try:
+            binding = ChannelBinding(PLATFORM, channel, None, "internal")
+            await store.bind_channel(binding)
+        finally:
+            await store.close()
+        typer.echo(_line(binding))
+
+    run_command(work)
+
+
+@channels_app.command("list")
+def list_channels(db: DbOption = None) -> None:
+    """Every mapped channel."""
+
+    async def work() -> None:
+        store = await _with_store(db)
+        try:
+            bindings = await store.list_channels(PLATFORM)
+        finally:
+            await store.close()
+        if not bindings:
+            typer.echo("No channels are mapped yet; see: assistant channels set --help")
+        for binding in bindings:
+            typer.echo(_line(binding))
+
+    run_command(work)

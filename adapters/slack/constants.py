@@ -1,0 +1,46 @@
+"""Every id the Slack app and its manifest share: action ids, callback ids, block ids, limits.
+
+``manifests/slack/manifest.yaml`` repeats ``COMMAND`` and ``CORRECT_SHORTCUT``; a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+PLATFORM: Final = "slack"
+COMMAND: Final = "/assistant"
+
+# message shortcut (manifest: shortcuts[].callback_id)
+CORRECT_SHORTCUT: Final = "correct_answer"
+
+# buttons on an answer in the customer's thread
+HELPED: Final = "answer_helped"
+NOT_HELPED: Final = "answer_not_helped"
+
+# buttons on a hand-off in the internal channel
+SEND_DRAFT: Final = "handoff_send_draft"
+EDIT_AND_SEND: Final = "handoff_edit_and_send"
+TAKE_HANDOFF: Final = "handoff_take"
+
+# Undo buttons: in the /assistant learned list and on the App Home
+UNDO_LEARNED: Final = "learned_undo"
+UNDO_HOME: Final = "home_undo"
+
+# modals
+EDIT_VIEW: Final = "handoff_edit_view"
+CORRECT_VIEW: Final = "correct_answer_view"
+TEXT_BLOCK: Final = "answer_text"
+TEXT_INPUT: Final = "answer_text_input"
+SCOPE_BLOCK: Final = "answer_scope"
+SCOPE_INPUT: Final = "answer_scope_input"
+SCOPE_ACCOUNT: Final = "account"
+SCOPE_EVERYONE: Final = "everyone"
+
+# Slack's limits (https://api.slack.com/reference/block-kit)
+SECTION_TEXT_LIMIT: Final = 3000
+MESSAGE_TEXT_LIMIT: Final = 4000  # the fallback `text`; Slack truncates at 40,000, notifications far sooner
+MAX_BLOCKS: Final = 50
+BUTTON_VALUE_LIMIT: Final = 2000
+PRIVATE_METADATA_LIMIT: Final = 3000
+INPUT_LIMIT: Final = 3000
+CONTEXT_ELEMENTS: Final = 10

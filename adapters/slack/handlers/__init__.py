@@ -1,0 +1,23 @@
+"""Bolt listeners, one module per kind of Slack traffic; each module has ``register(app, deps)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.deps import SlackDeps
+from adapters.slack.handlers import actions, commands, home, messages, reactions, shortcuts
+
+Registrar = Callable[[AsyncApp, SlackDeps], None]
+
+REGISTRARS: tuple[Registrar, ...] = (
+    messages.register,
+    reactions.register,
+    actions.register,
+    shortcuts.register,
+    commands.register,
+    home.register,
+)
+
+__all__ = ["REGISTRARS", "Registrar"]

@@ -1,0 +1,154 @@
+"""Buttons: the customer's verdict on an answer, and the agents' hand-off buttons and modal.
+
+* "This solved it" / "I still need help": Signal.HELPED / NOT_HELPED (Role.CUSTOMER for
+  customers); "I still need help" also hands the question off.
+* "Send draft": the draft goes to the customer's thread and is learned (Signal.RESOLVE).
+* "Edit and send": a modal with the draft; its submission goes to the thread and is learned.
+* "I'll take it": the first agent claims the hand-off; the post says who.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks, texts
+from adapters.slack import constants as ids
+from adapters.slack.constants import PLATFORM
+from adapters.slack.deps import SlackDeps
+from adapters.slack.events import action_value, container, user_id, view_text
+from adapters.slack.handlers.base import Body, after_ack
+from adapters.slack.payloads import AnswerRef, HandoffRef
+from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, refresh_handoff, send_to_customer
+from assistant.models import Role, Signal
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    app.action(ids.HELPED)(after_ack(deps, ids.HELPED, on_helped))
+    app.action(ids.NOT_HELPED)(after_ack(deps, ids.NOT_HELPED, on_not_helped))
+    app.action(ids.SEND_DRAFT)(after_ack(deps, ids.SEND_DRAFT, on_send_draft))
+    app.action(ids.EDIT_AND_SEND)(after_ack(deps, ids.EDIT_AND_SEND, on_edit_and_send))
+    app.action(ids.TAKE_HANDOFF)(after_ack(deps, ids.TAKE_HANDOFF, on_take))
+    app.view(ids.EDIT_VIEW)(after_ack(deps, ids.EDIT_VIEW, on_edit_submitted))
+
+
+def _notify(client: AsyncWebClient, body: Body) -> Notify | None:
+    channel, _ = container(body)
+    return ephemeral(client, channel, user_id(body))
+
+
+# the customer's buttons
+
+
+async def on_helped(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    await _verdict(deps, client, body, helped=True)
+
+
+async def on_not_helped(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    await _verdict(deps, client, body, helped=False)
+
+
+async def _verdict(deps: SlackDeps, client: AsyncWebClient, body: Body, *, helped: bool) -> None:
+    notify = _notify(client, body)
+    ref = AnswerRef.parse(action_value(body))
+    if ref is None:
+        if notify is not None:
+            await notify(texts.STALE_BUTTON)
+        return
+    await guarded(_record_verdict(deps, client, body, ref, helped), notify, "verdict")
+
+
+async def _record_verdict(
+    deps: SlackDeps, client: AsyncWebClient, body: Body, ref: AnswerRef, helped: bool
+) -> None:
+    user = user_id(body)
+    role = await deps.members.role_of(user) or Role.CUSTOMER
+    if not await deps.conversations.claim_event(PLATFORM, f"verdict:{ref.answer_id}:{user}"):
+        return
+    signal = Signal.HELPED if helped else Signal.NOT_HELPED
+    await deps.assistant.feedback(ref.answer_id, signal, actor=user, role=role)
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    channel, ts = container(body)
+    if channel and ts:
+        await client.chat_update(channel=channel, ts=ts, **blocks.answer_after_feedback(answer, user, helped))
+    if helped:
+        return
+    binding = await deps.conversations.get_channel(PLATFORM, ref.channel)
+    stored = await deps.assistant.store.get_question(answer.question_id)
+    if binding is None or binding.kind != "customer":
+        return
+    await hand_off(
+        deps,
+        client,
+        answer=answer,
+        question=stored.text if stored is not None else "",
+        binding=binding,
+        thread_ts=ref.thread_ts,
+        notice=texts.STILL_NEED_HELP,
+    )
+
+
+# the agents' buttons on a hand-off
+
+
+async def _agent_ref(deps: SlackDeps, body: Body, notify: Notify | None) -> HandoffRef | None:
+    """The hand-off a button is on, with the post's own channel and ts; None (and a reply) if the
+    clicker is not an agent or the button is stale."""
+    ref = HandoffRef.parse(action_value(body))
+    if ref is None:
+        if notify is not None:
+            await notify(texts.STALE_BUTTON)
+        return None
+    if not await deps.members.is_agent(user_id(body)):
+        if notify is not None:
+            await notify(texts.AGENTS_ONLY)
+        return None
+    channel, ts = container(body)
+    return ref.model_copy(update={"handoff_channel": channel, "handoff_ts": ts})
+
+
+async def on_send_draft(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    notify = _notify(client, body)
+    ref = await _agent_ref(deps, body, notify)
+    if ref is not None:
+        work = send_to_customer(deps, client, ref, text=None, user=user_id(body), notify=notify)
+        await guarded(work, notify, "send draft")
+
+
+async def on_edit_and_send(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    notify = _notify(client, body)
+    ref = await _agent_ref(deps, body, notify)
+    if ref is None:
+        return
+
+    async def open_modal() -> None:
+        answer = await deps.assistant.get_answer(ref.answer_id)
+        await client.views_open(trigger_id=body["trigger_id"], view=blocks.edit_modal(answer.text, ref))
+
+    await guarded(open_modal(), notify, "edit and send")
+
+
+async def on_edit_submitted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    view = body["view"]
+    ref = HandoffRef.parse(view.get("private_metadata"))
+    user = user_id(body)
+    text = view_text(view)
+    if ref is None or not text or not await deps.members.is_agent(user):
+        return
+    notify = ephemeral(client, ref.handoff_channel, user)
+    await guarded(
+        send_to_customer(deps, client, ref, text=text, user=user, notify=notify), notify, "edited answer"
+    )
+
+
+async def on_take(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    notify = _notify(client, body)
+    ref = await _agent_ref(deps, body, notify)
+    if ref is None:
+        return
+    user = user_id(body)
+    if not await deps.conversations.claim_handoff(ref.answer_id, user):
+        if notify is not None:
+            await notify(texts.ALREADY_TAKEN)
+        return
+    await guarded(refresh_handoff(deps, client, ref, taken_by=user), notify, "take hand-off")

@@ -1,0 +1,164 @@
+"""``/assistant``: ask, teach, learned (with Undo), forget, stats, help.
+
+Sub-commands are a registry (``SUBCOMMANDS``), each marked whether only agents may run it; a
+customer gets a polite refusal. Replies are ephemeral, through the command's ``response_url``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from adapters.slack import blocks, texts
+from adapters.slack import constants as ids
+from adapters.slack.constants import PLATFORM
+from adapters.slack.deps import SlackDeps
+from adapters.slack.events import action_value, user_id
+from adapters.slack.payloads import UndoRef
+from adapters.slack.replies import guarded
+from adapters.slack.text import parse_command, parse_teach
+from assistant.errors import InvalidInputError
+from assistant.models import Question, Role
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+LEARNED_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    deps: SlackDeps
+    user: str
+    channel: str
+    args: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    run: Callable[[Invocation], Awaitable[Message]]
+    agents_only: bool
+
+
+def _text(text: str) -> Message:
+    return {"text": text}
+
+
+async def _ask(call: Invocation) -> Message:
+    if not call.args:
+        raise InvalidInputError("Use: /assistant ask <question>")
+    binding = await call.deps.conversations.get_channel(PLATFORM, call.channel)
+    account = binding.account if binding is not None else None
+    answer = await call.deps.assistant.ask(
+        Question(text=call.args, account=account, channel=call.channel, user=call.user)
+    )
+    if answer.handed_off:
+        note = f"I would hand this off ({texts.confidence(answer.confidence)})."
+        draft = blocks.draft_message(answer)["blocks"] if answer.text else []
+        return {"text": note, "blocks": [{"type": "section", "text": blocks.mrkdwn(note)}, *draft]}
+    return blocks.draft_message(answer)
+
+
+async def _teach(call: Invocation) -> Message:
+    args = parse_teach(call.args)
+    binding = await call.deps.conversations.get_channel(PLATFORM, call.channel)
+    account = binding.account if binding is not None and binding.kind == "customer" else None
+    if args.private and account is None:
+        raise InvalidInputError(texts.NEED_ACCOUNT)
+    event = await call.deps.assistant.teach(
+        args.question, args.answer, actor=call.user, role=Role.AGENT, account=account, private=args.private
+    )
+    return _text(texts.taught(event.id, event.effect))
+
+
+async def _learned(call: Invocation) -> Message:
+    return blocks.learned_message(await call.deps.assistant.learned(limit=LEARNED_LIMIT))
+
+
+async def _forget(call: Invocation) -> Message:
+    target = call.args.split()[0] if call.args.split() else ""
+    if not target:
+        raise InvalidInputError("Use: /assistant forget ID")
+    event = await call.deps.assistant.forget(target, actor=call.user, role=Role.AGENT)
+    return _text(texts.undone(event.id))
+
+
+async def _stats(call: Invocation) -> Message:
+    return _text(blocks.stats_text(await call.deps.assistant.store.stats()))
+
+
+async def _help(call: Invocation) -> Message:
+    return _text(texts.HELP)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "ask": Subcommand(_ask, agents_only=False),
+    "teach": Subcommand(_teach, agents_only=True),
+    "learned": Subcommand(_learned, agents_only=True),
+    "forget": Subcommand(_forget, agents_only=True),
+    "stats": Subcommand(_stats, agents_only=True),
+    "help": Subcommand(_help, agents_only=False),
+}
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        deps.work.spawn(run_command(deps, command, respond), name=f"command:{command.get('channel_id')}")
+
+    async def on_undo(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        deps.work.spawn(undo_learned(deps, body, respond), name=ids.UNDO_LEARNED)
+
+    app.command(ids.COMMAND)(on_command)
+    app.action(ids.UNDO_LEARNED)(on_undo)
+
+
+async def run_command(deps: SlackDeps, command: dict[str, Any], respond: AsyncRespond) -> None:
+    parsed = parse_command(str(command.get("text") or ""))
+    user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
+    subcommand = SUBCOMMANDS.get(parsed.name)
+    if subcommand is None:
+        await respond(text=f"{texts.UNKNOWN_COMMAND}\n\n{texts.HELP}", response_type="ephemeral")
+        return
+    if subcommand.agents_only and not await deps.members.is_agent(user):
+        log.info("/assistant %s refused for %s (not an agent)", parsed.name, user)
+        await respond(text=texts.AGENTS_ONLY, response_type="ephemeral")
+        return
+
+    async def reply() -> None:
+        message = await subcommand.run(Invocation(deps=deps, user=user, channel=channel, args=parsed.args))
+        await respond(response_type="ephemeral", **message)
+
+    async def notify(text: str) -> None:
+        await respond(text=text, response_type="ephemeral")
+
+    await guarded(reply(), notify, f"/assistant {parsed.name}")
+
+
+async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: AsyncRespond) -> None:
+    user = user_id(body)
+    ref = UndoRef.parse(action_value(body))
+
+    async def notify(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    if ref is None:
+        await notify(texts.STALE_BUTTON)
+        return
+    if not await deps.members.is_agent(user):
+        await notify(texts.AGENTS_ONLY)
+        return
+
+    async def undo() -> None:
+        await deps.assistant.forget(ref.event_id, actor=user, role=Role.AGENT)
+        message = blocks.learned_message(await deps.assistant.learned(limit=LEARNED_LIMIT))
+        await respond(replace_original=True, **message)
+
+    await guarded(undo(), notify, "undo")

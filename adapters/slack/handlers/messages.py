@@ -1,0 +1,140 @@
+"""Messages in customer channels: questions get answers or hand-offs, agents' replies teach,
+deleted questions are forgotten.
+
+* A customer's top-level message, or a message in a thread that has no answer yet, is a question
+  (unless it is small talk: ``text.is_small_talk``).
+* An agent's reply in a thread after the assistant's answer is a correction (Signal.CORRECT);
+  after a hand-off it is the resolution (Signal.RESOLVE). Only the first such reply counts, and
+  replies that ``text.is_resolution_reply`` rejects ("note: ...") never do.
+* Bots, edits and other subtypes are acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import texts
+from adapters.slack.constants import PLATFORM
+from adapters.slack.deps import SlackDeps
+from adapters.slack.events import (
+    PERSON_SUBTYPES,
+    external_id,
+    is_person_message,
+    is_thread_reply,
+    thread_root,
+)
+from adapters.slack.handlers.base import Body, after_ack
+from adapters.slack.replies import ephemeral, guarded, hand_off, post_answer, resolution_key
+from adapters.slack.text import clean_reply, is_resolution_reply, is_small_talk, slack_time
+from assistant.conversations import ChannelBinding, MessageLink
+from assistant.models import Question, Role, Signal
+
+log = logging.getLogger(__name__)
+
+LEARNED_REACTION = "mortar_board"
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    app.event({"type": "message", "subtype": "message_deleted"})(
+        after_ack(deps, "message_deleted", on_deleted)
+    )
+    app.event({"type": "message", "subtype": [None, *sorted(PERSON_SUBTYPES)]})(
+        after_ack(deps, "message", on_message, accept=lambda body: is_person_message(body["event"]))
+    )
+    app.event("message")(_ignore)
+
+
+async def _ignore(ack: AsyncAck) -> None:
+    """Edits, joins, bot messages: acknowledged so Slack does not retry, otherwise ignored."""
+    await ack()
+
+
+async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    event: dict[str, Any] = body["event"]
+    channel, user = str(event["channel"]), str(event["user"])
+    user_team = event.get("user_team") or await deps.members.team_of(user)
+    binding = await deps.binding(client, channel, user_team)
+    if binding is None or binding.kind != "customer":
+        return
+    role = await deps.members.role_of(user)
+    if role is None:
+        return
+    link = None
+    if is_thread_reply(event):
+        link = await deps.conversations.find_thread(PLATFORM, channel, thread_root(event))
+    notify = ephemeral(client, channel, user, thread_root(event))
+    if role is Role.AGENT:
+        if link is not None:
+            await guarded(_learn_from_reply(deps, client, event, link, user), notify, "agent reply")
+        return
+    if link is not None or is_small_talk(event["text"]):
+        return
+    await guarded(_answer(deps, client, event, binding, user), notify, "question")
+
+
+async def _answer(
+    deps: SlackDeps, client: AsyncWebClient, event: dict[str, Any], binding: ChannelBinding, user: str
+) -> None:
+    channel, ts, root = binding.channel_id, str(event["ts"]), thread_root(event)
+    question = Question(
+        text=event["text"],
+        account=binding.account,
+        channel=channel,
+        user=user,
+        thread=root,
+        external_id=external_id(channel, ts),
+        asked_at=slack_time(ts),
+    )
+    answer = await deps.assistant.ask(question)
+    await deps.conversations.link_message(
+        PLATFORM, channel, ts, root, answer.id, answer.question_id, "question"
+    )
+    log.info(
+        "question %s in %s: %s (%.2f)", answer.question_id, channel, answer.decision.value, answer.confidence
+    )
+    if answer.handed_off:
+        await hand_off(
+            deps,
+            client,
+            answer=answer,
+            question=question.text,
+            binding=binding,
+            thread_ts=root,
+            notice=texts.HANDOFF_NOTICE,
+        )
+    else:
+        await post_answer(deps, client, answer, channel, root)
+
+
+async def _learn_from_reply(
+    deps: SlackDeps, client: AsyncWebClient, event: dict[str, Any], link: MessageLink, user: str
+) -> None:
+    if not is_resolution_reply(event["text"]):
+        return
+    if not await deps.conversations.claim_event(PLATFORM, resolution_key(link.answer_id)):
+        return
+    signal = Signal.RESOLVE if link.kind == "handoff" else Signal.CORRECT
+    learned = await deps.assistant.feedback(
+        link.answer_id, signal, actor=user, role=Role.AGENT, text=clean_reply(event["text"])
+    )
+    log.info("answer %s %s by %s: event %s", link.answer_id, signal.value, user, learned.id)
+    await client.reactions_add(channel=link.channel_id, timestamp=str(event["ts"]), name=LEARNED_REACTION)
+
+
+async def on_deleted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    """A deleted message that was a stored question: its text is deleted from the store."""
+    event = body["event"]
+    deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+    if not deleted_ts:
+        return
+    stored = await deps.assistant.store.find_question_by_external_id(
+        external_id(str(event["channel"]), deleted_ts)
+    )
+    if stored is not None and not stored.deleted:
+        await deps.assistant.store.delete_question_text(stored.id)
+        log.info("question %s deleted in Slack; its text was deleted", stored.id)

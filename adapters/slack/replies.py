@@ -1,0 +1,161 @@
+"""What the app posts after it did something: answers, hand-offs, drafts sent by agents.
+
+Shared by the handlers: each function calls the service or the conversation store, renders with
+``blocks`` and posts with the request's ``AsyncWebClient``, then remembers which message carries
+which answer (``link_message``) so reactions, replies and shortcuts on it find the exchange.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks, texts
+from adapters.slack.constants import PLATFORM
+from adapters.slack.deps import SlackDeps
+from adapters.slack.payloads import AnswerRef, HandoffRef
+from assistant.conversations import ChannelBinding
+from assistant.errors import AssistantError
+from assistant.models import Answer, Role, Signal
+
+log = logging.getLogger(__name__)
+
+Notify = Callable[[str], Awaitable[Any]]
+
+
+def resolution_key(answer_id: str) -> str:
+    """The claim that lets only one reply, draft or correction resolve an exchange."""
+    return f"resolution:{answer_id}"
+
+
+async def guarded(work: Awaitable[Any], notify: Notify | None, what: str) -> None:
+    """Run ``work``; tell the user a known error's message, or that something failed."""
+    try:
+        await work
+    except AssistantError as exc:
+        log.info("%s refused: %s", what, type(exc).__name__)
+        if notify is not None:
+            await _quietly(notify(texts.error(exc.message)))
+    except SlackApiError as exc:
+        log.error("%s: Slack said %s", what, exc.response.get("error"))
+        if notify is not None:
+            await _quietly(notify(texts.error(texts.FAILED)))
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
+    try:
+        await call
+    except SlackApiError as exc:
+        log.warning("could not tell the user: %s", exc.response.get("error"))
+
+
+def ephemeral(
+    client: AsyncWebClient, channel: str | None, user: str, thread_ts: str | None = None
+) -> Notify | None:
+    """A notifier that answers ``user`` privately in ``channel``."""
+    if not channel or not user:
+        return None
+
+    def notify(text: str) -> Coroutine[Any, Any, Any]:
+        return client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    return notify
+
+
+async def post_answer(
+    deps: SlackDeps, client: AsyncWebClient, answer: Answer, channel: str, thread_ts: str
+) -> str:
+    """The answer in the customer's thread, with the customer's buttons."""
+    ref = AnswerRef(answer_id=answer.id, channel=channel, thread_ts=thread_ts)
+    posted = await client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, **blocks.answer_message(answer, ref)
+    )
+    ts = str(posted["ts"])
+    await deps.conversations.link_message(
+        PLATFORM, channel, ts, thread_ts, answer.id, answer.question_id, "answer"
+    )
+    return ts
+
+
+async def hand_off(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    *,
+    answer: Answer,
+    question: str,
+    binding: ChannelBinding,
+    thread_ts: str,
+    notice: str,
+) -> None:
+    """Tell the customer a person will follow up, and post the hand-off to the internal channel."""
+    channel = binding.channel_id
+    posted = await client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, **blocks.notice_message(notice)
+    )
+    await deps.conversations.link_message(
+        PLATFORM, channel, str(posted["ts"]), thread_ts, answer.id, answer.question_id, "handoff"
+    )
+    target = deps.handoff_channel(binding)
+    if target is None:
+        log.warning("no hand-off channel for %s; answer %s waits in the thread", channel, answer.id)
+        return
+    ref = HandoffRef(answer_id=answer.id, channel=channel, thread_ts=thread_ts)
+    message = blocks.handoff_message(question=question, account=binding.account, answer=answer, ref=ref)
+    posted = await client.chat_postMessage(channel=target, **message)
+    ts = str(posted["ts"])
+    await deps.conversations.link_message(PLATFORM, target, ts, ts, answer.id, answer.question_id, "handoff")
+
+
+async def refresh_handoff(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    ref: HandoffRef,
+    *,
+    taken_by: str | None = None,
+    done: str | None = None,
+) -> None:
+    """Redraw the hand-off post (``chat.update``) as taken or done."""
+    if not ref.handoff_channel or not ref.handoff_ts:
+        return
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    stored = await deps.assistant.store.get_question(answer.question_id)
+    message = blocks.handoff_message(
+        question=stored.text if stored is not None else "",
+        account=answer.account,
+        answer=answer,
+        ref=ref,
+        taken_by=taken_by,
+        done=done,
+    )
+    await client.chat_update(channel=ref.handoff_channel, ts=ref.handoff_ts, **message)
+
+
+async def send_to_customer(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    ref: HandoffRef,
+    *,
+    text: str | None,
+    user: str,
+    notify: Notify | None,
+) -> None:
+    """An agent resolves a hand-off: the draft (``text`` None) or their own text goes to the
+    customer's thread, and the assistant learns it (Signal.RESOLVE) for the next similar question."""
+    if not await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id)):
+        if notify is not None:
+            await notify(texts.ALREADY_HANDLED)
+        return
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    edited = text is not None and text.strip() != answer.text.strip()
+    final = text if text is not None else answer.text
+    await deps.assistant.feedback(answer.id, Signal.RESOLVE, actor=user, role=Role.AGENT, text=final)
+    message = blocks.agent_answer_message(final, user) if edited else blocks.draft_message(answer)
+    posted = await client.chat_postMessage(channel=ref.channel, thread_ts=ref.thread_ts, **message)
+    await deps.conversations.link_message(
+        PLATFORM, ref.channel, str(posted["ts"]), ref.thread_ts, answer.id, answer.question_id, "answer"
+    )
+    await refresh_handoff(deps, client, ref, done=texts.sent_by(user, edited))

@@ -1,0 +1,91 @@
+"""Every sentence the Slack app says to people, in one place (wording, tone, translation)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+HANDOFF_NOTICE: Final = (
+    "Thanks for your question. I've passed it to our support team and a person will follow up "
+    "in this thread shortly."
+)
+STILL_NEED_HELP: Final = (
+    "Sorry that didn't solve it. I've asked our support team to follow up in this thread."
+)
+HELPED_THANKS: Final = "Glad that helped! :tada:"
+NOT_HELPED_NOTED: Final = "A person from our team will follow up here."
+
+HELPED_BUTTON: Final = "This solved it"
+NOT_HELPED_BUTTON: Final = "I still need help"
+SEND_DRAFT_BUTTON: Final = "Send draft"
+EDIT_AND_SEND_BUTTON: Final = "Edit and send"
+TAKE_BUTTON: Final = "I'll take it"
+UNDO_BUTTON: Final = "Undo"
+
+AGENTS_ONLY: Final = (
+    "Sorry, only our support team can do that. If you have a question, just ask it in this channel "
+    "and I'll answer or bring in a person."
+)
+NOT_AN_ANSWER: Final = "That shortcut works on the assistant's answers only."
+STALE_BUTTON: Final = "This button no longer works; the message may be too old."
+ALREADY_HANDLED: Final = "This one has already been handled."
+ALREADY_TAKEN: Final = "Someone has already taken this one."
+FAILED: Final = "Sorry, something went wrong. Please try again in a moment."
+NO_HANDOFF_CHANNEL: Final = "No hand-off channel is set for this channel; a person may not see the question."
+NOTHING_LEARNED: Final = "Nothing learned yet."
+UNKNOWN_COMMAND: Final = "I don't know that command."
+NEED_ACCOUNT: Final = "Run `--private` teaching in the customer's channel, so I know which account it is for."
+
+HELP: Final = (
+    "*/assistant* commands\n"
+    "• `ask <question>`: see what I would answer here\n"
+    "• `teach <question> | <answer> [--private]`: teach an answer (agents; `--private` keeps it to this "
+    "channel's account)\n"
+    "• `learned`: what I learned recently, with Undo (agents)\n"
+    "• `forget ID`: undo a learning event or forget an item (agents)\n"
+    "• `stats`: auto-resolution, hand-offs and corrections (agents)\n"
+    "• `help`: this list\n\n"
+    "In a thread after my answer, an agent's reply teaches me the right answer; start it with `note:` "
+    "or `(internal)` when it is not the answer. React with :white_check_mark: or :x: to approve or "
+    "reject an answer."
+)
+
+
+def handoff_title(account: str | None) -> str:
+    return f"Hand-off from {account}" if account else "Hand-off"
+
+
+def taken_by(user: str) -> str:
+    return f":raising_hand: <@{user}> is taking this one."
+
+
+def sent_by(user: str, edited: bool) -> str:
+    how = "an edited answer" if edited else "the draft"
+    return f":white_check_mark: <@{user}> sent {how} to the customer."
+
+
+def resolved_by(user: str) -> str:
+    return f":white_check_mark: Resolved by <@{user}> in the thread."
+
+
+def helped_by(user: str, helped: bool) -> str:
+    return f"<@{user}>: " + (HELPED_THANKS if helped else NOT_HELPED_NOTED)
+
+
+def confidence(value: float) -> str:
+    return f"confidence {value:.0%}"
+
+
+def undone(event_id: str) -> str:
+    return f"Undone: `{event_id}`."
+
+
+def taught(event_id: str, effect: str) -> str:
+    return f"Learned: {effect} (`{event_id}`; `/assistant forget {event_id}` undoes it)."
+
+
+def corrected(user: str) -> str:
+    return f"_Corrected by <@{user}>_"
+
+
+def error(message: str) -> str:
+    return f":warning: {message}"

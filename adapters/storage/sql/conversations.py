@@ -1,0 +1,230 @@
+"""``ConversationStore`` on SQLAlchemy Core, in the same database as the knowledge store.
+
+Built on an engine from ``migrate.connect`` (or one passed in), so SQLite gets the same WAL,
+foreign-key and transaction set-up as the knowledge store; ``initialize`` runs the migrations
+(idempotent; it is harmless when the knowledge store ran them already).
+
+The "first time only" claims are plain ``INSERT ... ON CONFLICT DO NOTHING`` on a primary key,
+which is atomic on SQLite and PostgreSQL alike: two processes receiving the same retried event
+cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Row, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.storage.sql.conversations_schema import (
+    channel_bindings,
+    conversation_references,
+    handoff_claims,
+    message_links,
+    platform_events,
+)
+from adapters.storage.sql.migrate import SQLITE_BEGIN, connect, upgrade_engine
+from assistant.conversations import LINK_KINDS, ChannelBinding, LinkKind, MessageLink
+from assistant.errors import InvalidInputError, ServiceUnavailableError
+from assistant.models import utcnow
+
+__all__ = ["SqlConversationStore"]
+
+
+class SqlConversationStore:
+    """Conversation state in SQL; pass the knowledge store's URL (or an engine to share)."""
+
+    def __init__(self, engine: AsyncEngine | str, *, echo: bool = False) -> None:
+        self._owns_engine = isinstance(engine, str)
+        self._engine = connect(engine, echo=echo) if isinstance(engine, str) else engine
+        self._writer = self._engine.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+
+    async def initialize(self) -> None:
+        try:
+            await upgrade_engine(self._engine)
+        except (OperationalError, InterfaceError, OSError) as exc:
+            raise ServiceUnavailableError("The database could not be opened or migrated.") from exc
+
+    async def close(self) -> None:
+        if self._owns_engine:
+            await self._engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (OperationalError, InterfaceError, OSError):
+            return False
+        return True
+
+    @asynccontextmanager
+    async def _transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with (self._writer if write else self._engine).begin() as connection:
+                yield connection
+        except (IntegrityError, DataError) as exc:
+            raise InvalidInputError("The change conflicts with stored data; nothing was written.") from exc
+        except (OperationalError, InterfaceError, OSError) as exc:
+            raise ServiceUnavailableError("The database is unavailable.") from exc
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    async def _insert_once(self, table: Any, values: dict[str, Any]) -> bool:
+        statement = self._insert(table).values(values).on_conflict_do_nothing()
+        async with self._transaction(write=True) as conn:
+            result = await conn.execute(statement)
+        return bool(result.rowcount == 1)
+
+    async def _upsert(self, table: Any, values: dict[str, Any], keys: list[str]) -> None:
+        insert = self._insert(table)
+        statement = insert.values(values).on_conflict_do_update(
+            index_elements=[table.c[key] for key in keys],
+            set_={name: insert.excluded[name] for name in values if name not in keys},
+        )
+        async with self._transaction(write=True) as conn:
+            await conn.execute(statement)
+
+    # events and claims
+
+    async def claim_event(self, platform: str, event_id: str) -> bool:
+        if not event_id:
+            raise InvalidInputError("An event needs an id to be claimed.")
+        values = {"platform": platform, "event_id": event_id, "received_at": utcnow()}
+        return await self._insert_once(platform_events, values)
+
+    async def claim_handoff(self, answer_id: str, agent: str) -> bool:
+        values = {"answer_id": answer_id, "agent": agent, "claimed_at": utcnow()}
+        return await self._insert_once(handoff_claims, values)
+
+    # channels
+
+    async def bind_channel(self, binding: ChannelBinding) -> None:
+        values = {
+            "platform": binding.platform,
+            "channel_id": binding.channel_id,
+            "account": binding.account,
+            "kind": binding.kind,
+            "handoff_channel": binding.handoff_channel,
+            "updated_at": utcnow(),
+        }
+        await self._upsert(channel_bindings, values, ["platform", "channel_id"])
+
+    async def get_channel(self, platform: str, channel_id: str) -> ChannelBinding | None:
+        query = select(channel_bindings).where(
+            channel_bindings.c.platform == platform, channel_bindings.c.channel_id == channel_id
+        )
+        async with self._transaction() as conn:
+            row = (await conn.execute(query)).first()
+        return _binding(row) if row is not None else None
+
+    async def list_channels(self, platform: str) -> list[ChannelBinding]:
+        query = (
+            select(channel_bindings)
+            .where(channel_bindings.c.platform == platform)
+            .order_by(channel_bindings.c.kind, channel_bindings.c.account, channel_bindings.c.channel_id)
+        )
+        async with self._transaction() as conn:
+            return [_binding(row) for row in await conn.execute(query)]
+
+    # messages
+
+    async def link_message(
+        self,
+        platform: str,
+        channel_id: str,
+        message_ts: str,
+        thread_ts: str,
+        answer_id: str,
+        question_id: str,
+        kind: LinkKind,
+    ) -> None:
+        if kind not in LINK_KINDS:
+            raise InvalidInputError(f"Unknown message link kind {kind!r}.")
+        values = {
+            "platform": platform,
+            "channel_id": channel_id,
+            "message_ts": message_ts,
+            "thread_ts": thread_ts,
+            "answer_id": answer_id,
+            "question_id": question_id,
+            "kind": kind,
+            "created_at": utcnow(),
+        }
+        await self._upsert(message_links, values, ["platform", "channel_id", "message_ts"])
+
+    async def find_link(self, platform: str, channel_id: str, message_ts: str) -> MessageLink | None:
+        query = select(message_links).where(
+            message_links.c.platform == platform,
+            message_links.c.channel_id == channel_id,
+            message_links.c.message_ts == message_ts,
+        )
+        async with self._transaction() as conn:
+            row = (await conn.execute(query)).first()
+        return _link(row) if row is not None else None
+
+    async def find_thread(self, platform: str, channel_id: str, thread_ts: str) -> MessageLink | None:
+        query = (
+            select(message_links)
+            .where(
+                message_links.c.platform == platform,
+                message_links.c.channel_id == channel_id,
+                message_links.c.thread_ts == thread_ts,
+                message_links.c.kind.in_(("answer", "handoff")),
+            )
+            .order_by(message_links.c.created_at.desc(), message_links.c.message_ts.desc())
+            .limit(1)
+        )
+        async with self._transaction() as conn:
+            row = (await conn.execute(query)).first()
+        return _link(row) if row is not None else None
+
+    # proactive messaging
+
+    async def save_reference(self, platform: str, conversation_id: str, reference: Mapping[str, Any]) -> None:
+        if not conversation_id:
+            raise InvalidInputError("A conversation reference needs the conversation's id.")
+        values = {
+            "platform": platform,
+            "conversation_id": conversation_id,
+            "reference": dict(reference),
+            "updated_at": utcnow(),
+        }
+        await self._upsert(conversation_references, values, ["platform", "conversation_id"])
+
+    async def get_reference(self, platform: str, conversation_id: str) -> dict[str, Any] | None:
+        query = select(conversation_references.c.reference).where(
+            conversation_references.c.platform == platform,
+            conversation_references.c.conversation_id == conversation_id,
+        )
+        async with self._transaction() as conn:
+            reference = (await conn.execute(query)).scalar_one_or_none()
+        return dict(reference) if reference is not None else None
+
+
+def _binding(row: Row[Any]) -> ChannelBinding:
+    return ChannelBinding(
+        platform=row.platform,
+        channel_id=row.channel_id,
+        account=row.account,
+        kind=row.kind,
+        handoff_channel=row.handoff_channel,
+    )
+
+
+def _link(row: Row[Any]) -> MessageLink:
+    return MessageLink(
+        platform=row.platform,
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+        thread_ts=row.thread_ts,
+        answer_id=row.answer_id,
+        question_id=row.question_id,
+        kind=row.kind,
+        created_at=row.created_at,
+    )

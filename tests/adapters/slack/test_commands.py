@@ -1,0 +1,97 @@
+"""``/assistant`` through Bolt: agents teach, list, undo, forget and see stats; customers are refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.slack import constants as ids
+from adapters.slack import texts
+from assistant.models import Signal
+from tests.adapters.slack.conftest import AGENT, CUSTOMER, HANDOFF_CHANNEL, Harness
+from tests.adapters.slack.helpers import block_text, button, events_of
+from tests.fakes.slack_requests import block_actions, slash_command
+
+QUESTION = "Do you support single sign-on with Okta?"
+ANSWER = "Yes: Settings > Security > SSO, then pick Okta and paste your metadata URL."
+
+
+async def command(harness: Harness, user: str, text: str, channel: str = "C_ACME") -> dict[str, Any]:
+    name = f"cmd-{len(harness.fake.responses)}"
+    team = harness.fake.users[user]["team_id"]
+    fields = slash_command(
+        user=user, channel=channel, text=text, response_url=harness.fake.response_url(name), team_id=team
+    )
+    status, body, _ = await harness.sender.command(fields)
+    assert status == 200 and body == ""
+    await harness.settle()
+    [response] = harness.fake.responses[name]
+    return response
+
+
+async def test_a_customer_is_politely_refused_teach_and_nothing_is_learned(harness: Harness) -> None:
+    before = await harness.assistant.learned(limit=100)
+    for text in (f"teach {QUESTION} | {ANSWER}", "learned", "stats", f"forget {before[0].id}"):
+        response = await command(harness, CUSTOMER, text)
+        assert response["text"] == texts.AGENTS_ONLY
+        assert response["response_type"] == "ephemeral"
+    assert await harness.assistant.learned(limit=100) == before
+
+
+async def test_an_agent_teaches_and_the_customer_gets_it(harness: Harness) -> None:
+    response = await command(harness, AGENT, f"teach {QUESTION} | {ANSWER} --private")
+    assert response["text"].startswith("Learned: taught a new answer (private to acme)")
+    ts = await harness.say(QUESTION)
+    assert ANSWER in block_text(harness.replies(ts)[0])
+
+
+async def test_private_teaching_needs_a_customer_channel(harness: Harness) -> None:
+    response = await command(
+        harness, AGENT, f"teach {QUESTION} | {ANSWER} --private", channel=HANDOFF_CHANNEL
+    )
+    assert texts.NEED_ACCOUNT in response["text"]
+    response = await command(harness, AGENT, "teach just a question")
+    assert "Use: /assistant teach" in response["text"]
+
+
+async def test_learned_lists_with_undo_and_undo_forgets(harness: Harness) -> None:
+    await command(harness, AGENT, f"teach {QUESTION} | {ANSWER}")
+    listing = await command(harness, AGENT, "learned")
+    [newest] = [e for e in await events_of(harness.assistant, Signal.TEACH) if e.actor == AGENT]
+    assert newest.id in block_text(listing) and f"<@{AGENT}>" in block_text(listing)
+    undo = button(listing, ids.UNDO_LEARNED)  # the first button: newest first
+    assert newest.id in undo["value"]
+
+    name = "undo"
+    await harness.interact(
+        block_actions(
+            user=AGENT,
+            action_id=ids.UNDO_LEARNED,
+            value=undo["value"],
+            channel="C_ACME",
+            message_ts="1710000000.999999",
+            response_url=harness.fake.response_url(name),
+        )
+    )
+    [replaced] = harness.fake.responses[name]
+    assert replaced["replace_original"] is True
+    events = {e.id: e for e in await harness.assistant.learned(limit=100, include_undone=True)}
+    assert events[newest.id].undone_at is not None
+    ts = await harness.say(QUESTION)
+    assert ANSWER not in block_text(harness.replies(ts)[0])
+
+
+async def test_forget_stats_ask_help_and_unknown(harness: Harness) -> None:
+    await command(harness, AGENT, f"teach {QUESTION} | {ANSWER}")
+    [newest] = [e for e in await events_of(harness.assistant, Signal.TEACH) if e.actor == AGENT]
+    assert (await command(harness, AGENT, f"forget {newest.id}"))["text"] == texts.undone(newest.id)
+    again = await command(harness, AGENT, f"forget {newest.id}")
+    assert again["text"].startswith(":warning:") and "already undone" in again["text"]
+    assert (await command(harness, AGENT, "forget nope_123"))["text"].startswith(":warning:")
+
+    asked = await command(harness, CUSTOMER, "ask How do I reset my password?")
+    assert "Forgot password" in block_text(asked)
+    stats = await command(harness, AGENT, "stats")
+    assert "Auto-resolution" in stats["text"] and "Questions: 1" in stats["text"]
+    assert (await command(harness, CUSTOMER, "help"))["text"] == texts.HELP
+    assert (await command(harness, AGENT, ""))["text"] == texts.HELP
+    assert (await command(harness, AGENT, "dance"))["text"].startswith(texts.UNKNOWN_COMMAND)
