@@ -50,8 +50,32 @@ class Settings(BaseSettings):
         ge=0,
         description="An answer nobody objected to within this time counts as (weakly) right.",
     )
+    redact_personal_data: bool = Field(
+        default=True,
+        description="Replace e-mails, phones, card and account numbers in questions before use.",
+    )
     max_question_chars: int = Field(default=40_000, gt=0)
     retrieval_limit: int = Field(default=20, gt=0, le=200)
+    sync_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Catch up with other instances' learning at most this often (0: before every ask).",
+    )
+
+    weaviate_url: str | None = Field(default=None, validation_alias="WEAVIATE_URL")
+    weaviate_api_key: SecretStr | None = Field(default=None, validation_alias="WEAVIATE_API_KEY")
+    weaviate_grpc_port: int = Field(default=50051, gt=0, lt=65536, validation_alias="WEAVIATE_GRPC_PORT")
+    weaviate_collection: str = Field(
+        default="SupportKnowledge",
+        pattern=r"^[A-Z][A-Za-z0-9_]*$",
+        validation_alias="WEAVIATE_COLLECTION",
+        description="One collection per workspace: give each workspace's instances their own name.",
+    )
+    weaviate_vectorizer: str | None = Field(
+        default=None,
+        validation_alias="WEAVIATE_VECTORIZER",
+        description="A Weaviate text2vec module name; unset, the assistant computes the vectors.",
+    )
 
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")

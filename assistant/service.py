@@ -8,8 +8,9 @@ learning signal so the next similar question gets the better answer at once.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from assistant.models import (
     new_id,
 )
 from assistant.ports import Answerer, Candidate, Embedder, KnowledgeStore, VectorStore
+from assistant.privacy.redaction import redact
 from assistant.retrieval.engine import RetrievalEngine
 from assistant.retrieval.ranking import Ranking
 
@@ -85,6 +87,7 @@ class Assistant:
         self._recent: OrderedDict[str, tuple[Answer, StoredQuestion]] = OrderedDict()
         self._outcomes_since_fit = 0
         self._last_sweep: datetime | None = None
+        self._last_sync = time.monotonic()
 
     async def start(self) -> None:
         """Open the store, load the index and the calibration learned so far."""
@@ -106,7 +109,11 @@ class Assistant:
                 f"The question is {len(text):,} characters long; the limit is "
                 f"{self.settings.max_question_chars:,}."
             )
+        if self.settings.redact_personal_data:
+            text = redact(text)
+        question = replace(question, text=text)
         await self._sweep_silent_answers(question.asked_at)
+        await self.sync()
         assessment = await self.assess(text, question.account)
         ranking, items, confidence = assessment.ranking, assessment.items, assessment.confidence
         decision = assessment.decision
@@ -145,6 +152,14 @@ class Assistant:
         await self.store.save_exchange(answer.question_id, question, answer)
         self._remember(answer, question)
         return answer
+
+    async def sync(self, *, force: bool = False) -> int:
+        """Catch up with what other instances wrote, at most every ``sync_seconds``."""
+        now = time.monotonic()
+        if not force and now - self._last_sync < self.settings.sync_seconds:
+            return 0
+        self._last_sync = now
+        return await self.engine.sync()
 
     async def assess(self, text: str, account: str | None) -> Assessment:
         """Rank and judge a question without recording anything (replay checkpoints, previews)."""

@@ -136,3 +136,20 @@ async def test_learning_survives_a_restart(assistant: Assistant, settings, embed
         assert answer.text == "Settings → Developers → API keys."
     finally:
         await restarted.close()
+
+
+async def test_personal_data_is_redacted_before_it_is_stored_or_learned(assistant: Assistant) -> None:
+    asked = await assistant.ask(
+        Question(
+            text="My card 4242 4242 4242 4242 was charged twice, mail me at jo@acme.example", account="acme"
+        )
+    )
+    stored = await assistant.store.get_question(asked.question_id)
+    assert stored is not None
+    assert "4242" not in stored.text and "jo@acme.example" not in stored.text
+    event = await assistant.feedback(
+        asked.id, Signal.RESOLVE, text="We refunded the duplicate charge.", **AGENT
+    )
+    assert event.item_id is not None
+    learned = (await assistant.store.get_items([event.item_id]))[event.item_id]
+    assert learned.question is not None and "4242" not in learned.question
