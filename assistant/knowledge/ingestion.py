@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from assistant.service import Assistant
 
 Progress = Callable[[int], None]
+EMBED_BATCH = 128
 
 
 @dataclass(slots=True)
@@ -121,11 +122,15 @@ class Ingestor:
         keys: dict[str, str] | None = None,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Store each document as a new version when its content changed."""
-        store = self._assistant.store
+        """Store each document as a new version when its content changed.
+
+        Passages are embedded in batches across documents (the slow part); each document is then
+        written in its own transaction, so an interruption leaves whole documents only.
+        """
         report = IngestReport()
+        pending: list[tuple[Document, list[KnowledgeItem], bool]] = []
         for doc in documents:
-            existing = await store.get_document_by_source(doc.source)
+            existing = await self._assistant.store.get_document_by_source(doc.source)
             if existing is not None and existing.content_hash == doc.content_hash and not existing.retired:
                 report.unchanged += 1
                 if progress:
@@ -141,34 +146,52 @@ class Ingestor:
                 updated_at=utcnow(),
             )
             key = (keys or {}).get(doc.source, document.id)
-            chunks = chunk_document(doc)
-            items = [
-                KnowledgeItem(
-                    id=new_id("kn"),
-                    kind=ItemKind.PASSAGE,
-                    text=chunk.text,
-                    resolution_key=key,
-                    source=doc.source,
-                    title=f"{doc.title} › {chunk.heading_line}" if chunk.heading_line else doc.title,
-                    url=doc.url,
-                    version=document.version,
-                    document_id=document.id,
-                )
-                for chunk in chunks
-            ]
-            vectors = (
-                await self._assistant.embedder.embed([item.match_text for item in items]) if items else None
-            )
-            old = [item.id for item in await store.active_items_for_document(document.id)] if existing else []
-            pairs = list(zip(items, vectors, strict=True)) if vectors is not None else []
+            pending.append((document, _passages(doc, document, key), existing is not None))
+            if sum(len(items) for _, items, _ in pending) >= EMBED_BATCH:
+                await self._write(pending, report, progress)
+                pending = []
+        await self._write(pending, report, progress)
+        return report
+
+    async def _write(
+        self,
+        pending: list[tuple[Document, list[KnowledgeItem], bool]],
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> None:
+        if not pending:
+            return
+        store = self._assistant.store
+        texts = [item.match_text for _, items, _ in pending for item in items]
+        vectors = iter(await self._assistant.embedder.embed(texts)) if texts else iter(())
+        for document, items, existed in pending:
+            pairs = [(item, next(vectors)) for item in items]
+            old = [item.id for item in await store.active_items_for_document(document.id)] if existed else []
             await store.replace_document(document, pairs, old)
             await self._assistant.engine.unindex(old)
             await self._assistant.engine.index(pairs)
             report.chunks += len(items)
-            if existing is None:
-                report.added += 1
-            else:
+            if existed:
                 report.updated += 1
+            else:
+                report.added += 1
             if progress:
                 progress(1)
-        return report
+
+
+def _passages(doc: SourceDocument, document: Document, key: str) -> list[KnowledgeItem]:
+    """One passage item per chunk, titled with its heading path."""
+    return [
+        KnowledgeItem(
+            id=new_id("kn"),
+            kind=ItemKind.PASSAGE,
+            text=chunk.text,
+            resolution_key=key,
+            source=doc.source,
+            title=f"{doc.title} › {chunk.heading_line}" if chunk.heading_line else doc.title,
+            url=doc.url,
+            version=document.version,
+            document_id=document.id,
+        )
+        for chunk in chunk_document(doc)
+    ]
