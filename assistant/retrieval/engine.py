@@ -1,7 +1,9 @@
 """The in-memory side of knowledge: the vector index and the resolution head, kept in step.
 
 The store is the durable copy; this engine mirrors its active items so that a question is ranked
-without touching the database more than once.
+without touching the database more than once. With several instances on one store, ``sync``
+reads the store's change feed and applies what the others wrote (new items, status and feedback
+changes), so each instance's mirror follows the store within the sync interval.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.answering.head import ResolutionHead, fit_softmax
-from assistant.models import FeedbackRecord, KnowledgeItem
+from assistant.models import FeedbackRecord, ItemStatus, KnowledgeItem
 from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
 from assistant.retrieval.ranking import Ranking, rank
 
@@ -36,11 +38,16 @@ class RetrievalEngine:
         self._refit_task: asyncio.Task[None] | None = None
         self.head = ResolutionHead(dimension)
         self._items: dict[str, KnowledgeItem] = {}
+        self._cursor = 0
 
     async def load(self) -> int:
         """Fill the head (and a non-persistent index) from the store's active items."""
+        # Read the feed's position first: a change racing the load is applied again by ``sync``,
+        # which is harmless, rather than missed.
+        self._cursor = await self._store.change_cursor()
         entries = await self._store.load_active_entries()
-        if not self._vectors.persistent:
+        # A persistent index keeps its data: it is filled only the first time (an empty one).
+        if not self._vectors.persistent or (entries and await self._vectors.count() == 0):
             await self._vectors.upsert([_entry(item, vector) for item, vector in entries])
         for item, vector in entries:
             self._items[item.id] = item
@@ -50,21 +57,52 @@ class RetrievalEngine:
             self.maybe_refit()
         return len(entries)
 
-    async def index(self, pairs: Sequence[tuple[KnowledgeItem, np.ndarray]]) -> None:
+    async def sync(self) -> int:
+        """Apply every item change in the store since the last sync; returns how many items changed.
+
+        Idempotent: an instance's own changes come back through the feed and change nothing. A
+        persistent vector store was already written by the instance that made the change, so
+        only the head and the item mirror are updated then.
+        """
+        changed = 0
+        while True:
+            page = await self._store.changes_since(self._cursor)
+            new: list[tuple[KnowledgeItem, np.ndarray]] = []
+            gone: list[str] = []
+            for item, vector in page.items:
+                known = item.id in self._items
+                if item.status is ItemStatus.ACTIVE and known:
+                    self._items[item.id] = item
+                elif item.status is ItemStatus.ACTIVE:
+                    new.append((item, vector))
+                elif known:
+                    gone.append(item.id)
+            await self.index(new, write_vectors=not self._vectors.persistent)
+            await self.unindex(gone, write_vectors=not self._vectors.persistent)
+            changed += len(page.items)
+            self._cursor = page.cursor
+            if not page.more:
+                return changed
+
+    async def index(
+        self, pairs: Sequence[tuple[KnowledgeItem, np.ndarray]], *, write_vectors: bool = True
+    ) -> None:
         """Make newly stored items retrievable at once."""
         if not pairs:
             return
-        await self._vectors.upsert([_entry(item, vector) for item, vector in pairs])
+        if write_vectors:
+            await self._vectors.upsert([_entry(item, vector) for item, vector in pairs])
         for item, vector in pairs:
             self._items[item.id] = item
             self.head.add(item.id, vector, item.resolution_key, item.account)
         self.maybe_refit()
 
-    async def unindex(self, item_ids: Sequence[str]) -> None:
+    async def unindex(self, item_ids: Sequence[str], *, write_vectors: bool = True) -> None:
         """Stop retrieving items (superseded, retired, forgotten)."""
         if not item_ids:
             return
-        await self._vectors.remove(list(item_ids))
+        if write_vectors:
+            await self._vectors.remove(list(item_ids))
         self.head.remove(item_ids)
         for item_id in item_ids:
             self._items.pop(item_id, None)
@@ -120,6 +158,11 @@ class RetrievalEngine:
         count = self.head.example_count
         fitted = await asyncio.to_thread(fit_softmax, vectors, labels, weights, classes)
         self.head.install(fitted, count)
+
+    async def settled(self) -> None:
+        """Wait for a background refit in progress (benchmarks measure the steady state)."""
+        if self._refit_task is not None:
+            await asyncio.gather(self._refit_task, return_exceptions=True)
 
     async def close(self) -> None:
         if self._refit_task is not None:
