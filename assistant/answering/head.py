@@ -36,7 +36,7 @@ class ResolutionHead:
         self._keys: list[str] = []
         self._key_index: dict[str, int] = {}
         self._scopes: dict[str, dict[str | None, int]] = {}
-        self._weights = np.zeros((dimension + 1, 0), dtype=np.float64)
+        self._capacity = np.zeros((dimension + 1, 64), dtype=np.float64)
         self._fitted_count = 0
         self._masks: dict[str | None, np.ndarray] = {}
         self._dirty = False
@@ -60,7 +60,8 @@ class ResolutionHead:
             label = len(self._keys)
             self._keys.append(key)
             self._key_index[key] = label
-            self._weights = np.hstack([self._weights, np.zeros((self._dimension + 1, 1))])
+            if label >= self._capacity.shape[1]:
+                self._capacity = np.hstack([self._capacity, np.zeros_like(self._capacity)])
         slot = len(self._item_ids)
         if slot >= self._vectors.shape[0]:
             self._vectors = np.vstack([self._vectors, np.zeros_like(self._vectors)])
@@ -92,6 +93,11 @@ class ResolutionHead:
         self._slot_of = {item_id: slot for slot, item_id in enumerate(self._item_ids)}
         self._masks.clear()
         self._dirty = True
+
+    @property
+    def _weights(self) -> np.ndarray:
+        """One column per key (a view into a matrix that grows by doubling)."""
+        return self._capacity[:, : len(self._keys)]
 
     def visible_mask(self, account: str | None) -> np.ndarray:
         """Which keys a question from ``account`` may be answered with."""
@@ -155,10 +161,11 @@ class ResolutionHead:
 
     def install(self, weights: np.ndarray, fitted_count: int) -> None:
         """Swap in refitted weights, keeping columns for keys added since the snapshot."""
-        if weights.shape[1] < self._weights.shape[1]:
+        if weights.shape[1] < len(self._keys):
             extra = self._weights[:, weights.shape[1] :]
             weights = np.hstack([weights, extra])
-        self._weights = weights
+        self._capacity = np.zeros((self._dimension + 1, max(64, 2 * weights.shape[1])))
+        self._capacity[:, : weights.shape[1]] = weights
         self._fitted_count = fitted_count
         self._dirty = False
 
@@ -179,7 +186,7 @@ class ResolutionHead:
             probs = np.exp(logits)
             probs /= probs.sum()
             probs[label] -= 1.0
-            self._weights -= _ONLINE_RATE * np.outer(x, probs)
+            self._capacity[:, : len(self._keys)] -= _ONLINE_RATE * np.outer(x, probs)
 
 
 def fit_softmax(vectors: np.ndarray, labels: np.ndarray, start: np.ndarray, classes: int) -> np.ndarray:
