@@ -1,4 +1,5 @@
-"""`assistant channels`: which Slack channels are customer channels, of which account, handing off where."""
+"""`assistant channels`: which Slack or Teams channels are customer channels, of which account, handing
+off where (``--platform teams`` for Teams channel ids such as ``19:...@thread.tacv2``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,24 @@ from adapters.cli.session import run_command, settings_for
 from adapters.wiring import build_conversation_store
 from assistant.conversations import ChannelBinding, ConversationStore
 
-PLATFORM = "slack"
+PLATFORMS = ("slack", "teams")
 
-channels_app = typer.Typer(help="Map Slack channels to customer accounts.", no_args_is_help=True)
+channels_app = typer.Typer(help="Map Slack or Teams channels to customer accounts.", no_args_is_help=True)
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Store URL or SQLite file (default: $ASSISTANT_DATABASE_URL).")
+]
+
+
+def _platform(value: str) -> str:
+    if value not in PLATFORMS:
+        raise typer.BadParameter(f"must be one of: {', '.join(PLATFORMS)}")
+    return value
+
+
+PlatformOption = Annotated[
+    str,
+    typer.Option("--platform", callback=_platform, help="slack (C... ids) or teams (19:... ids)."),
 ]
 
 
@@ -39,6 +52,7 @@ def set_channel(
     channel: Annotated[str, typer.Argument(help="The customer channel's id (C...).")],
     account: Annotated[str, typer.Option(help="The account its members belong to.")],
     handoff: Annotated[str | None, typer.Option(help="The internal channel hand-offs go to (C...).")] = None,
+    platform: PlatformOption = "slack",
     db: DbOption = None,
 ) -> None:
     """Make CHANNEL a customer channel of ACCOUNT (the hand-off channel is marked internal)."""
@@ -46,10 +60,10 @@ def set_channel(
     async def work() -> None:
         store = await _with_store(db)
         try:
-            binding = ChannelBinding(PLATFORM, channel, account, "customer", handoff)
+            binding = ChannelBinding(platform, channel, account, "customer", handoff)
             await store.bind_channel(binding)
-            if handoff and await store.get_channel(PLATFORM, handoff) is None:
-                await store.bind_channel(ChannelBinding(PLATFORM, handoff, None, "internal"))
+            if handoff and await store.get_channel(platform, handoff) is None:
+                await store.bind_channel(ChannelBinding(platform, handoff, None, "internal"))
         finally:
             await store.close()
         typer.echo(_line(binding))
@@ -59,14 +73,16 @@ def set_channel(
 
 @channels_app.command("internal")
 def internal_channel(
-    channel: Annotated[str, typer.Argument(help="The channel's id (C...).")], db: DbOption = None
+    channel: Annotated[str, typer.Argument(help="The channel's id (C...).")],
+    platform: PlatformOption = "slack",
+    db: DbOption = None,
 ) -> None:
     """Mark CHANNEL internal: agents work there and no question is answered."""
 
     async def work() -> None:
         store = await _with_store(db)
         try:
-            binding = ChannelBinding(PLATFORM, channel, None, "internal")
+            binding = ChannelBinding(platform, channel, None, "internal")
             await store.bind_channel(binding)
         finally:
             await store.close()
@@ -76,13 +92,13 @@ def internal_channel(
 
 
 @channels_app.command("list")
-def list_channels(db: DbOption = None) -> None:
+def list_channels(platform: PlatformOption = "slack", db: DbOption = None) -> None:
     """Every mapped channel."""
 
     async def work() -> None:
         store = await _with_store(db)
         try:
-            bindings = await store.list_channels(PLATFORM)
+            bindings = await store.list_channels(platform)
         finally:
             await store.close()
         if not bindings:

@@ -1,0 +1,148 @@
+"""One aiohttp server for every chat platform: what ``assistant serve`` runs.
+
+Slack (``/slack/events``, or Socket Mode) and Teams (``/api/messages``) share one process, one
+assistant and one conversation store: the same core answers both. ``/healthz`` reports the store
+and each platform; when Teams accepts unauthenticated requests (``TEAMS_ALLOW_UNAUTHENTICATED``)
+it says so there, and a warning is logged at start.
+
+``serve`` opens the assistant and the store, starts each configured platform, listens until
+SIGINT/SIGTERM, and closes everything in order (running work first, so no answer is cut off by a
+closing database). The platform adapters are imported only when configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from assistant.config import Settings
+from assistant.conversations import ConversationStore
+from assistant.errors import ConfigurationError
+from assistant.ports import Embedder
+
+if TYPE_CHECKING:
+    from adapters.slack.settings import SlackSettings
+    from adapters.teams.settings import TeamsSettings
+
+log = logging.getLogger(__name__)
+
+HEALTH_PATH = "/healthz"
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+Status = Callable[[], dict[str, Any]]
+
+
+def health_handler(conversations: ConversationStore, platforms: dict[str, Status]) -> Any:
+    """``GET /healthz``: 200 with each platform's status while the store answers, else 503."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            store = await asyncio.wait_for(conversations.ping(), HEALTH_TIMEOUT_SECONDS)
+        except TimeoutError:
+            store = False
+        body: dict[str, Any] = {"ok": store, "store": store}
+        warnings = []
+        for name, status in platforms.items():
+            body[name] = status()
+            if body[name].get("warning"):
+                warnings.append(body[name]["warning"])
+        if warnings:
+            body["warnings"] = warnings
+        return web.json_response(body, status=200 if store else 503)
+
+    return healthz
+
+
+async def serve(
+    *,
+    settings: Settings,
+    slack_settings: SlackSettings | None = None,
+    teams_settings: TeamsSettings | None = None,
+    host: str,
+    port: int,
+    ready: Callable[[str], None] = print,
+    stop: asyncio.Event | None = None,
+    embedder: Embedder | None = None,
+) -> None:
+    """Run the configured platforms until ``stop`` is set (by default: until SIGINT or SIGTERM).
+
+    ``embedder`` reuses an already loaded model (tests, one process serving several apps).
+    """
+    from adapters.wiring import build_assistant, build_conversation_store
+
+    if slack_settings is None and teams_settings is None:
+        raise ConfigurationError("Nothing to serve: configure Slack (SLACK_*) or Teams (MICROSOFT_APP_*).")
+    slack_mode = slack_settings.mode if slack_settings is not None else None  # raises before opening
+    if teams_settings is not None:
+        teams_settings.auth_mode  # noqa: B018 - raises ConfigurationError before anything is opened
+    stop = stop or _stop_on_signals()
+    assistant = build_assistant(settings, embedder=embedder)
+    conversations = build_conversation_store(settings)
+    async with AsyncExitStack() as stack:
+        await assistant.start()
+        stack.push_async_callback(assistant.close)
+        stack.push_async_callback(conversations.close)
+        await conversations.initialize()
+        app = web.Application()
+        platforms: dict[str, Status] = {}
+        lines: list[str] = []
+        slack = None
+        if slack_settings is not None:
+            from adapters.slack.app import SlackApp
+            from adapters.slack.server import EVENTS_PATH, events_handler
+
+            slack = SlackApp(assistant=assistant, conversations=conversations, settings=slack_settings)
+            await slack.start()
+            stack.push_async_callback(slack.close)
+            if slack_mode == "http":
+                app.router.add_post(EVENTS_PATH, events_handler(slack))
+                lines.append(f"Slack app listening on {{address}}{EVENTS_PATH}")
+            platforms["slack"] = lambda: {"mode": slack_mode}
+        if teams_settings is not None:
+            from adapters.teams import MESSAGES_PATH, TeamsBot, add_routes
+
+            bot = TeamsBot(assistant=assistant, conversations=conversations, settings=teams_settings)
+            bot.start()
+            stack.push_async_callback(bot.close)
+            add_routes(app, bot)
+            platforms["teams"] = bot.health
+            auth = "" if bot.authenticated else " (UNAUTHENTICATED: local testing only)"
+            lines.append(f"Teams bot listening on {{address}}{MESSAGES_PATH}{auth}")
+        app.router.add_get(HEALTH_PATH, health_handler(conversations, platforms))
+        from adapters.console import load_console_settings, mount_console
+
+        console_settings = load_console_settings()
+        if console_settings.scopes():  # the web console, when a sign-in token is configured
+            mount_console(app, assistant=assistant, conversations=conversations, settings=console_settings)
+            lines.append("Web console on {address}/console/")
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        address = f"http://{bound_host}:{bound_port}"
+        for line in lines:
+            ready(line.format(address=address) + f" (health: {address}{HEALTH_PATH})")
+        if slack is not None and slack_settings is not None and slack_mode == "socket":
+            from adapters.slack.server import socket_mode
+
+            await socket_mode(slack, slack_settings, address, ready, stop)
+        else:
+            await stop.wait()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,179 @@
+"""The Teams bot: a ``TeamsActivityHandler`` on the SDK's ``CloudAdapter``.
+
+``TeamsBot`` owns the adapter (authentication from ``adapters.teams.auth``), the member lookups,
+the messenger (stored conversation references) and the tracked background work. Each turn stores
+where its conversation is (for proactive messages), then dispatches: messages to
+``handlers.messages``, card actions (``adaptiveCard/action`` invokes and ``Action.Submit``
+messages) to ``handlers.actions``. Errors in a turn are logged by type, never with message text.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+from botframework.connector.auth import BotFrameworkAuthentication
+
+from adapters.teams import constants as ids
+from adapters.teams import texts
+from adapters.teams.activities import card_submission, place_of
+from adapters.teams.auth import build_authentication
+from adapters.teams.cards import attachment
+from adapters.teams.deps import TeamsDeps
+from adapters.teams.handlers import actions, messages
+from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
+from adapters.teams.roles import AgentRules, Members
+from adapters.teams.settings import TeamsSettings
+from adapters.work import BackgroundWork
+from assistant.conversations import ConversationStore
+from assistant.service import Assistant
+
+log = logging.getLogger(__name__)
+
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+ERROR_RESPONSE_TYPE = "application/vnd.microsoft.error"
+
+
+class _CardActionResponse(AdaptiveCardInvokeResponse):
+    """The ``adaptiveCard/action`` response body, whose ``value`` may be a card or a message string."""
+
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
+        **AdaptiveCardInvokeResponse._attribute_map,
+        "value": {"key": "value", "type": "object"},
+    }
+
+
+def _invoke(status: HTTPStatus, kind: str, value: Any) -> InvokeResponse:
+    body = _CardActionResponse(status_code=int(status), type=kind, value=value)
+    return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+
+#: Activities whose conversation is worth remembering for proactive messages.
+_REMEMBERED = frozenset({ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke})
+
+
+class TeamsBot(TeamsActivityHandler):
+    """The assistant's Teams bot; ``process`` handles one request, ``close`` lets running work finish."""
+
+    def __init__(
+        self,
+        *,
+        assistant: Assistant,
+        conversations: ConversationStore,
+        settings: TeamsSettings,
+        authentication: BotFrameworkAuthentication | None = None,
+    ) -> None:
+        self.settings = settings
+        self.authenticated = settings.auth_mode == "authenticated"  # raises on incomplete credentials
+        self.adapter = CloudAdapter(authentication or build_authentication(settings))
+        self.adapter.on_turn_error = self._on_turn_error
+        self.work = BackgroundWork()
+        rules = AgentRules(
+            agent_ids=settings.agent_id_set,
+            customer_tenants=settings.customer_tenant_set,
+            home_tenant=(settings.tenant_id or "").lower() or None,
+        )
+        self.messenger = Messenger(
+            adapter=self.adapter,
+            conversations=conversations,
+            app_id=settings.app_id if self.authenticated else None,
+        )
+        self.deps = TeamsDeps(
+            assistant=assistant,
+            conversations=conversations,
+            settings=settings,
+            members=Members(rules),
+            messenger=self.messenger,
+            work=self.work,
+        )
+
+    def start(self) -> None:
+        if not self.authenticated:
+            log.warning(texts.UNAUTHENTICATED_WARNING)
+        log.info("Teams bot ready (%s)", "authenticated" if self.authenticated else "UNAUTHENTICATED")
+
+    def health(self) -> dict[str, Any]:
+        status: dict[str, Any] = {"authenticated": self.authenticated}
+        if not self.authenticated:
+            status["warning"] = texts.UNAUTHENTICATED_WARNING
+        return status
+
+    # the turn
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.type in _REMEMBERED and activity.conversation is not None and activity.service_url:
+            await self.messenger.remember(activity, place_of(activity))
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        submission = card_submission(turn_context.activity)
+        if submission is not None:
+            await self._on_submit(turn_context, submission)
+        else:
+            await messages.on_message(self.deps, turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """``adaptiveCard/action`` here; other invokes as the SDK handles them (501 mostly).
+
+        The SDK's own route serialises the response body twice under ``CloudAdapter`` (a crash),
+        and its body model cannot carry a message string: the response is built here instead.
+        """
+        if turn_context.activity.name != ADAPTIVE_CARD_ACTION:
+            return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value
+        action = value.get("action") if isinstance(value, dict) else None
+        if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+            error = {"code": "BadRequest", "message": "The value is not an Action.Execute."}
+            return _invoke(HTTPStatus.BAD_REQUEST, ERROR_RESPONSE_TYPE, error)
+        data = action.get("data")
+        data = data if isinstance(data, dict) else {}
+        outcome = await actions.execute(self.deps, turn_context, action.get("verb"), data)
+        if outcome.card is not None:
+            return _invoke(HTTPStatus.OK, ids.CARD_CONTENT_TYPE, outcome.card)
+        return _invoke(HTTPStatus.OK, ids.MESSAGE_RESPONSE_TYPE, outcome.message or "")
+
+    async def _on_submit(self, turn_context: TurnContext, value: Any) -> None:
+        activity = turn_context.activity
+        place = place_of(activity)
+        if not await self.deps.conversations.claim_event(
+            ids.PLATFORM, f"activity:{place.conversation}:{activity.id}"
+        ):
+            return
+        outcome = await actions.execute(self.deps, turn_context, value.get("verb"), value)
+        if outcome.card is not None and activity.reply_to_id:
+            updated = Activity(
+                type=ActivityTypes.message, id=activity.reply_to_id, attachments=[attachment(outcome.card)]
+            )
+            await turn_context.update_activity(updated)
+        elif outcome.message:
+            await turn_context.send_activity(outcome.message)
+
+    async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
+        activity = turn_context.activity
+        log.error("Teams turn failed for %s %s: %s", activity.type, activity.id, type(error).__name__)
+        log.debug("traceback", exc_info=error)
+
+    # proactive messages (digests, notices): the conversation must have been seen once
+
+    async def notify(self, conversation: str, text: str) -> Sent:
+        """Send ``text`` to a conversation (a chat, a channel thread) the bot has seen."""
+        return await self.messenger.send(conversation, text_activity(text))
+
+    async def post_card(self, channel: str, card: dict[str, Any], summary: str = "") -> Sent:
+        """Start a thread in a Teams channel with ``card`` (a digest, a report)."""
+        return await self.messenger.start_thread(channel, card_activity(card, summary))
+
+    # lifecycle
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for the background work of every request handled so far."""
+        await self.work.drain(timeout)
+
+    async def close(self) -> None:
+        await self.work.close()

@@ -1,0 +1,184 @@
+"""Adaptive Cards for everything the bot posts; nothing here talks to Teams.
+
+Every builder returns the card as a plain dict (``attachment`` wraps it for an activity). Buttons
+are ``Action.Execute`` (Universal Actions: Teams sends an ``adaptiveCard/action`` invoke and shows
+the card the bot answers with); each falls back to an ``Action.Submit`` with the same data and its
+verb, for clients without Universal Actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.teams import constants as ids
+from adapters.teams import texts
+from adapters.teams.payloads import ExchangeRef
+from assistant.models import Answer, SourceRef
+
+Card = dict[str, Any]
+Element = dict[str, Any]
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def attachment(card: Card) -> dict[str, Any]:
+    return {"contentType": ids.CARD_CONTENT_TYPE, "content": card}
+
+
+def card(*body: Element, actions: Sequence[Element] = ()) -> Card:
+    content: Card = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": ids.CARD_VERSION,
+        "body": [element for element in body if element],
+    }
+    if actions:
+        content["actions"] = list(actions)
+    return content
+
+
+def text_block(
+    text: str, *, subtle: bool = False, weight: str | None = None, size: str | None = None
+) -> Element:
+    block: Element = {"type": "TextBlock", "text": truncate(text, ids.TEXT_LIMIT) or " ", "wrap": True}
+    if subtle:
+        block.update(isSubtle=True, size="Small")
+    if weight:
+        block["weight"] = weight
+    if size:
+        block["size"] = size
+    return block
+
+
+def action(title: str, verb: str, ref: ExchangeRef, *, style: str | None = None) -> Element:
+    data = {"ref": ref.dump()}
+    button: Element = {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb,
+        "data": data,
+        "fallback": {"type": "Action.Submit", "title": title, "data": {"verb": verb, **data}},
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def source_line(sources: Sequence[SourceRef]) -> str:
+    links = []
+    for source in sources[: ids.MAX_SOURCES]:
+        label = (source.title or "source").replace("[", "(").replace("]", ")")
+        links.append(f"[{label}]({source.url})" if source.url else label)
+    return "Sources: " + " · ".join(links) if links else ""
+
+
+def footer(answer: Answer) -> Element:
+    parts = [part for part in (source_line(answer.sources), texts.confidence(answer.confidence)) if part]
+    return text_block("  \n".join(parts), subtle=True)
+
+
+# answers in the customer's thread
+
+
+def answer_card(
+    answer: Answer, ref: ExchangeRef, *, status: str | None = None, correctable: bool = True
+) -> Card:
+    """The answer, its sources and confidence, and the buttons.
+
+    Once someone gave a verdict, ``status`` says who and what, and only "Correct this" is left
+    (``correctable`` False drops it too, once the answer was corrected).
+    """
+    body = [text_block(answer.text), footer(answer)]
+    if status is not None:
+        correct = [action(texts.CORRECT_BUTTON, ids.CORRECT, ref)] if correctable else []
+        return card(*body, text_block(status, subtle=True), actions=correct)
+    actions = [
+        action(texts.HELPED_BUTTON, ids.HELPED, ref, style="positive"),
+        action(texts.NOT_HELPED_BUTTON, ids.NOT_HELPED, ref),
+        action(texts.CORRECT_BUTTON, ids.CORRECT, ref),
+    ]
+    return card(*body, actions=actions)
+
+
+def correction_card(answer: Answer, ref: ExchangeRef, account: str | None) -> Card:
+    """The answer with a form for the right one (agents only: the handler checks)."""
+    account_label = f"This account only ({account})" if account else "This account only"
+    form: list[Element] = [
+        {
+            "type": "Input.Text",
+            "id": ids.TEXT_INPUT,
+            "label": texts.CORRECTION_LABEL,
+            "isMultiline": True,
+            "isRequired": True,
+            "maxLength": ids.INPUT_LIMIT,
+            "value": truncate(answer.text, ids.INPUT_LIMIT),
+        },
+        {
+            "type": "Input.ChoiceSet",
+            "id": ids.SCOPE_INPUT,
+            "label": texts.SCOPE_LABEL,
+            "style": "expanded",
+            "value": ids.SCOPE_ACCOUNT,
+            "choices": [
+                {"title": account_label, "value": ids.SCOPE_ACCOUNT},
+                {"title": texts.EVERYONE, "value": ids.SCOPE_EVERYONE},
+            ],
+        },
+    ]
+    save = action(texts.SAVE_CORRECTION_BUTTON, ids.CORRECT_SUBMIT, ref, style="positive")
+    return card(text_block(answer.text), footer(answer), *form, actions=[save])
+
+
+def agent_answer_card(text: str, user: str) -> Card:
+    """An answer an agent wrote, posted in the customer's thread by the bot."""
+    return card(text_block(text), text_block(texts.corrected_by(user), subtle=True))
+
+
+def draft_card(answer: Answer) -> Card:
+    """An agent sent the draft as it was: it reads like any answer, without buttons."""
+    return card(text_block(answer.text), footer(answer))
+
+
+# hand-offs in the internal channel
+
+
+def handoff_card(
+    *,
+    question: str,
+    account: str | None,
+    answer: Answer,
+    ref: ExchangeRef,
+    taken_by: str | None = None,
+    done: str | None = None,
+) -> Card:
+    """The question, the account, the draft with sources and confidence, and the agents' buttons.
+
+    ``done`` (who sent what) replaces the buttons; ``taken_by`` drops "I'll take it".
+    """
+    body: list[Element] = [
+        text_block(texts.handoff_title(account), weight="Bolder", size="Medium"),
+        text_block(
+            texts.from_where(ref.channel, account) + " · " + texts.confidence(answer.confidence), subtle=True
+        ),
+        {"type": "Container", "style": "emphasis", "items": [text_block(question or texts.QUESTION_DELETED)]},
+    ]
+    if answer.text:
+        body.append(text_block(texts.DRAFT_TITLE, weight="Bolder"))
+        body.append(text_block(answer.text))
+        if answer.sources:
+            body.append(text_block(source_line(answer.sources), subtle=True))
+    else:
+        body.append(text_block(texts.NO_DRAFT, subtle=True))
+    if done is not None:
+        return card(*body, text_block(done, subtle=True))
+    if taken_by is not None:
+        body.append(text_block(texts.taken_by(taken_by), subtle=True))
+    actions = []
+    if answer.text:
+        actions.append(action(texts.SEND_DRAFT_BUTTON, ids.SEND_DRAFT, ref, style="positive"))
+    if taken_by is None:
+        actions.append(action(texts.TAKE_BUTTON, ids.TAKE_HANDOFF, ref))
+    return card(*body, actions=actions)

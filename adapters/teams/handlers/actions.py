@@ -1,0 +1,212 @@
+"""Card buttons, one registry of verbs for both ways Teams sends a click.
+
+``Action.Execute`` arrives as an ``adaptiveCard/action`` invoke and is answered in the HTTP
+response with the card to show instead (or a message); the ``Action.Submit`` fallback arrives as a
+message whose ``value`` carries the verb, and the bot updates the card in place.
+
+* "Helpful" / "Not helpful": Signal.HELPED / NOT_HELPED (Role.CUSTOMER for customers, counted once
+  per person); a customer's "Not helpful" also hands the question off.
+* "Correct this" (agents): the card with a form; "Save correction" teaches it (Signal.CORRECT,
+  for the account or everyone) and posts it in the customer's thread.
+* "Send draft" (agents): the draft goes to the customer's thread and is learned (Signal.RESOLVE).
+* "I'll take it" (agents): the first agent claims the hand-off; the card says who.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+
+from adapters.teams import cards, texts
+from adapters.teams import constants as ids
+from adapters.teams.activities import place_of
+from adapters.teams.constants import PLATFORM
+from adapters.teams.deps import TeamsDeps
+from adapters.teams.handlers.messages import actor_of
+from adapters.teams.payloads import ExchangeRef
+from adapters.teams.replies import (
+    CONNECTOR_ERRORS,
+    guarded,
+    hand_off,
+    handoff_card,
+    send_correction,
+    send_draft,
+)
+from adapters.teams.roles import conversation_tenant
+from assistant.errors import AssistantError
+from assistant.models import Role, Signal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the clicker sees: a card instead of the one clicked, or a message."""
+
+    card: cards.Card | None = None
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class Click:
+    deps: TeamsDeps
+    context: TurnContext
+    data: Mapping[str, Any]
+    ref: ExchangeRef
+    user: str
+    name: str
+    _role: Role | None = None
+
+    async def role(self) -> Role | None:
+        if self._role is None:
+            self._role = await self.deps.members.role_of(self.context)
+        return self._role
+
+
+Handler = Callable[[Click], Awaitable[Outcome]]
+
+
+def agents_only(handler: Handler) -> Handler:
+    async def checked(click: Click) -> Outcome:
+        if await click.role() is not Role.AGENT:
+            log.info("%s refused for %s (not an agent)", handler.__name__, click.user)
+            return Outcome(message=texts.AGENTS_ONLY)
+        return await handler(click)
+
+    checked.__name__ = handler.__name__
+    return checked
+
+
+async def execute(
+    deps: TeamsDeps, context: TurnContext, verb: str | None, data: Mapping[str, Any]
+) -> Outcome:
+    """Run the handler of ``verb``; a stale card, a refusal or a failure becomes a message."""
+    handler = ACTIONS.get(verb or "")
+    ref = ExchangeRef.parse(data)
+    if handler is None or ref is None:
+        return Outcome(message=texts.STALE_BUTTON)
+    user, name = actor_of(context)
+    if verb in ON_THE_ANSWER and not await _clicked_on_the_answer(deps, context, ref):
+        log.info("%s by %s: the card is not the answer it names; ignored", verb, user)
+        return Outcome(message=texts.STALE_BUTTON)
+    try:
+        return await handler(Click(deps, context, data, ref, user, name))
+    except AssistantError as exc:
+        log.info("%s refused: %s", verb, type(exc).__name__)
+        return Outcome(message=texts.error(exc.message))
+    except CONNECTOR_ERRORS as exc:
+        log.error("%s: the Bot Connector failed (%s)", verb, type(exc).__name__)
+        return Outcome(message=texts.error(texts.FAILED))
+
+
+async def _clicked_on_the_answer(deps: TeamsDeps, context: TurnContext, ref: ExchangeRef) -> bool:
+    """Whether a click on an answer card came from the conversation the card names, on the message
+    that carries that answer: a forged ``ref`` must not reach another customer's thread."""
+    activity = context.activity
+    if place_of(activity).conversation != ref.conversation:
+        return False
+    if not activity.reply_to_id:
+        return True
+    link = await deps.conversations.find_link(PLATFORM, ref.channel, str(activity.reply_to_id))
+    return link is not None and link.answer_id == ref.answer_id
+
+
+# the customer's verdict
+
+
+async def on_helped(click: Click) -> Outcome:
+    return await _verdict(click, helped=True)
+
+
+async def on_not_helped(click: Click) -> Outcome:
+    return await _verdict(click, helped=False)
+
+
+async def _verdict(click: Click, *, helped: bool) -> Outcome:
+    deps, ref = click.deps, click.ref
+    role = await click.role() or Role.CUSTOMER
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    if await deps.conversations.claim_event(PLATFORM, f"verdict:{answer.id}:{click.user}"):
+        signal = Signal.HELPED if helped else Signal.NOT_HELPED
+        await deps.assistant.feedback(answer.id, signal, actor=click.user, role=role)
+        if not helped and role is Role.CUSTOMER:
+            await _hand_off_again(click)
+    return Outcome(card=cards.answer_card(answer, ref, status=texts.helped_by(click.name, helped)))
+
+
+async def _hand_off_again(click: Click) -> None:
+    deps, ref = click.deps, click.ref
+    place = place_of(click.context.activity)
+    binding = await deps.binding(
+        ref.channel, personal=place.personal, tenant=conversation_tenant(click.context)
+    )
+    if binding is None or binding.kind != "customer":
+        return
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    stored = await deps.assistant.get_question(answer.question_id)
+    work = hand_off(
+        deps,
+        answer=answer,
+        question=stored.text if stored is not None else "",
+        binding=binding,
+        ref=ref,
+        notice=texts.STILL_NEED_HELP,
+    )
+    deps.work.spawn(guarded(work, None, "hand-off"), name=f"teams hand-off {answer.id}")
+
+
+# agents: corrections
+
+
+@agents_only
+async def on_correct(click: Click) -> Outcome:
+    answer = await click.deps.assistant.get_answer(click.ref.answer_id)
+    return Outcome(card=cards.correction_card(answer, click.ref, answer.account))
+
+
+@agents_only
+async def on_correct_submit(click: Click) -> Outcome:
+    text = str(click.data.get(ids.TEXT_INPUT) or "").strip()
+    if not text:
+        return Outcome(message=texts.EMPTY_CORRECTION)
+    make_global = click.data.get(ids.SCOPE_INPUT) == ids.SCOPE_EVERYONE
+    await send_correction(
+        click.deps, click.ref, text=text, make_global=make_global, user=click.user, name=click.name
+    )
+    answer = await click.deps.assistant.get_answer(click.ref.answer_id)
+    status = texts.corrected_by(click.name)
+    return Outcome(card=cards.answer_card(answer, click.ref, status=status, correctable=False))
+
+
+# agents: hand-offs
+
+
+@agents_only
+async def on_send_draft(click: Click) -> Outcome:
+    if not await send_draft(click.deps, click.ref, user=click.user, name=click.name):
+        return Outcome(message=texts.ALREADY_HANDLED)
+    return Outcome(card=await handoff_card(click.deps, click.ref, done=texts.sent_by(click.name)))
+
+
+@agents_only
+async def on_take(click: Click) -> Outcome:
+    if not await click.deps.conversations.claim_handoff(click.ref.answer_id, click.user):
+        return Outcome(message=texts.ALREADY_TAKEN)
+    return Outcome(card=await handoff_card(click.deps, click.ref, taken_by=click.name))
+
+
+#: Buttons on the answer card in the customer's conversation (the rest are on hand-off cards).
+ON_THE_ANSWER = frozenset({ids.HELPED, ids.NOT_HELPED, ids.CORRECT, ids.CORRECT_SUBMIT})
+
+ACTIONS: dict[str, Handler] = {
+    ids.HELPED: on_helped,
+    ids.NOT_HELPED: on_not_helped,
+    ids.CORRECT: on_correct,
+    ids.CORRECT_SUBMIT: on_correct_submit,
+    ids.SEND_DRAFT: on_send_draft,
+    ids.TAKE_HANDOFF: on_take,
+}

@@ -1,0 +1,115 @@
+"""Messages in customer channels and chats: questions get answers or hand-offs, agents' replies teach.
+
+* A customer's message at the top of a channel, or in a thread that has no answer yet, is a
+  question (unless it is small talk); in a 1:1 chat every message from anyone is a question.
+* An agent's reply in a channel thread after the assistant's answer is a correction
+  (Signal.CORRECT); after a hand-off it is the resolution (Signal.RESOLVE). Only the first such
+  reply counts, and replies that ``is_resolution_reply`` rejects ("note: ...") never do.
+* The turn only decides; the answer is composed and sent in the background (``BackgroundWork``),
+  so the Bot Connector hears back at once. A redelivered activity (same id) is claimed once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from botbuilder.core import TurnContext
+
+from adapters.slack.text import is_resolution_reply, is_small_talk  # the same rules on both platforms
+from adapters.teams import texts
+from adapters.teams.activities import Place, clean_text, place_of
+from adapters.teams.constants import PLATFORM
+from adapters.teams.deps import TeamsDeps
+from adapters.teams.messenger import text_activity
+from adapters.teams.payloads import ExchangeRef
+from adapters.teams.replies import guarded, hand_off, post_answer, resolution_key
+from adapters.teams.roles import conversation_tenant
+from assistant.conversations import ChannelBinding, MessageLink
+from assistant.models import Question, Role, Signal, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def actor_of(context: TurnContext) -> tuple[str, str]:
+    """(stable id, display name) of the sender: the AAD object id when Teams gives one."""
+    sender = context.activity.from_property
+    return str(sender.aad_object_id or sender.id), str(sender.name or sender.id)
+
+
+async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
+    activity = context.activity
+    place = place_of(activity)
+    if not await deps.conversations.claim_event(PLATFORM, f"activity:{place.conversation}:{activity.id}"):
+        log.info("activity %s already handled; skipped", activity.id)
+        return
+    text = clean_text(activity.text)
+    if not text:
+        return
+    binding = await deps.binding(place.channel, personal=place.personal, tenant=conversation_tenant(context))
+    if binding is None or binding.kind != "customer":
+        return
+    role = await deps.members.role_of(context)
+    if role is None:
+        return
+    user, _ = actor_of(context)
+    link = None
+    if not place.personal and place.thread != activity.id:
+        link = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
+    if role is Role.AGENT and not place.personal:
+        if link is not None:
+            deps.work.spawn(_learn_from_reply(deps, text, link, user), name=f"teams reply {activity.id}")
+        return
+    if link is not None or is_small_talk(text):
+        return
+    asked_at = activity.timestamp if isinstance(activity.timestamp, datetime) else utcnow()
+    question = Question(
+        text=text,
+        account=binding.account,
+        channel=place.channel,
+        user=user,
+        thread=place.thread,
+        external_id=f"{PLATFORM}:{place.conversation}:{activity.id}",
+        asked_at=asked_at,
+    )
+
+    async def notify(message: str) -> None:
+        await deps.messenger.send(place.conversation, text_activity(message))
+
+    work = guarded(_answer(deps, question, place, str(activity.id), binding), notify, "question")
+    deps.work.spawn(work, name=f"teams question {activity.id}")
+
+
+async def _answer(
+    deps: TeamsDeps, question: Question, place: Place, message_id: str, binding: ChannelBinding
+) -> None:
+    answer = await deps.assistant.ask(question)
+    await deps.conversations.link_message(
+        PLATFORM, place.channel, message_id, place.thread, answer.id, answer.question_id, "question"
+    )
+    log.info(
+        "question %s in %s: %s (%.2f)",
+        answer.question_id,
+        place.channel,
+        answer.decision.value,
+        answer.confidence,
+    )
+    ref = ExchangeRef(
+        answer_id=answer.id, channel=place.channel, conversation=place.conversation, thread=place.thread
+    )
+    if answer.handed_off:
+        await hand_off(
+            deps, answer=answer, question=question.text, binding=binding, ref=ref, notice=texts.HANDOFF_NOTICE
+        )
+    else:
+        await post_answer(deps, answer, ref)
+
+
+async def _learn_from_reply(deps: TeamsDeps, text: str, link: MessageLink, user: str) -> None:
+    if not is_resolution_reply(text):
+        return
+    if not await deps.conversations.claim_event(PLATFORM, resolution_key(link.answer_id)):
+        return
+    signal = Signal.RESOLVE if link.kind == "handoff" else Signal.CORRECT
+    learned = await deps.assistant.feedback(link.answer_id, signal, actor=user, role=Role.AGENT, text=text)
+    log.info("answer %s %s by %s: event %s", link.answer_id, signal.value, user, learned.id)

@@ -1,0 +1,120 @@
+"""Sending to Teams outside the turn that asked for it: stored conversation references.
+
+Every incoming activity's ``ConversationReference`` (service URL, conversation, bot) is stored as
+JSON in the conversation store, under the conversation it came from and, for a channel, under the
+channel itself. ``send`` continues a stored conversation (``CloudAdapter.continue_conversation``)
+and ``start_thread`` creates a new thread in a channel (``create_conversation``): both work from
+the database alone, so hand-offs, drafts sent by agents and digests reach their conversation after
+a restart too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import CloudAdapterBase, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ConversationParameters, ConversationReference
+
+from adapters.teams.activities import Place, channel_conversation
+from adapters.teams.cards import Card, attachment
+from adapters.teams.constants import CHANNEL_ID, PLATFORM
+from assistant.conversations import ConversationStore
+from assistant.errors import NotFoundError
+
+log = logging.getLogger(__name__)
+
+
+def card_activity(content: Card, summary: str = "") -> Activity:
+    return Activity(
+        type=ActivityTypes.message, attachments=[attachment(content)], summary=summary[:200] or None
+    )
+
+
+def text_activity(text: str) -> Activity:
+    return Activity(type=ActivityTypes.message, text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Where a message went: its conversation and its id."""
+
+    conversation: str
+    activity_id: str
+
+
+class Messenger:
+    """Stores references and sends through the adapter with them."""
+
+    def __init__(
+        self, *, adapter: CloudAdapterBase, conversations: ConversationStore, app_id: str | None
+    ) -> None:
+        self._adapter = adapter
+        self._conversations = conversations
+        self._app_id = app_id or ""
+
+    async def remember(self, activity: Activity, place: Place) -> None:
+        """Store where replies to this activity's conversation (and channel) go."""
+        reference = TurnContext.get_conversation_reference(activity)
+        await self._save(place.conversation, reference)
+        if place.channel != place.conversation:
+            channel_reference = TurnContext.get_conversation_reference(activity)
+            channel_reference.activity_id = None
+            conversation = channel_reference.conversation
+            conversation.id = channel_conversation(place.channel)
+            await self._save(place.channel, channel_reference)
+
+    async def _save(self, key: str, reference: ConversationReference) -> None:
+        await self._conversations.save_reference(PLATFORM, key, reference.serialize())
+
+    async def reference(self, conversation: str) -> ConversationReference:
+        stored = await self._conversations.get_reference(PLATFORM, conversation)
+        if stored is None:
+            raise NotFoundError(f"No conversation reference is stored for {conversation}.")
+        return ConversationReference.deserialize(stored)
+
+    async def has_reference(self, conversation: str) -> bool:
+        return await self._conversations.get_reference(PLATFORM, conversation) is not None
+
+    async def send(self, conversation: str, activity: Activity) -> Sent:
+        """Post ``activity`` to a stored conversation (a reply in its thread when it is one)."""
+        reference = await self.reference(conversation)
+        sent: list[str] = []
+
+        async def logic(context: TurnContext) -> None:
+            # A reply to the stored message (a thread's root or last message), not to the SDK's
+            # continuation event: the adapter addresses replies to the turn activity's id.
+            context.activity.id = reference.activity_id
+            response = await context.send_activity(activity)
+            sent.append(response.id if response is not None and response.id else "")
+
+        await self._adapter.continue_conversation(reference, logic, bot_app_id=self._app_id)
+        return Sent(conversation=conversation, activity_id=sent[0] if sent else "")
+
+    async def start_thread(self, channel: str, activity: Activity, *, fallback: str | None = None) -> Sent:
+        """A new thread in Teams channel ``channel`` (its reference, or ``fallback``'s service URL)."""
+        key = channel if await self.has_reference(channel) else fallback
+        if key is None:
+            raise NotFoundError(f"The bot has not seen channel {channel} yet; add it to the team first.")
+        reference = await self.reference(key)
+        data: dict[str, Any] = {"channel": {"id": channel}}
+        tenant = reference.conversation.tenant_id if reference.conversation else None
+        if tenant:
+            data["tenant"] = {"id": tenant}
+        parameters = ConversationParameters(
+            is_group=True, bot=reference.bot, channel_data=data, activity=activity, tenant_id=tenant
+        )
+        created: list[Sent] = []
+
+        async def logic(context: TurnContext) -> None:
+            started = context.activity
+            created.append(Sent(conversation=str(started.conversation.id), activity_id=str(started.id or "")))
+            new = TurnContext.get_conversation_reference(started)
+            new.bot = reference.bot
+            await self._save(str(started.conversation.id), new)
+
+        await self._adapter.create_conversation(
+            self._app_id, logic, parameters, CHANNEL_ID, reference.service_url, None
+        )
+        return created[0]

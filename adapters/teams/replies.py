@@ -1,0 +1,140 @@
+"""What the bot posts after it did something: answers, hand-offs, drafts and corrections.
+
+Shared by the handlers: each function calls the service or the conversation store, renders with
+``cards`` and sends with the ``Messenger`` (stored references, so it works from any turn and after
+a restart), then remembers which message carries which answer (``link_message``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import requests
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from adapters.teams import cards, texts
+from adapters.teams.constants import PLATFORM
+from adapters.teams.deps import TeamsDeps
+from adapters.teams.messenger import card_activity, text_activity
+from adapters.teams.payloads import ExchangeRef
+from assistant.conversations import ChannelBinding
+from assistant.errors import AssistantError
+from assistant.models import Answer, Role, Signal
+
+log = logging.getLogger(__name__)
+
+Notify = Callable[[str], Awaitable[Any]]
+
+#: What the Bot Connector client raises when Teams refuses or cannot be reached.
+CONNECTOR_ERRORS = (HttpOperationError, ClientRequestError, requests.RequestException, PermissionError)
+
+
+def resolution_key(answer_id: str) -> str:
+    """The claim that lets only one reply, draft or correction resolve an exchange."""
+    return f"resolution:{answer_id}"
+
+
+async def guarded(work: Awaitable[Any], notify: Notify | None, what: str) -> None:
+    """Run ``work``; tell the user a known error's message, or that something failed."""
+    try:
+        await work
+    except AssistantError as exc:
+        log.info("%s refused: %s", what, type(exc).__name__)
+        if notify is not None:
+            await _quietly(notify(texts.error(exc.message)))
+    except CONNECTOR_ERRORS as exc:
+        log.error("%s: the Bot Connector failed (%s)", what, type(exc).__name__)
+        if notify is not None:
+            await _quietly(notify(texts.error(texts.FAILED)))
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
+    try:
+        await call
+    except CONNECTOR_ERRORS as exc:
+        log.warning("could not tell the user: %s", type(exc).__name__)
+
+
+async def post_answer(deps: TeamsDeps, answer: Answer, ref: ExchangeRef) -> str:
+    """The answer card in the customer's thread, with its buttons."""
+    sent = await deps.messenger.send(
+        ref.conversation, card_activity(cards.answer_card(answer, ref), answer.text)
+    )
+    await deps.conversations.link_message(
+        PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
+    )
+    return sent.activity_id
+
+
+async def hand_off(
+    deps: TeamsDeps, *, answer: Answer, question: str, binding: ChannelBinding, ref: ExchangeRef, notice: str
+) -> None:
+    """Tell the customer a person will follow up, and post the hand-off card to the internal channel."""
+    sent = await deps.messenger.send(ref.conversation, text_activity(notice))
+    await deps.conversations.link_message(
+        PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "handoff"
+    )
+    target = deps.handoff_channel(binding)
+    if target is None:
+        log.warning("no hand-off channel for %s; answer %s waits in the thread", ref.channel, answer.id)
+        return
+    card = cards.handoff_card(question=question, account=binding.account, answer=answer, ref=ref)
+    posted = await deps.messenger.start_thread(
+        target, card_activity(card, texts.handoff_title(binding.account)), fallback=ref.conversation
+    )
+    await deps.conversations.link_message(
+        PLATFORM, target, posted.activity_id, posted.activity_id, answer.id, answer.question_id, "handoff"
+    )
+    log.info("answer %s handed off to %s", answer.id, target)
+
+
+async def handoff_card(
+    deps: TeamsDeps, ref: ExchangeRef, *, taken_by: str | None = None, done: str | None = None
+) -> cards.Card:
+    """The hand-off card redrawn as taken or done."""
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    stored = await deps.assistant.get_question(answer.question_id)
+    return cards.handoff_card(
+        question=stored.text if stored is not None and not stored.deleted else "",
+        account=answer.account,
+        answer=answer,
+        ref=ref,
+        taken_by=taken_by,
+        done=done,
+    )
+
+
+async def send_draft(deps: TeamsDeps, ref: ExchangeRef, *, user: str, name: str) -> bool:
+    """An agent resolves a hand-off with the draft: it goes to the customer's thread and is learned
+    (Signal.RESOLVE); False when the exchange was resolved already."""
+    if not await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id)):
+        return False
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    await deps.assistant.feedback(answer.id, Signal.RESOLVE, actor=user, role=Role.AGENT, text=answer.text)
+    sent = await deps.messenger.send(ref.conversation, card_activity(cards.draft_card(answer), answer.text))
+    await deps.conversations.link_message(
+        PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
+    )
+    log.info("answer %s: draft sent by %s", answer.id, user)
+    return True
+
+
+async def send_correction(
+    deps: TeamsDeps, ref: ExchangeRef, *, text: str, make_global: bool, user: str, name: str
+) -> None:
+    """An agent's corrected answer: learned (Signal.CORRECT) and posted in the customer's thread."""
+    learned = await deps.assistant.feedback(
+        ref.answer_id, Signal.CORRECT, actor=user, role=Role.AGENT, text=text, make_global=make_global
+    )
+    # An explicit correction also closes the thread to later replies being learned again.
+    await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id))
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    sent = await deps.messenger.send(
+        ref.conversation, card_activity(cards.agent_answer_card(text, name), text)
+    )
+    await deps.conversations.link_message(
+        PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
+    )
+    log.info("answer %s corrected by %s (global=%s): event %s", answer.id, user, make_global, learned.id)

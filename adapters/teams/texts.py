@@ -1,0 +1,70 @@
+"""Every sentence the Teams bot says to people, in one place (wording, tone, translation)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+HANDOFF_NOTICE: Final = (
+    "Thanks for your question. I've passed it to our support team and a person will follow up "
+    "in this thread shortly."
+)
+STILL_NEED_HELP: Final = "Sorry that didn't solve it. I've asked our support team to follow up here."
+HELPED_THANKS: Final = "Glad that helped!"
+NOT_HELPED_NOTED: Final = "A person from our team will follow up here."
+
+HELPED_BUTTON: Final = "Helpful"
+NOT_HELPED_BUTTON: Final = "Not helpful"
+CORRECT_BUTTON: Final = "Correct this"
+SAVE_CORRECTION_BUTTON: Final = "Save correction"
+SEND_DRAFT_BUTTON: Final = "Send draft"
+TAKE_BUTTON: Final = "I'll take it"
+
+CORRECTION_LABEL: Final = "The right answer"
+SCOPE_LABEL: Final = "Who should get this answer?"
+EVERYONE: Final = "Everyone"
+DRAFT_TITLE: Final = "Draft answer"
+NO_DRAFT: Final = "No draft: nothing in the knowledge matched this question."
+QUESTION_DELETED: Final = "(the question was deleted)"
+
+AGENTS_ONLY: Final = "Sorry, only our support team can do that."
+STALE_BUTTON: Final = "This button no longer works; the card may be too old."
+ALREADY_HANDLED: Final = "This one has already been handled."
+ALREADY_TAKEN: Final = "Someone has already taken this one."
+EMPTY_CORRECTION: Final = "Please write the corrected answer first."
+FAILED: Final = "Sorry, something went wrong. Please try again in a moment."
+UNAUTHENTICATED_WARNING: Final = (
+    "TEAMS_ALLOW_UNAUTHENTICATED is on: /api/messages accepts requests WITHOUT checking the Bot "
+    "Framework token. Use this for local testing only, never on a public address."
+)
+
+
+def handoff_title(account: str | None) -> str:
+    return f"Hand-off from {account}" if account else "Hand-off"
+
+
+def from_where(channel: str, account: str | None) -> str:
+    return f"From {channel}" + (f" · account **{account}**" if account else "")
+
+
+def taken_by(user: str) -> str:
+    return f"{user} is taking this one."
+
+
+def sent_by(user: str) -> str:
+    return f"{user} sent the draft to the customer."
+
+
+def helped_by(user: str, helped: bool) -> str:
+    return f"{user}: " + (HELPED_THANKS if helped else NOT_HELPED_NOTED)
+
+
+def corrected_by(user: str) -> str:
+    return f"Corrected by {user}"
+
+
+def confidence(value: float) -> str:
+    return f"confidence {value:.0%}"
+
+
+def error(message: str) -> str:
+    return f"⚠️ {message}"

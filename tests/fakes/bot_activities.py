@@ -1,0 +1,184 @@
+"""Bot Framework activities as Teams sends them (shapes from the Bot Framework and Teams docs),
+and a sender that POSTs them to the bot's ``/api/messages`` over real HTTP.
+
+Channel messages carry the thread in ``conversation.id`` (``<channel>;messageid=<root>``) and the
+channel, team and tenant in ``channelData``; a card's ``Action.Execute`` arrives as an ``invoke``
+named ``adaptiveCard/action``; its ``Action.Submit`` fallback as a ``message`` with ``value``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+__all__ = ["Teams", "TeamsSender", "person"]
+
+BOT_ID = "28:bot-app-id"
+BOT_NAME = "Support Assistant"
+
+
+@dataclass
+class Teams:
+    """Builds activities for one tenant's Teams, all pointing at ``service_url``."""
+
+    service_url: str
+    tenant_id: str
+    team_id: str = "19:team-acme@thread.tacv2"
+    bot_id: str = BOT_ID
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_710_000_000_001))
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    def _base(self, kind: str, user: dict[str, Any], conversation: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "id": self.new_id(),
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "serviceUrl": self.service_url,
+            "channelId": "msteams",
+            "from": user,
+            "conversation": {"tenantId": self.tenant_id, **conversation},
+            "recipient": {"id": self.bot_id, "name": BOT_NAME},
+            "locale": "en-US",
+        }
+
+    def _channel_data(self, channel: str | None) -> dict[str, Any]:
+        data: dict[str, Any] = {"tenant": {"id": self.tenant_id}}
+        if channel is not None:
+            data.update(
+                teamsChannelId=channel,
+                teamsTeamId=self.team_id,
+                channel={"id": channel},
+                team={"id": self.team_id},
+            )
+        return data
+
+    def channel_message(
+        self,
+        channel: str,
+        user: dict[str, Any],
+        text: str,
+        *,
+        thread: str | None = None,
+        mention: bool = True,
+    ) -> dict[str, Any]:
+        """A post at the top of ``channel`` (its own id is the thread), or a reply in ``thread``."""
+        activity = self._base("message", user, {"isGroup": True, "conversationType": "channel", "id": ""})
+        root = thread or activity["id"]
+        activity["conversation"]["id"] = f"{channel};messageid={root}"
+        if mention:
+            at = f"<at>{BOT_NAME}</at>"
+            activity["text"] = f"{at} {text}"
+            activity["entities"] = [
+                {"type": "mention", "mentioned": {"id": self.bot_id, "name": BOT_NAME}, "text": at}
+            ]
+        else:
+            activity["text"] = text
+        activity["textFormat"] = "plain"
+        activity["channelData"] = self._channel_data(channel)
+        if thread is not None:
+            activity["replyToId"] = thread
+        return activity
+
+    def personal_message(self, user: dict[str, Any], text: str, *, chat: str) -> dict[str, Any]:
+        activity = self._base("message", user, {"conversationType": "personal", "id": chat})
+        activity.update(text=text, textFormat="plain", channelData=self._channel_data(None))
+        return activity
+
+    def card_action(
+        self,
+        user: dict[str, Any],
+        action: dict[str, Any],
+        *,
+        conversation: str,
+        card_id: str,
+        channel: str | None,
+        inputs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The ``adaptiveCard/action`` invoke for a click on ``action`` (an Action.Execute)."""
+        kind = (
+            {"conversationType": "channel", "isGroup": True} if channel else {"conversationType": "personal"}
+        )
+        activity = self._base("invoke", user, {**kind, "id": conversation})
+        activity.update(
+            name="adaptiveCard/action",
+            replyToId=card_id,
+            channelData={**self._channel_data(channel), "source": {"name": "message"}},
+            value={
+                "action": {
+                    "type": "Action.Execute",
+                    "verb": action["verb"],
+                    "data": {**action.get("data", {}), **(inputs or {})},
+                },
+                "trigger": "manual",
+            },
+        )
+        return activity
+
+    def card_submit(
+        self,
+        user: dict[str, Any],
+        action: dict[str, Any],
+        *,
+        conversation: str,
+        card_id: str,
+        channel: str | None,
+        inputs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The message an ``Action.Submit`` (the Action.Execute's fallback) sends."""
+        submit = action["fallback"]
+        assert submit["type"] == "Action.Submit"
+        kind = (
+            {"conversationType": "channel", "isGroup": True} if channel else {"conversationType": "personal"}
+        )
+        activity = self._base("message", user, {**kind, "id": conversation})
+        activity.update(
+            replyToId=card_id,
+            channelData=self._channel_data(channel),
+            value={**submit["data"], **(inputs or {})},
+        )
+        return activity
+
+    def bot_added(self, channel: str, user: dict[str, Any]) -> dict[str, Any]:
+        """The conversationUpdate Teams sends when the bot is added to a team."""
+        activity = self._base(
+            "conversationUpdate", user, {"isGroup": True, "conversationType": "channel", "id": channel}
+        )
+        activity.update(
+            membersAdded=[{"id": self.bot_id}],
+            channelData={**self._channel_data(channel), "eventType": "teamMemberAdded"},
+        )
+        return activity
+
+
+def person(user_id: str, aad_object_id: str, name: str) -> dict[str, Any]:
+    return {"id": user_id, "name": name, "aadObjectId": aad_object_id}
+
+
+class TeamsSender:
+    """POSTs activities to ``/api/messages`` as the Bot Connector does."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self._session = session
+        self.url = url
+
+    async def post(
+        self, activity: Any, *, token: str | None = None, raw: bytes | None = None
+    ) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else json.dumps(activity).encode()
+        async with self._session.post(self.url, data=data, headers=headers) as response:
+            text = await response.text()
+            try:
+                body = json.loads(text) if text else None
+            except ValueError:
+                body = text
+            return response.status, body
