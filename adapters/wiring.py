@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from assistant.config import Settings
 from assistant.conversations import ConversationStore
-from assistant.ports import Answerer, Embedder
+from assistant.ports import Answerer, Embedder, VectorStore
 from assistant.service import Assistant
 
 
@@ -32,18 +32,34 @@ def build_answerer(settings: Settings) -> Answerer | None:
     )
 
 
+def build_vectors(settings: Settings, dimension: int) -> VectorStore:
+    """Weaviate when ``WEAVIATE_URL`` is set (persistent, shared by every instance), else the
+    embedded index (filled from the store at start)."""
+    if settings.weaviate_url is None:
+        from adapters.vectorstore.embedded import EmbeddedVectorStore
+
+        return EmbeddedVectorStore(dimension=dimension)
+    from adapters.vectorstore.weaviate import WeaviateVectorStore, client_for
+
+    key = settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
+    return WeaviateVectorStore(
+        client=client_for(settings.weaviate_url, api_key=key, grpc_port=settings.weaviate_grpc_port),
+        collection=settings.weaviate_collection,
+        vectorizer=settings.weaviate_vectorizer,
+    )
+
+
 def build_assistant(
     settings: Settings, *, embedder: Embedder | None = None, background_refit: bool = True
 ) -> Assistant:
-    """An assistant on the configured store, the embedded vector index and the configured answerer."""
+    """An assistant on the configured store, vector index and answerer."""
     from adapters.storage.sql import SqlKnowledgeStore
-    from adapters.vectorstore.embedded import EmbeddedVectorStore
 
     embedder = embedder or build_embedder(settings)
     return Assistant(
         settings=settings,
         store=SqlKnowledgeStore(settings.database_url),
-        vectors=EmbeddedVectorStore(dimension=embedder.dimension),
+        vectors=build_vectors(settings, embedder.dimension),
         embedder=embedder,
         answerer=build_answerer(settings),
         background_refit=background_refit,

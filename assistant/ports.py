@@ -119,6 +119,19 @@ class LearningChange:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemChanges:
+    """The change feed's next page: the current state of every item changed after a cursor.
+
+    ``items`` holds each changed item once, as it is now (any status), with its vector; ``cursor``
+    is where the next read starts. Applying a page twice changes nothing.
+    """
+
+    cursor: int
+    items: list[tuple[KnowledgeItem, np.ndarray]]
+    more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LabelledOutcome:
     """A past answer's confidence features and whether it turned out right."""
 
@@ -164,6 +177,11 @@ class KnowledgeStore(Protocol):
     async def load_active_entries(self) -> list[tuple[KnowledgeItem, np.ndarray]]: ...
 
     async def count_items(self) -> dict[str, int]: ...
+
+    # the change feed (several instances on one store)
+    async def change_cursor(self) -> int: ...
+
+    async def changes_since(self, cursor: int, *, limit: int = 1000) -> ItemChanges: ...
 
     # questions and answers
     async def save_exchange(self, question_id: str, question: Question, answer: Answer) -> None: ...

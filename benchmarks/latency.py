@@ -20,13 +20,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import SHARED_EVAL, record  # noqa: E402
+from common import SHARED_EVAL, record
 
-from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder  # noqa: E402
-from adapters.wiring import build_assistant  # noqa: E402
-from assistant.config import default_database_url_for, load_settings  # noqa: E402
-from assistant.knowledge.ingestion import Ingestor  # noqa: E402
-from assistant.models import ItemKind, KnowledgeItem, Question, new_id  # noqa: E402
+from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.wiring import build_assistant
+from assistant.config import default_database_url_for, load_settings
+from assistant.knowledge.ingestion import Ingestor
+from assistant.models import ItemKind, KnowledgeItem, Question, new_id
 
 SIZES = (10_000, 100_000)
 KEYS = 1_000
@@ -39,8 +39,13 @@ def _pool() -> tuple[list[str], list[str]]:
     return stream, test
 
 
-async def _latency(size: int, embedder: SentenceTransformerEmbedder, texts: list[str], vectors: np.ndarray,
-                   queries: list[str]) -> dict[str, float]:
+async def _latency(
+    size: int,
+    embedder: SentenceTransformerEmbedder,
+    texts: list[str],
+    vectors: np.ndarray,
+    queries: list[str],
+) -> dict[str, float]:
     rng = np.random.default_rng(size)
     with tempfile.TemporaryDirectory() as scratch:
         settings = load_settings(database_url=default_database_url_for(Path(scratch) / "bench.db"))
@@ -53,8 +58,12 @@ async def _latency(size: int, embedder: SentenceTransformerEmbedder, texts: list
                 vector = vector + rng.normal(scale=0.02, size=vector.shape).astype(np.float32)
                 vector /= np.linalg.norm(vector)
             item = KnowledgeItem(
-                id=new_id("kn"), kind=ItemKind.RESOLUTION, text=f"Answer {i % KEYS}", resolution_key=f"key-{i % KEYS}",
-                source="benchmark", question=texts[i % len(texts)],
+                id=new_id("kn"),
+                kind=ItemKind.RESOLUTION,
+                text=f"Answer {i % KEYS}",
+                resolution_key=f"key-{i % KEYS}",
+                source="benchmark",
+                question=texts[i % len(texts)],
             )
             batch.append((item, vector))
             if len(batch) == 5_000:
@@ -93,7 +102,9 @@ async def _ingestion(embedder: SentenceTransformerEmbedder) -> dict[str, float]:
         docs = Path(scratch) / "docs"
         docs.mkdir()
         for article in articles:
-            (docs / f"{article['id']}.md").write_text(f"# {article['title']}\n\n{article['body']}\n", encoding="utf-8")
+            (docs / f"{article['id']}.md").write_text(
+                f"# {article['title']}\n\n{article['body']}\n", encoding="utf-8"
+            )
         settings = load_settings(database_url=default_database_url_for(Path(scratch) / "ingest.db"))
         service = build_assistant(settings, embedder=embedder)
         await service.start()

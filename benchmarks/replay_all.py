@@ -14,17 +14,29 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, SHARED_EVAL, record  # noqa: E402
+from common import RESULTS, ROOT, SHARED_EVAL, record
 
 SETS = ("clinc150", "hwu64", "stackfaq")
 
 
 def run(dataset: str, *extra: str) -> tuple[dict, float, str]:
     out = RESULTS / f"replay-{dataset}.json"
-    command = [str(ROOT / ".venv" / "bin" / "assistant"), "replay", str(SHARED_EVAL / dataset), "--out", str(out), *extra]
+    command = [
+        str(ROOT / ".venv" / "bin" / "assistant"),
+        "replay",
+        str(SHARED_EVAL / dataset),
+        "--out",
+        str(out),
+        *extra,
+    ]
     started = time.perf_counter()
     completed = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     seconds = time.perf_counter() - started
     return json.loads(out.read_text()), seconds, completed.stdout.strip().splitlines()[-1]

@@ -13,12 +13,19 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, Integer, String, bindparam, case, func, select, update
+from sqlalchemy import Float, Integer, String, bindparam, case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.sql import rows
-from adapters.storage.sql.schema import answers, item_vectors, knowledge_items, learning_events, questions
-from assistant.models import Decision, FeedbackRecord, ItemKind, ItemStatus, KnowledgeItem, Signal
+from adapters.storage.sql.schema import (
+    answers,
+    item_changes,
+    item_vectors,
+    knowledge_items,
+    learning_events,
+    questions,
+)
+from assistant.models import Decision, FeedbackRecord, ItemKind, ItemStatus, KnowledgeItem, Signal, utcnow
 
 CHUNK = 500  # ids per IN (...) list, well below SQLite's and asyncpg's parameter limits
 
@@ -48,6 +55,29 @@ SET_OUTCOME = (
     .where(answers.c.id == bindparam("b_id"))
     .values(outcome=bindparam("b_outcome"), outcome_weight=bindparam("b_weight"))
 )
+
+
+#: The PostgreSQL advisory lock every item-changing transaction takes first (see ``lock_changes``).
+CHANGE_LOCK = 7461023952
+
+
+async def lock_changes(conn: AsyncConnection) -> None:
+    """Serialise item-changing transactions on PostgreSQL, so change numbers follow commit order.
+
+    A sequence hands out numbers at insert time, not at commit: without the lock, a reader could
+    see change 6 committed before 5 and skip 5 for ever. The lock is released at commit. SQLite
+    needs nothing (one writer at a time), and the statement would start its transaction wrongly.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(f"SELECT pg_advisory_xact_lock({CHANGE_LOCK})"))
+
+
+async def log_changes(conn: AsyncConnection, item_ids: Sequence[str]) -> None:
+    """Append the changed items to the change feed (after ``lock_changes``, in one transaction)."""
+    unique = list(dict.fromkeys(item_ids))
+    if unique:
+        now = utcnow()
+        await conn.execute(item_changes.insert(), [{"item_id": i, "changed_at": now} for i in unique])
 
 
 def chunks(ids: Sequence[str]) -> list[list[str]]:

