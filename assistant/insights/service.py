@@ -1,0 +1,301 @@
+"""The insights facade: loads a period's records from an ``InsightSource`` and runs the analyses.
+
+The CLI, the scheduler's jobs and chat commands call this class; every analysis it runs is a
+pure function of the records (see the modules beside it). One period is [since, until) in the
+configured time zone; the history before it (``history_days``) gives baselines and topics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import InvalidInputError, NotFoundError
+from assistant.insights.anomalies import Anomaly, daily_volume, detect_anomalies
+from assistant.insights.bugs import BugScan, apply_verdict, find_bug_groups, reconcile
+from assistant.insights.churn import AccountRisk, score_accounts
+from assistant.insights.classifier import MessageClassifier, clean_text
+from assistant.insights.digest import BugState, BugSummary, Digest, TopicVolume
+from assistant.insights.gaps import KnowledgeGap, knowledge_gaps
+from assistant.insights.learning_health import LearningHealth, learning_health
+from assistant.insights.records import (
+    BugReport,
+    BugStatus,
+    ConversationRecord,
+    InsightSource,
+    MessageLabel,
+    StoredModel,
+)
+from assistant.insights.requests import FeatureTheme, feature_themes
+from assistant.insights.settings import InsightSettings
+from assistant.insights.text import day_start, local_day
+from assistant.insights.topics import TopicModel, build_topics
+from assistant.insights.training import training_examples
+from assistant.models import utcnow
+from assistant.ports import Embedder
+
+CLASSIFIER = "message_classifier"
+EMBEDDING_CHARS = 1000
+CHART_TOPICS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A period's records (with history), their topics and message-type probabilities."""
+
+    since: datetime
+    until: datetime
+    model: TopicModel
+    probabilities: np.ndarray
+    classes: tuple[MessageLabel, ...]
+
+    @property
+    def records(self) -> list[ConversationRecord]:
+        return self.model.records
+
+    def probability(self, label: MessageLabel) -> np.ndarray:
+        if label not in self.classes:
+            return np.zeros(len(self.records))
+        return self.probabilities[:, self.classes.index(label)]
+
+    def in_period(self) -> list[int]:
+        return [i for i, r in enumerate(self.records) if self.since <= r.asked_at < self.until]
+
+
+class InsightService:
+    """Business intelligence over the stored conversations."""
+
+    def __init__(
+        self,
+        *,
+        source: InsightSource,
+        settings: InsightSettings,
+        embedder: Embedder | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.source = source
+        self.settings = settings
+        self._embedder = embedder
+        self._clock = clock
+        self._classifier: MessageClassifier | None = None
+
+    # periods
+
+    def week_of(self, first_day: date) -> tuple[datetime, datetime]:
+        """Seven local days from ``first_day``'s midnight."""
+        since = day_start(first_day, self.settings.zone)
+        return since, day_start(first_day + timedelta(days=7), self.settings.zone)
+
+    async def latest_week(self) -> tuple[datetime, datetime]:
+        """The seven local days ending with the day of the newest stored question."""
+        latest = await self.source.latest_question_at()
+        if latest is None:
+            raise NotFoundError("No questions are stored yet, so there is nothing to analyse.")
+        return self.week_of(local_day(latest, self.settings.zone) - timedelta(days=6))
+
+    # the classifier
+
+    async def classifier(self) -> MessageClassifier:
+        """The stored classifier, retrained first when engineers have labelled more messages."""
+        if self._classifier is not None:
+            return self._classifier
+        stored = await self.source.load_model(CLASSIFIER)
+        labels = await self.source.labelled_messages()
+        if stored is not None and stored.meta.get("labels") == len(labels):
+            self._classifier = MessageClassifier.from_bytes(stored.payload)
+            return self._classifier
+        issues = stored.meta.get("issues_dir") if stored is not None else None
+        await self.train_classifier(Path(str(issues)) if issues else None)
+        assert self._classifier is not None
+        return self._classifier
+
+    async def train_classifier(self, issues_dir: Path | None = None) -> dict[str, object]:
+        """Train on issues (``issues_dir`` or the configured folder), seeds and labels; store it."""
+        folder = issues_dir or (
+            Path(self.settings.classifier_issues_dir) if self.settings.classifier_issues_dir else None
+        )
+        labels = await self.source.labelled_messages()
+        examples = training_examples(labels, issues_dir=folder, label_weight=self.settings.label_weight)
+        embeddings = None
+        if self._embedder is not None:
+            embeddings = await self._embedder.embed([clean_text(e.text)[:EMBEDDING_CHARS] for e in examples])
+        classifier = MessageClassifier.train(examples, embeddings=embeddings)
+        meta: dict[str, object] = {
+            "labels": len(labels),
+            "examples": len(examples),
+            "issues_dir": str(folder) if folder is not None and folder.exists() else None,
+            "classes": [c.value for c in classifier.classes],
+        }
+        await self.source.save_model(StoredModel(CLASSIFIER, classifier.to_bytes(), meta, self._clock()))
+        self._classifier = classifier
+        return meta
+
+    # analyses
+
+    async def analyse(self, since: datetime, until: datetime, *, history_days: int | None = None) -> Analysis:
+        """Load [since − history, until) and find its topics and message types."""
+        if until <= since:
+            raise InvalidInputError("The period ends before it starts.")
+        history = timedelta(days=self.settings.history_days if history_days is None else history_days)
+        records = await self.source.conversation_records(since - history, until)
+        model = build_topics(
+            records, threshold=self.settings.topic_similarity, keyword_count=self.settings.topic_keywords
+        )
+        classifier = await self.classifier()
+        embeddings = model.vectors if model.vectors.shape[1] == classifier.embedding_dimension else None
+        probabilities = classifier.predict_proba([r.text for r in model.records], embeddings)
+        return Analysis(since, until, model, probabilities, classifier.classes)
+
+    async def digest(self, since: datetime, until: datetime) -> Digest:
+        """The digest of [since, until); nothing is saved or posted."""
+        analysis = await self.analyse(since, until)
+        zone = self.settings.zone
+        days = [local_day(since, zone) + timedelta(days=i) for i in range((until - since).days)]
+        limit = self.settings.digest_limit
+        return Digest(
+            period_start=since,
+            period_end=until,
+            timezone=self.settings.timezone,
+            questions=len(analysis.in_period()),
+            anomalies=self._anomalies(analysis, days)[: limit * 2],
+            churn_risk=(await self._churn(analysis))[: self.settings.churn_top],
+            bugs=(await self._bug_summaries(analysis))[:limit],
+            feature_requests=self._themes(analysis)[:limit],
+            knowledge_gaps=self._gaps(analysis)[:limit],
+            learning=self._learning(analysis),
+            days=days,
+            volume=self._volume(analysis, days),
+        )
+
+    async def anomalies(self, since: datetime, until: datetime) -> list[Anomaly]:
+        analysis = await self.analyse(since, until)
+        zone = self.settings.zone
+        return self._anomalies(
+            analysis, [local_day(since, zone) + timedelta(days=i) for i in range((until - since).days)]
+        )
+
+    async def churn(self, since: datetime, until: datetime) -> list[AccountRisk]:
+        return await self._churn(await self.analyse(since, until))
+
+    async def feature_requests(self, since: datetime, until: datetime) -> list[FeatureTheme]:
+        return self._themes(await self.analyse(since, until))
+
+    async def knowledge_gaps(self, since: datetime, until: datetime) -> list[KnowledgeGap]:
+        return self._gaps(await self.analyse(since, until))
+
+    async def learning(self, since: datetime, until: datetime) -> LearningHealth:
+        return self._learning(await self.analyse(since, until))
+
+    async def bug_summaries(self, since: datetime, until: datetime) -> list[BugSummary]:
+        return await self._bug_summaries(await self.analyse(since, until))
+
+    # bugs
+
+    async def scan_bugs(self, *, until: datetime | None = None, save: bool = True) -> BugScan:
+        """Find bug groups among recent messages and new or updated reports (saved unless told)."""
+        until = until or self._clock()
+        since = until - timedelta(hours=2 * self.settings.bug_window_hours)
+        analysis = await self.analyse(since, until, history_days=0)
+        scan = self._reconcile(analysis, await self.source.bug_reports(), now=until)
+        if save:
+            for report in scan.changed:
+                await self.source.save_bug_report(report)
+        return scan
+
+    async def label_bug(
+        self, bug_id: str, status: BugStatus, *, actor: str, duplicate_of: str | None = None
+    ) -> BugReport:
+        """An engineer's verdict; it labels the report's messages for the classifier too."""
+        report = await self.source.get_bug_report(bug_id)
+        if report is None:
+            raise NotFoundError(f"No bug report has the id {bug_id}.")
+        original = None
+        if duplicate_of is not None:
+            original = await self.source.get_bug_report(duplicate_of)
+            if original is None:
+                raise NotFoundError(f"No bug report has the id {duplicate_of}.")
+        labelled, label = apply_verdict(report, status, actor=actor, duplicate_of=original, now=self._clock())
+        await self.source.save_bug_report(labelled)
+        await self.source.save_labels(labelled.question_ids, label, actor)
+        self._classifier = None
+        return labelled
+
+    async def label_message(self, question_id: str, label: MessageLabel, *, actor: str) -> None:
+        await self.source.save_labels([question_id], label, actor)
+        self._classifier = None
+
+    # the sections
+
+    def _reconcile(self, analysis: Analysis, stored: list[BugReport], *, now: datetime) -> BugScan:
+        chosen = analysis.in_period()
+        records = [analysis.records[i] for i in chosen]
+        groups = find_bug_groups(
+            records,
+            analysis.probability(MessageLabel.BUG)[chosen],
+            analysis.model.vectors[chosen],
+            self.settings,
+        )
+        return reconcile(groups, stored, self.settings, now=now)
+
+    async def _bug_summaries(self, analysis: Analysis) -> list[BugSummary]:
+        stored = await self.source.bug_reports()
+        scan = self._reconcile(analysis, stored, now=analysis.until)
+        unsaved = {r.id for r in scan.new}
+        current = {r.id: r for r in stored} | {r.id: r for r in scan.changed}
+        summaries = []
+        for report in current.values():
+            if report.status in (BugStatus.NOT_BUG, BugStatus.DUPLICATE):
+                continue
+            if not (analysis.since <= report.last_seen < analysis.until):
+                continue
+            state: BugState = "new" if report.first_seen >= analysis.since else "updated"
+            summaries.append(BugSummary.of(report, state=state, stored=report.id not in unsaved))
+        return sorted(summaries, key=lambda s: (-s.count, s.title))
+
+    def _anomalies(self, analysis: Analysis, days: list[date]) -> list[Anomaly]:
+        return detect_anomalies(analysis.model, days, self.settings)
+
+    async def _churn(self, analysis: Analysis) -> list[AccountRisk]:
+        first_seen = await self.source.account_first_seen()
+        return score_accounts(analysis.model, self.settings, now=analysis.until, first_seen=first_seen)
+
+    def _themes(self, analysis: Analysis) -> list[FeatureTheme]:
+        return feature_themes(
+            analysis.records,
+            analysis.probability(MessageLabel.FEATURE),
+            analysis.model.vectors,
+            self.settings,
+            since=analysis.since,
+            until=analysis.until,
+        )
+
+    def _gaps(self, analysis: Analysis) -> list[KnowledgeGap]:
+        return knowledge_gaps(analysis.model, self.settings, since=analysis.since, until=analysis.until)
+
+    def _learning(self, analysis: Analysis) -> LearningHealth:
+        last_day = local_day(analysis.until - timedelta(microseconds=1), self.settings.zone)
+        return learning_health(analysis.records, self.settings.zone, until=last_day)
+
+    def _volume(self, analysis: Analysis, days: list[date]) -> list[TopicVolume]:
+        """Daily questions of the period's busiest topics (a chart's series)."""
+        if not days or not analysis.records:
+            return []
+        volume = daily_volume(analysis.model, self.settings.zone, until=days[-1])
+        columns = [volume.index(day) for day in days]
+        window = np.zeros((len(analysis.model.topics), len(days)), dtype=np.int64)
+        for position, column in enumerate(columns):
+            if 0 <= column < volume.topics.shape[1]:
+                window[:, position] = volume.topics[:, column]
+        ranked = [
+            int(c) for c in np.argsort(-window.sum(axis=1), kind="stable")[:CHART_TOPICS] if window[c].sum()
+        ]
+        return [
+            TopicVolume(
+                analysis.model.topics[c].id, analysis.model.topics[c].label, [int(v) for v in window[c]]
+            )
+            for c in ranked
+        ]

@@ -1,0 +1,108 @@
+"""Churn risk: each signal shows, weights are configurable, accounts are ranked with a reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from assistant.insights.churn import score_accounts
+from assistant.insights.records import ConversationRecord
+from assistant.insights.settings import ChurnWeights, InsightSettings
+from assistant.insights.topics import build_topics
+from assistant.models import Decision
+from tests.assistant.insights.conftest import T0, RecordMaker, days
+
+NOW = T0 + days(120)
+
+
+def steady(
+    make: RecordMaker, account: str, per_week: int, start: float = 0, end: float = 120
+) -> list[ConversationRecord]:
+    records = []
+    week = start
+    while week < end:
+        records += [
+            make("How do I export a report?", topic=1, account=account, at=T0 + days(week + i * 7 / per_week))
+            for i in range(per_week)
+        ]
+        week += 7
+    return records
+
+
+def risks(records: list[ConversationRecord], settings: InsightSettings, now: datetime = NOW):  # type: ignore[no-untyped-def]
+    model = build_topics(records, threshold=settings.topic_similarity)
+    return {r.account: r for r in score_accounts(model, settings, now=now)}
+
+
+def test_a_steady_account_has_no_risk(make: RecordMaker, insight_settings: InsightSettings) -> None:
+    assert "calm" not in risks(steady(make, "calm", 2), insight_settings)
+
+
+def test_rising_volume_handoffs_and_complaints_add_up(
+    make: RecordMaker, insight_settings: InsightSettings
+) -> None:
+    records = steady(make, "calm", 2) + steady(make, "sour", 1)
+    for i in range(8):
+        records.append(
+            make(
+                "I still need help, the export is still not working"
+                if i % 2
+                else "This is frustrating, nothing works",
+                topic=2,
+                account="sour",
+                at=NOW - days(10) + days(i),
+                decision=Decision.HANDOFF,
+                not_helped=1 if i == 0 else 0,
+            )
+        )
+    found = risks(records, insight_settings)
+    sour = found["sour"]
+    by_name = {s.name: s for s in sour.signals}
+    assert by_name["volume_rising"].value > 0
+    assert by_name["repeated_handoffs"].value == 1.0
+    assert by_name["negative_replies"].value == 1.0
+    assert by_name["still_need_help"].value == 1.0
+    assert by_name["silence_after_heavy_use"].value == 0
+    assert sour.score > 50
+    assert "hand-offs" in sour.reason and "still need help" in sour.reason
+    assert sour.signals[0].contribution >= sour.signals[-1].contribution
+    assert next(iter(found)) == "sour"
+
+
+def test_silence_after_heavy_use(make: RecordMaker, insight_settings: InsightSettings) -> None:
+    records = steady(make, "gone", 10, end=100) + steady(make, "calm", 2)
+    gone = risks(records, insight_settings)["gone"]
+    silence = next(s for s in gone.signals if s.name == "silence_after_heavy_use")
+    assert silence.value == 1.0 and "silent" in gone.reason
+    assert gone.recent_questions == 0
+
+
+def test_basic_questions_late_in_an_accounts_life(
+    make: RecordMaker, insight_settings: InsightSettings
+) -> None:
+    records = []
+    for n, account in enumerate(["new1", "new2", "new3"]):  # young accounts ask the basics
+        records += [
+            make("How do I add a user?", topic=7, account=account, at=T0 + days(100 + n + i))
+            for i in range(2)
+        ]
+    records += steady(make, "old", 1)
+    records += [
+        make("how do I add a user", topic=7, account="old", at=NOW - days(2) + days(i * 0.5))
+        for i in range(3)
+    ]
+    first_seen = {"new1": T0 + days(100), "new2": T0 + days(101), "new3": T0 + days(102), "old": T0}
+    model = build_topics(records, threshold=insight_settings.topic_similarity)
+    old = {r.account: r for r in score_accounts(model, insight_settings, now=NOW, first_seen=first_seen)}[
+        "old"
+    ]
+    basic = next(s for s in old.signals if s.name == "basic_questions_late")
+    assert basic.value == 1.0 and "basic question" in basic.evidence
+
+
+def test_weights_are_configurable(make: RecordMaker) -> None:
+    records = steady(make, "gone", 10, end=100)
+    off = InsightSettings(churn_weights=ChurnWeights(silence_after_heavy_use=0), _env_file=None)  # type: ignore[call-arg]
+    assert "gone" not in risks(records, off)
+    heavy = InsightSettings(churn_weights=ChurnWeights(silence_after_heavy_use=10), _env_file=None)  # type: ignore[call-arg]
+    default = InsightSettings(_env_file=None)  # type: ignore[call-arg]
+    assert risks(records, heavy)["gone"].score > risks(records, default)["gone"].score
