@@ -5,17 +5,23 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast lint bench-replay clean
+.PHONY: setup demo demo-script test test-fast lint bench-replay clean
 
 $(BIN)/assistant: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/assistant
 
 setup: $(BIN)/assistant
 
+# The console on http://127.0.0.1:8080 with the sample knowledge base, until Ctrl-C (PORT=… to move it).
+PORT ?= 8080
 demo: setup
+	$(BIN)/python -m adapters.console.demo --port $(PORT)
+
+# The scripted conversation in the terminal.
+demo-script: setup
 	$(BIN)/python -m adapters.cli.demo
 
 test: setup

@@ -1,0 +1,17 @@
+"""The console's pages, one module each; every module registers its routes on the sub-app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from adapters.console.handlers import charts, learning, login, replay, sandbox
+
+REGISTRARS: tuple[Callable[[web.Application], None], ...] = (
+    login.register,
+    sandbox.register,
+    learning.register,
+    charts.register,
+    replay.register,
+)
