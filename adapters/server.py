@@ -118,7 +118,7 @@ async def serve(
         app.router.add_get(HEALTH_PATH, health_handler(conversations, platforms))
         from adapters.console import load_console_settings, mount_console
 
-        console_settings = load_console_settings()
+        console_settings = load_console_settings().model_copy(update={"open": False})  # sign-in always
         if console_settings.scopes():  # the web console, when a sign-in token is configured
             mount_console(app, assistant=assistant, conversations=conversations, settings=console_settings)
             lines.append("Web console on {address}/console/")

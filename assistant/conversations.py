@@ -11,9 +11,9 @@ A conversation reference (Teams) is the platform's own JSON: where a proactive m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
 from assistant.errors import InvalidInputError

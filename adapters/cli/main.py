@@ -9,10 +9,13 @@ import typer
 from tqdm import tqdm
 
 from adapters.cli.channels_command import channels_app
+from adapters.cli.console_command import console_command
+from adapters.cli.insights_command import digest_command, insights_app
 from adapters.cli.render import answer_json, answer_text, event_line, to_json
 from adapters.cli.replay_command import replay_command
 from adapters.cli.serve_command import serve_command
-from adapters.cli.session import open_assistant, run_command, settings_for
+from adapters.cli.session import database_url, open_assistant, run_command, settings_for
+from adapters.cli.teams_command import teams_package_command
 from assistant.knowledge.ingestion import Ingestor
 from assistant.knowledge.loaders import discover_files
 from assistant.knowledge.tickets import parse_ticket_file
@@ -28,7 +31,11 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("replay")(replay_command)
 app.command("serve")(serve_command)
+app.command("console")(console_command)
+app.command("teams-package")(teams_package_command)
 app.add_typer(channels_app, name="channels")
+app.command("digest")(digest_command)
+app.add_typer(insights_app, name="insights")
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Store URL or SQLite file (default: $ASSISTANT_DATABASE_URL).")
@@ -211,6 +218,35 @@ def db_upgrade(db: DbOption = None) -> None:
         typer.echo("database is up to date.")
 
     run_command(work)
+
+
+@app.command("migrate-store")
+def migrate_store(
+    source: Annotated[str, typer.Option("--from", help="The store to copy (URL or SQLite file).")],
+    target: Annotated[str, typer.Option("--to", help="The empty store to fill (URL or SQLite file).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a target that holds data.")] = False,
+) -> None:
+    """Copy a whole store to another database (SQLite to PostgreSQL), checking every table's count."""
+    from adapters.storage.sql.copy import copy_store
+
+    async def work() -> None:
+        copies = await copy_store(database_url_of(source), database_url_of(target), force=force)
+        for copy in copies:
+            typer.echo(f"{copy.table:>24}: {copy.source_rows} copied, {copy.target_rows} in the target")
+        total = sum(copy.target_rows for copy in copies)
+        typer.echo(f"copied {total} rows in {len(copies)} tables; every count matches.")
+
+    run_command(work)
+
+
+def database_url_of(db: str) -> str:
+    """A URL for --from/--to: plain paths are SQLite files; ``postgresql://`` gets the async driver."""
+    url = database_url(db) or db
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    return url
 
 
 def run() -> None:
