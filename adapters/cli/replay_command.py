@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -71,7 +72,7 @@ def replay_command(
         report = await _run_arm(directory, data, options, db, embedder)
         other = None
         if plot is not None:
-            other_options = ReplayOptions(**{**options.__dict__, "learning": no_learning})
+            other_options = replace(options, learning=no_learning)
             other = await _run_arm(directory, data, other_options, None, embedder)
         out.parent.mkdir(parents=True, exist_ok=True)
         payload = report.to_dict() if other is None else {**report.to_dict(), "other_arm": other.to_dict()}

@@ -112,3 +112,19 @@ def test_bad_input_is_a_clear_error_that_changes_nothing(cli, tmp_path: Path) ->
 
 def test_import_tickets_then_ask(cli) -> None:  # type: ignore[no-untyped-def]
     assert "34 resolutions imported" in cli("import-tickets", str(SAMPLES / "tickets.csv")).output
+
+
+def test_replay_writes_the_report_and_plots_both_arms(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.assistant.replay.test_harness import write_replay
+
+    directory = write_replay(tmp_path / "set", repeats=3)
+    out, plot = tmp_path / "report.json", tmp_path / "curve.png"
+    result = cli("replay", str(directory), "--out", str(out), "--plot", str(plot), "--checkpoints", "10,30")
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("auto_resolution=") and "test_forced_accuracy=" in last
+    report = json.loads(out.read_text())
+    assert report["arm"] == "learning" and report["other_arm"]["arm"] == "static"
+    assert [c["after"] for c in report["checkpoints"]] == [10, 30]
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = cli("replay", str(directory), "--out", str(out), "--checkpoints", "ten", ok=False)
+    assert bad.exit_code == 1 and "--checkpoints" in bad.output
