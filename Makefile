@@ -28,7 +28,7 @@ test: setup
 	$(BIN)/ruff check assistant adapters tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow"

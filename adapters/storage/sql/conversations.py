@@ -11,15 +11,12 @@ cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, select, text
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Row, select
 
+from adapters.storage.sql.base import SqlStoreBase
 from adapters.storage.sql.conversations_schema import (
     channel_bindings,
     conversation_references,
@@ -27,68 +24,21 @@ from adapters.storage.sql.conversations_schema import (
     message_links,
     platform_events,
 )
-from adapters.storage.sql.migrate import SQLITE_BEGIN, connect, upgrade_engine
 from assistant.conversations import LINK_KINDS, ChannelBinding, LinkKind, MessageLink
-from assistant.errors import InvalidInputError, ServiceUnavailableError
+from assistant.errors import InvalidInputError
 from assistant.models import utcnow
 
 __all__ = ["SqlConversationStore"]
 
 
-class SqlConversationStore:
+class SqlConversationStore(SqlStoreBase):
     """Conversation state in SQL; pass the knowledge store's URL (or an engine to share)."""
-
-    def __init__(self, engine: AsyncEngine | str, *, echo: bool = False) -> None:
-        self._owns_engine = isinstance(engine, str)
-        self._engine = connect(engine, echo=echo) if isinstance(engine, str) else engine
-        self._writer = self._engine.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
-
-    async def initialize(self) -> None:
-        try:
-            await upgrade_engine(self._engine)
-        except (OperationalError, InterfaceError, OSError) as exc:
-            raise ServiceUnavailableError("The database could not be opened or migrated.") from exc
-
-    async def close(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
-
-    async def ping(self) -> bool:
-        try:
-            async with self._engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except (OperationalError, InterfaceError, OSError):
-            return False
-        return True
-
-    @asynccontextmanager
-    async def _transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with (self._writer if write else self._engine).begin() as connection:
-                yield connection
-        except (IntegrityError, DataError) as exc:
-            raise InvalidInputError("The change conflicts with stored data; nothing was written.") from exc
-        except (OperationalError, InterfaceError, OSError) as exc:
-            raise ServiceUnavailableError("The database is unavailable.") from exc
-
-    def _insert(self, table: Any) -> Any:
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table)
 
     async def _insert_once(self, table: Any, values: dict[str, Any]) -> bool:
         statement = self._insert(table).values(values).on_conflict_do_nothing()
         async with self._transaction(write=True) as conn:
             result = await conn.execute(statement)
         return bool(result.rowcount == 1)
-
-    async def _upsert(self, table: Any, values: dict[str, Any], keys: list[str]) -> None:
-        insert = self._insert(table)
-        statement = insert.values(values).on_conflict_do_update(
-            index_elements=[table.c[key] for key in keys],
-            set_={name: insert.excluded[name] for name in values if name not in keys},
-        )
-        async with self._transaction(write=True) as conn:
-            await conn.execute(statement)
 
     # events and claims
 

@@ -16,22 +16,18 @@ from __future__ import annotations
 import os
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.storage.sql.base import SqlStoreBase
 from adapters.storage.sql.conversations_schema import message_links
 from adapters.storage.sql.insights_schema import bug_reports, insight_models, job_runs, message_labels
-from adapters.storage.sql.migrate import SQLITE_BEGIN, connect, upgrade_engine
 from adapters.storage.sql.schema import answers, knowledge_items, learning_events, questions
-from assistant.errors import InvalidInputError, ServiceUnavailableError
 from assistant.insights.records import (
     BugReport,
     BugStatus,
@@ -52,7 +48,7 @@ EMBED_BATCH = 512
 _REPLY_SIGNALS = (Signal.CORRECT.value, Signal.RESOLVE.value)
 
 
-class SqlInsightSource:
+class SqlInsightSource(SqlStoreBase):
     """Insights data in SQL; pass the store's URL (or an engine to share) and its embedder."""
 
     def __init__(
@@ -64,45 +60,11 @@ class SqlInsightSource:
         job_lease: timedelta = timedelta(hours=1),
         owner: str | None = None,
     ) -> None:
-        self._owns_engine = isinstance(engine, str)
-        self._engine = connect(engine) if isinstance(engine, str) else engine
-        self._writer = self._engine.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+        super().__init__(engine)
         self._embedder = embedder
         self._link_template = link_template
         self._lease = job_lease
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
-
-    async def initialize(self) -> None:
-        try:
-            await upgrade_engine(self._engine)
-        except (OperationalError, InterfaceError, OSError) as exc:
-            raise ServiceUnavailableError("The database could not be opened or migrated.") from exc
-
-    async def close(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
-
-    @asynccontextmanager
-    async def _transaction(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with (self._writer if write else self._engine).begin() as connection:
-                yield connection
-        except (IntegrityError, DataError) as exc:
-            raise InvalidInputError("The change conflicts with stored data; nothing was written.") from exc
-        except (OperationalError, InterfaceError, OSError) as exc:
-            raise ServiceUnavailableError("The database is unavailable.") from exc
-
-    def _insert(self, table: Any) -> Any:
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table)
-
-    async def _upsert(self, table: Any, values: dict[str, Any], keys: Sequence[str]) -> None:
-        insert = self._insert(table).values(values)
-        statement = insert.on_conflict_do_update(
-            index_elements=list(keys), set_={k: insert.excluded[k] for k in values if k not in keys}
-        )
-        async with self._transaction(write=True) as conn:
-            await conn.execute(statement)
 
     # conversations
 
