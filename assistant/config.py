@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Replace e-mails, phones, card and account numbers in questions before use.",
     )
     max_question_chars: int = Field(default=40_000, gt=0)
+    questions_per_user_per_minute: float = Field(
+        default=20, gt=0, description="Chat questions one person may ask per minute; more are refused."
+    )
+    questions_per_channel_per_minute: float = Field(
+        default=60, gt=0, description="Chat questions one channel may ask per minute; more are refused."
+    )
     retrieval_limit: int = Field(default=20, gt=0, le=200)
     sync_seconds: float = Field(
         default=2.0,

@@ -2,7 +2,9 @@
 
 Chat adapters (Slack, Teams) need to remember which channel belongs to which customer account,
 which posted message carries which answer, which platform events were already handled and who took
-a hand-off. This module only names those facts and the store that keeps them; adapters implement
+a hand-off, and which received events still wait to be processed (the inbox: an event is stored
+before it is acknowledged, so a crash between the acknowledgement and the answer loses nothing).
+This module only names those facts and the store that keeps them; adapters implement
 ``ConversationStore`` (the SQL one lives in ``adapters.storage.sql.conversations``).
 
 Message ids are the platform's own (Slack's ``ts``, Teams' activity ids), kept as opaque strings.
@@ -11,7 +13,7 @@ A conversation reference (Teams) is the platform's own JSON: where a proactive m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -23,6 +25,7 @@ LinkKind = Literal["answer", "handoff", "question"]
 
 CHANNEL_KINDS: tuple[ChannelKind, ...] = ("customer", "internal")
 LINK_KINDS: tuple[LinkKind, ...] = ("answer", "handoff", "question")
+InboxStatus = Literal["pending", "done", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,22 @@ class MessageLink:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class InboxEvent:
+    """A received platform event, kept until its work is done.
+
+    ``attempts`` counts the times its processing started (the first delivery included); ``body``
+    is the platform's payload as received, so it can be processed again after a crash.
+    """
+
+    platform: str
+    event_id: str
+    body: dict[str, Any]
+    status: InboxStatus
+    attempts: int
+    created_at: datetime
+
+
 class ConversationStore(Protocol):
     """Durable conversation state for chat adapters; every method is one transaction."""
 
@@ -79,6 +98,36 @@ class ConversationStore(Protocol):
 
     async def claim_event(self, platform: str, event_id: str) -> bool:
         """Record an event id; True the first time only (durable, unique across processes)."""
+        ...
+
+    async def release_event(self, platform: str, event_id: str) -> None:
+        """Undo ``claim_event`` when the claimed work failed before it changed anything (the same
+        id may be claimed again)."""
+        ...
+
+    async def receive_event(
+        self, platform: str, event_id: str, body: Mapping[str, Any], *, lease_seconds: float
+    ) -> bool:
+        """Store a received event as pending, leased to the caller for ``lease_seconds``; True the
+        first time only (a redelivery of the same id is False, across processes and restarts)."""
+        ...
+
+    async def claim_pending_events(
+        self, platform: str, *, lease_seconds: float, limit: int = 100, exclude: Collection[str] = ()
+    ) -> list[InboxEvent]:
+        """Pending events whose lease ran out, each now leased to the caller (``attempts`` counted),
+        except ``exclude`` (the ids the caller is still processing).
+
+        Claiming is a conditional update, so two instances sweeping at once never take the same one.
+        """
+        ...
+
+    async def finish_event(self, platform: str, event_id: str, status: InboxStatus = "done") -> None:
+        """Mark a received event ``done`` (its work happened) or ``failed`` (given up, people told)."""
+        ...
+
+    async def prune_events(self, platform: str, before: datetime) -> int:
+        """Forget finished events older than ``before`` (past the redelivery window); how many."""
         ...
 
     async def bind_channel(self, binding: ChannelBinding) -> None:

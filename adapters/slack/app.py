@@ -1,9 +1,11 @@
-"""The Slack app: a Bolt ``AsyncApp`` with the handlers registered and events deduplicated.
+"""The Slack app: a Bolt ``AsyncApp`` with the handlers registered and events kept in an inbox.
 
-``SlackApp`` owns the Web API client (with slack_sdk's rate-limit and connection-error retry
-handlers, so a 429 waits for its Retry-After), the tracked background work, and the middleware
-that drops an event already handled: Slack retries a delivery with the same ``event_id`` (and an
-``X-Slack-Retry-Num`` header), and the id is claimed in the database before any work starts.
+``SlackApp`` owns the Web API client (with slack_sdk's retry handlers: a 429 waits for its
+Retry-After, a 500/503, a dropped connection or a timeout is retried with exponential backoff),
+the tracked background work, and the inbox (``adapters.slack.work``): every event is stored
+before it is acknowledged, a redelivery of the same ``event_id`` (Slack's retries, with an
+``X-Slack-Retry-Num`` header) is a no-op, and what a crash or an outage left pending is processed
+again by the inbox's sweep, at start and periodically.
 
 Listeners run with ``process_before_response=True``: each one only acks and spawns its work, so
 the spawn is registered before the HTTP response leaves and ``drain`` sees every task a request
@@ -13,36 +15,46 @@ started; the work itself runs after the ack.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers import REGISTRARS
 from adapters.slack.roles import BotIdentity, Members
 from adapters.slack.settings import SlackSettings
-from adapters.slack.work import BackgroundWork
+from adapters.slack.work import BackgroundWork, Inbox
 from assistant.conversations import ConversationStore
+from assistant.limits import QuestionLimits
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
+SERVER_ERROR_RETRIES = 2
 API_TIMEOUT_SECONDS = 15
+# Timeouts (TimeoutError) count as connection errors: the request is sent again after a backoff.
+CONNECTION_ERRORS: list[type[Exception]] = [
+    ServerConnectionError,
+    ServerDisconnectedError,
+    ClientOSError,
+    TimeoutError,
+]
 
 
 def build_client(settings: SlackSettings) -> AsyncWebClient:
-    """The Web API client for the bot token, honouring 429 Retry-After and retrying dropped connections."""
+    """The Web API client for the bot token: 429 waits for Retry-After; 500/503, dropped
+    connections and timeouts are retried with exponential backoff (slack_sdk's default)."""
     options: dict[str, Any] = {}
     if settings.api_url:
         options["base_url"] = settings.api_url
@@ -50,32 +62,19 @@ def build_client(settings: SlackSettings) -> AsyncWebClient:
         token=settings.secret("bot_token") or None,
         timeout=API_TIMEOUT_SECONDS,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            AsyncConnectionErrorRetryHandler(
+                max_retry_count=CONNECTION_RETRIES, error_types=CONNECTION_ERRORS
+            ),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         ],
         **options,
     )
 
 
-def dedupe_events(conversations: ConversationStore) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """Global middleware: an ``event_callback`` whose ``event_id`` was claimed before is acked, not run."""
-
-    async def dedupe(
-        body: dict[str, Any], request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await conversations.claim_event(PLATFORM, str(event_id)):
-            retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
-            log.info("event %s already handled (retry %s); skipped", event_id, retry)
-            return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
-        await next()
-        return None
-
-    return dedupe
-
-
 class SlackApp:
-    """The assistant's Slack app; ``start`` checks the token, ``close`` lets running work finish."""
+    """The assistant's Slack app; ``start`` checks the token and starts the inbox's sweep, ``close``
+    lets running work finish."""
 
     def __init__(
         self,
@@ -95,6 +94,10 @@ class SlackApp:
             settings=settings,
             members=self.members,
             work=self.work,
+            limits=QuestionLimits(
+                per_user=assistant.settings.questions_per_user_per_minute,
+                per_channel=assistant.settings.questions_per_channel_per_minute,
+            ),
         )
         self.bolt = AsyncApp(
             name="support-assistant",
@@ -102,22 +105,30 @@ class SlackApp:
             signing_secret=settings.secret("signing_secret"),
             process_before_response=True,
         )
-        self.bolt.middleware(dedupe_events(conversations))
+        self.inbox = Inbox(
+            conversations=conversations, settings=settings, client=self.client, dispatch=self.dispatch
+        )
+        self.bolt.middleware(self.inbox.middleware())
         for register in REGISTRARS:
             register(self.bolt, self.deps)
 
     async def start(self) -> BotIdentity:
-        """Check the bot token with ``auth.test`` (a bad token fails here, not on the first event)."""
+        """Check the bot token with ``auth.test`` (a bad token fails here, not on the first event),
+        then sweep the inbox: events a previous run left pending are processed again."""
         identity = await self.members.identity()
         log.info("Slack app ready: team %s, bot user %s", identity.team_id, identity.user_id)
+        self.inbox.start()
         return identity
 
     async def dispatch(self, request: AsyncBoltRequest) -> BoltResponse:
-        return await self.bolt.async_dispatch(request)
+        response = await self.bolt.async_dispatch(request)
+        await self.inbox.settle(request)
+        return response
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait for the background work of every request handled so far."""
         await self.work.drain(timeout)
 
     async def close(self) -> None:
+        await self.inbox.close()
         await self.work.close()

@@ -1,4 +1,5 @@
-"""What every handler receives: the assistant, the conversation store, settings, members, work."""
+"""What every handler receives: the assistant, the conversation store, settings, members, work,
+and the question rate limits."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from adapters.slack.roles import Members
 from adapters.slack.settings import SlackSettings
 from adapters.slack.work import BackgroundWork
 from assistant.conversations import ChannelBinding, ConversationStore
+from assistant.limits import QuestionLimits
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ class SlackDeps:
     settings: SlackSettings
     members: Members
     work: BackgroundWork
+    limits: QuestionLimits
     _shared: dict[str, tuple[float, bool]] = field(default_factory=dict)
 
     async def binding(

@@ -53,6 +53,15 @@ class SlackSettings(BaseSettings):
     handoff_channel: str | None = Field(
         default=None, description="Hand-off channel for customer channels that name none."
     )
+    inbox_lease_seconds: float = Field(
+        default=120, gt=0, description="How long an event's processing may take before a sweep retries it."
+    )
+    inbox_sweep_seconds: float = Field(
+        default=30, gt=0, description="How often pending events left by a crash or a failure are retried."
+    )
+    inbox_max_attempts: int = Field(
+        default=5, ge=1, description="After this many attempts an event is handed to people, not retried."
+    )
 
     @field_validator("bot_token")
     @classmethod

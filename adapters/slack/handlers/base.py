@@ -1,4 +1,8 @@
-"""The one shape every listener has: acknowledge at once, then run the work in the background."""
+"""The one shape every listener has: acknowledge at once, then run the work in the background.
+
+When the request carries an inbox ticket (an ``event_callback`` stored by ``adapters.slack.work``),
+the work is run through it, so the event is marked done only once the work returned.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.deps import SlackDeps
+from adapters.slack.work import INBOX_TICKET, InboxTicket
 
 Body = dict[str, Any]
 Work = Callable[[SlackDeps, AsyncWebClient, Body], Coroutine[Any, Any, None]]
@@ -22,10 +27,12 @@ def after_ack(deps: SlackDeps, name: str, work: Work, accept: Accept | None = No
     Work that is skipped (``accept`` False) costs no task, so ignored traffic stays cheap.
     """
 
-    async def listener(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+    async def listener(ack: AsyncAck, body: Body, client: AsyncWebClient, context: dict[str, Any]) -> None:
         await ack()
         if accept is None or accept(body):
-            deps.work.spawn(work(deps, client, body), name=name)
+            job = work(deps, client, body)
+            ticket = context.get(INBOX_TICKET)
+            deps.work.spawn(ticket.take(job) if isinstance(ticket, InboxTicket) else job, name=name)
 
     listener.__name__ = listener.__qualname__ = f"on_{name}"
     return listener

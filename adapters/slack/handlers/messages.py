@@ -5,8 +5,17 @@ deleted questions are forgotten.
   (unless it is small talk: ``text.is_small_talk``).
 * An agent's reply in a thread after the assistant's answer is a correction (Signal.CORRECT);
   after a hand-off it is the resolution (Signal.RESOLVE). Only the first such reply counts, and
-  replies that ``text.is_resolution_reply`` rejects ("note: ...") never do.
+  replies that ``text.is_resolution_reply`` rejects ("note: ...") never do. When the database
+  fails while learning, nothing is learned, the agent is told, and the reply may be sent again.
 * Bots, edits and other subtypes are acknowledged and ignored.
+* Limits: a question over ``max_question_chars`` is not answered; the asker is told and the
+  hand-off channel alerted, so a person reads it. A customer asking faster than the per-user or
+  per-channel rate (``assistant.limits``) is told when to ask again.
+* The inbox (``adapters.slack.work``) may run a question again after a crash or a Slack outage:
+  the answer already stored for the message is reused and nothing already posted is posted again.
+  When Slack cannot take the answer (5xx, 429 after the client's retries) or the database fails
+  while asking, ``RetryLater`` leaves the event pending for the inbox's next sweep (after
+  ``inbox_max_attempts`` people are told in the hand-off channel).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import texts
@@ -29,10 +39,12 @@ from adapters.slack.events import (
     thread_root,
 )
 from adapters.slack.handlers.base import Body, after_ack
-from adapters.slack.replies import ephemeral, guarded, hand_off, post_answer, resolution_key
+from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer, resolution_key
 from adapters.slack.text import clean_reply, is_resolution_reply, is_small_talk, slack_time
+from adapters.slack.work import RetryLater, is_transient
 from assistant.conversations import ChannelBinding, MessageLink
-from assistant.models import Question, Role, Signal
+from assistant.errors import ServiceUnavailableError
+from assistant.models import Answer, Question, Role, Signal
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +86,57 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
         return
     if link is not None or is_small_talk(event["text"]):
         return
-    await guarded(_answer(deps, client, event, binding, user), notify, "question")
+    prior = await deps.conversations.find_link(PLATFORM, channel, str(event["ts"]))
+    if prior is None and not await _admitted(deps, client, event, binding, user, notify):
+        return
+    await guarded(_answer(deps, client, event, binding, user, prior), notify, "question")
+
+
+async def _admitted(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    event: dict[str, Any],
+    binding: ChannelBinding,
+    user: str,
+    notify: Notify | None,
+) -> bool:
+    """Whether a new question is within the limits; if not, the asker (and for an over-long
+    question, the hand-off channel) is told."""
+    channel, length = binding.channel_id, len(str(event["text"]).strip())
+    limit = deps.assistant.settings.max_question_chars
+    if length > limit:
+        log.info("question in %s not answered: %d characters (limit %d)", channel, length, limit)
+        target = deps.handoff_channel(binding)
+        if target is not None:
+            await client.chat_postMessage(channel=target, text=texts.too_long_handoff(channel, user, length))
+        if notify is not None:
+            await notify(texts.too_long(length, limit))
+        return False
+    decision = deps.limits.check(user=user, channel=channel)
+    if not decision.allowed:
+        log.info("question in %s refused: %s rate limit", channel, decision.scope)
+        if notify is not None:
+            await notify(texts.rate_limited(decision.retry_after, decision.scope))
+        return False
+    return True
 
 
 async def _answer(
-    deps: SlackDeps, client: AsyncWebClient, event: dict[str, Any], binding: ChannelBinding, user: str
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    event: dict[str, Any],
+    binding: ChannelBinding,
+    user: str,
+    prior: MessageLink | None,
 ) -> None:
     channel, ts, root = binding.channel_id, str(event["ts"]), thread_root(event)
+    if prior is not None and prior.kind == "question":  # asked before a crash or an outage
+        answer = await deps.assistant.get_answer(prior.answer_id)
+        posted = await deps.conversations.find_thread(PLATFORM, channel, root)
+        if posted is not None and posted.answer_id == answer.id:
+            return
+        await _deliver(deps, client, answer, event["text"], binding, root)
+        return
     question = Question(
         text=event["text"],
         account=binding.account,
@@ -90,25 +146,40 @@ async def _answer(
         external_id=external_id(channel, ts),
         asked_at=slack_time(ts),
     )
-    answer = await deps.assistant.ask(question)
-    await deps.conversations.link_message(
-        PLATFORM, channel, ts, root, answer.id, answer.question_id, "question"
-    )
+    try:
+        answer = await deps.assistant.ask(question)
+        await deps.conversations.link_message(
+            PLATFORM, channel, ts, root, answer.id, answer.question_id, "question"
+        )
+    except ServiceUnavailableError as exc:  # e.g. SQLite's lock wait ran out: asked again later
+        raise RetryLater(f"question in {channel}: {type(exc).__name__}") from exc
     log.info(
         "question %s in %s: %s (%.2f)", answer.question_id, channel, answer.decision.value, answer.confidence
     )
-    if answer.handed_off:
-        await hand_off(
-            deps,
-            client,
-            answer=answer,
-            question=question.text,
-            binding=binding,
-            thread_ts=root,
-            notice=texts.HANDOFF_NOTICE,
-        )
-    else:
-        await post_answer(deps, client, answer, channel, root)
+    await _deliver(deps, client, answer, question.text, binding, root)
+
+
+async def _deliver(
+    deps: SlackDeps, client: AsyncWebClient, answer: Answer, question: str, binding: ChannelBinding, root: str
+) -> None:
+    """Post the answer or the hand-off; a Slack outage leaves the event to the inbox's next sweep."""
+    try:
+        if answer.handed_off:
+            await hand_off(
+                deps,
+                client,
+                answer=answer,
+                question=question,
+                binding=binding,
+                thread_ts=root,
+                notice=texts.HANDOFF_NOTICE,
+            )
+        else:
+            await post_answer(deps, client, answer, binding.channel_id, root)
+    except SlackApiError as exc:
+        if is_transient(exc):
+            raise RetryLater(f"answer {answer.id}: Slack said {exc.response.get('error')}") from exc
+        raise
 
 
 async def _learn_from_reply(
@@ -119,9 +190,13 @@ async def _learn_from_reply(
     if not await deps.conversations.claim_event(PLATFORM, resolution_key(link.answer_id)):
         return
     signal = Signal.RESOLVE if link.kind == "handoff" else Signal.CORRECT
-    learned = await deps.assistant.feedback(
-        link.answer_id, signal, actor=user, role=Role.AGENT, text=clean_reply(event["text"])
-    )
+    try:
+        learned = await deps.assistant.feedback(
+            link.answer_id, signal, actor=user, role=Role.AGENT, text=clean_reply(event["text"])
+        )
+    except ServiceUnavailableError:  # nothing was learned (one transaction): the reply may be sent again
+        await deps.conversations.release_event(PLATFORM, resolution_key(link.answer_id))
+        raise
     log.info("answer %s %s by %s: event %s", link.answer_id, signal.value, user, learned.id)
     await client.reactions_add(channel=link.channel_id, timestamp=str(event["ts"]), name=LEARNED_REACTION)
 

@@ -2,10 +2,13 @@
 
 From an agent they count fully (Role.AGENT); from a customer weakly (Role.CUSTOMER: the core
 weights it). One person's reaction counts once per answer and signal, however often it is
-removed and added again.
+removed and added again. When the database fails while learning, nothing is learned and the
+claim is released: the event stays in the inbox and the sweep runs it again.
 """
 
 from __future__ import annotations
+
+import logging
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,9 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers.base import Body, after_ack
-from adapters.slack.replies import guarded
 from adapters.slack.text import reaction_signal
+from assistant.errors import AssistantError, ServiceUnavailableError
 from assistant.models import Signal
+
+log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -43,10 +48,13 @@ async def on_reaction(deps: SlackDeps, client: AsyncWebClient, body: Body) -> No
     role = await deps.members.role_of(user)
     if role is None:
         return
-    if not await deps.conversations.claim_event(PLATFORM, f"reaction:{link.answer_id}:{user}:{signal.value}"):
+    key = f"reaction:{link.answer_id}:{user}:{signal.value}"
+    if not await deps.conversations.claim_event(PLATFORM, key):
         return
-    await guarded(
-        deps.assistant.feedback(link.answer_id, signal, actor=user, role=role),
-        None,
-        f"reaction on {link.answer_id}",
-    )
+    try:
+        await deps.assistant.feedback(link.answer_id, signal, actor=user, role=role)
+    except ServiceUnavailableError:  # nothing was learned: the inbox runs the reaction again later
+        await deps.conversations.release_event(PLATFORM, key)
+        raise
+    except AssistantError as exc:
+        log.info("reaction on %s refused: %s", link.answer_id, type(exc).__name__)

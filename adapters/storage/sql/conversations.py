@@ -6,25 +6,36 @@ foreign-key and transaction set-up as the knowledge store; ``initialize`` runs t
 
 The "first time only" claims are plain ``INSERT ... ON CONFLICT DO NOTHING`` on a primary key,
 which is atomic on SQLite and PostgreSQL alike: two processes receiving the same retried event
-cannot both win.
+cannot both win. The inbox's sweep claims a pending event with ``UPDATE ... WHERE status =
+'pending' AND lease_until < now``: only the instance whose update matched the row (rowcount 1)
+processes it, so two instances sweeping at once never both take one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, delete, select, update
 
 from adapters.storage.sql.base import SqlStoreBase
 from adapters.storage.sql.conversations_schema import (
     channel_bindings,
     conversation_references,
     handoff_claims,
+    inbox_events,
     message_links,
     platform_events,
 )
-from assistant.conversations import LINK_KINDS, ChannelBinding, LinkKind, MessageLink
+from assistant.conversations import (
+    LINK_KINDS,
+    ChannelBinding,
+    InboxEvent,
+    InboxStatus,
+    LinkKind,
+    MessageLink,
+)
 from assistant.errors import InvalidInputError
 from assistant.models import utcnow
 
@@ -48,9 +59,94 @@ class SqlConversationStore(SqlStoreBase):
         values = {"platform": platform, "event_id": event_id, "received_at": utcnow()}
         return await self._insert_once(platform_events, values)
 
+    async def release_event(self, platform: str, event_id: str) -> None:
+        statement = delete(platform_events).where(
+            platform_events.c.platform == platform, platform_events.c.event_id == event_id
+        )
+        async with self._transaction(write=True) as conn:
+            await conn.execute(statement)
+
     async def claim_handoff(self, answer_id: str, agent: str) -> bool:
         values = {"answer_id": answer_id, "agent": agent, "claimed_at": utcnow()}
         return await self._insert_once(handoff_claims, values)
+
+    # the inbox
+
+    async def receive_event(
+        self, platform: str, event_id: str, body: Mapping[str, Any], *, lease_seconds: float
+    ) -> bool:
+        if not event_id:
+            raise InvalidInputError("An event needs an id to be received.")
+        now = utcnow()
+        values = {
+            "platform": platform,
+            "event_id": event_id,
+            "body": dict(body),
+            "status": "pending",
+            "attempts": 1,
+            "lease_until": now + timedelta(seconds=lease_seconds),
+            "created_at": now,
+        }
+        return await self._insert_once(inbox_events, values)
+
+    async def claim_pending_events(
+        self, platform: str, *, lease_seconds: float, limit: int = 100, exclude: Collection[str] = ()
+    ) -> list[InboxEvent]:
+        now = utcnow()
+        expired = (
+            inbox_events.c.platform == platform,
+            inbox_events.c.status == "pending",
+            inbox_events.c.lease_until < now,
+        )
+        query = select(inbox_events.c.event_id).where(*expired)
+        if exclude:
+            query = query.where(inbox_events.c.event_id.not_in(list(exclude)))
+        query = query.order_by(inbox_events.c.created_at).limit(limit)
+        async with self._transaction() as conn:
+            candidates = list((await conn.execute(query)).scalars())
+        claimed = []
+        for event_id in candidates:
+            take = (
+                update(inbox_events)
+                .where(*expired, inbox_events.c.event_id == event_id)
+                .values(
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=inbox_events.c.attempts + 1,
+                )
+            )
+            async with self._transaction(write=True) as conn:
+                if (await conn.execute(take)).rowcount != 1:
+                    continue  # another instance took it first
+                row = (
+                    await conn.execute(
+                        select(inbox_events).where(
+                            inbox_events.c.platform == platform, inbox_events.c.event_id == event_id
+                        )
+                    )
+                ).one()
+            claimed.append(_inbox_event(row))
+        return claimed
+
+    async def finish_event(self, platform: str, event_id: str, status: InboxStatus = "done") -> None:
+        if status not in ("done", "failed"):
+            raise InvalidInputError(f"An event finishes 'done' or 'failed', not {status!r}.")
+        statement = (
+            update(inbox_events)
+            .where(inbox_events.c.platform == platform, inbox_events.c.event_id == event_id)
+            .values(status=status, finished_at=utcnow())
+        )
+        async with self._transaction(write=True) as conn:
+            await conn.execute(statement)
+
+    async def prune_events(self, platform: str, before: datetime) -> int:
+        statement = delete(inbox_events).where(
+            inbox_events.c.platform == platform,
+            inbox_events.c.status != "pending",
+            inbox_events.c.finished_at < before,
+        )
+        async with self._transaction(write=True) as conn:
+            result = await conn.execute(statement)
+        return int(result.rowcount)
 
     # channels
 
@@ -164,6 +260,17 @@ def _binding(row: Row[Any]) -> ChannelBinding:
         account=row.account,
         kind=row.kind,
         handoff_channel=row.handoff_channel,
+    )
+
+
+def _inbox_event(row: Row[Any]) -> InboxEvent:
+    return InboxEvent(
+        platform=row.platform,
+        event_id=row.event_id,
+        body=dict(row.body),
+        status=row.status,
+        attempts=row.attempts,
+        created_at=row.created_at,
     )
 
 

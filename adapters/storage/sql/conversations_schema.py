@@ -2,7 +2,7 @@
 
 Kept apart from ``schema.py`` so the knowledge tables and the conversation tables can change on
 their own; importing this module adds its tables to ``schema.metadata``. Migration 0002 creates
-the first four tables, 0004 ``conversation_references``.
+the first four tables, 0004 ``conversation_references``, 0006 ``inbox_events``.
 
 * ``platform_events``: one row per handled platform event; the primary key is what makes a
   retried delivery (same event id) a no-op, across processes and restarts.
@@ -12,11 +12,14 @@ the first four tables, 0004 ``conversation_references``.
 * ``handoff_claims``: who took a hand-off; the primary key lets only the first agent take it.
 * ``conversation_references``: where a proactive message to a conversation goes (Teams' serialised
   ``ConversationReference``: service URL, conversation, bot), so it can be sent after a restart.
+* ``inbox_events``: received events that lead to work, stored before the acknowledgement; the
+  primary key deduplicates redeliveries, ``status``/``lease_until`` let a sweep take over (once)
+  what a crashed process left pending. Finished rows are pruned after the redelivery window.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, String, Table
+from sqlalchemy import JSON, Column, Index, Integer, String, Table
 
 from adapters.storage.sql.schema import UTCDateTime, metadata
 
@@ -69,4 +72,19 @@ conversation_references = Table(
     Column("conversation_id", String(512), primary_key=True),
     Column("reference", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+inbox_events = Table(
+    "inbox_events",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("event_id", String(255), primary_key=True),
+    Column("body", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    # claim_pending_events: pending rows whose lease ran out.
+    Index(None, "platform", "status", "lease_until"),
 )

@@ -5,6 +5,8 @@
 * An agent's reply in a channel thread after the assistant's answer is a correction
   (Signal.CORRECT); after a hand-off it is the resolution (Signal.RESOLVE). Only the first such
   reply counts, and replies that ``is_resolution_reply`` rejects ("note: ...") never do.
+* A customer asking faster than the per-user or per-channel rate (``assistant.limits``) is told
+  when to ask again.
 * The turn only decides; the answer is composed and sent in the background (``BackgroundWork``),
   so the Bot Connector hears back at once. A redelivered activity (same id) is claimed once.
 """
@@ -15,8 +17,10 @@ import logging
 from datetime import datetime
 
 from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 
 from adapters.slack.text import is_resolution_reply, is_small_talk  # the same rules on both platforms
+from adapters.slack.texts import rate_limited  # the same wording on both platforms
 from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
@@ -62,6 +66,12 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
         return
     if link is not None or is_small_talk(text):
         return
+    decision = deps.limits.check(user=user, channel=place.channel)
+    if not decision.allowed:  # told when to ask again, never silently dropped
+        log.info("question in %s refused: %s rate limit", place.channel, decision.scope)
+        refusal = text_activity(rate_limited(decision.retry_after, decision.scope))
+        deps.work.spawn(_send(deps, place.conversation, refusal), name=f"teams limit {activity.id}")
+        return
     asked_at = activity.timestamp if isinstance(activity.timestamp, datetime) else utcnow()
     question = Question(
         text=text,
@@ -78,6 +88,10 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
 
     work = guarded(_answer(deps, question, place, str(activity.id), binding), notify, "question")
     deps.work.spawn(work, name=f"teams question {activity.id}")
+
+
+async def _send(deps: TeamsDeps, conversation: str, activity: Activity) -> None:
+    await deps.messenger.send(conversation, activity)
 
 
 async def _answer(

@@ -7,15 +7,15 @@ import time
 
 from sqlalchemy import func, select
 
-from adapters.storage.sql.conversations_schema import platform_events
+from adapters.storage.sql.conversations_schema import inbox_events
 from tests.adapters.slack.conftest import CUSTOMER, PASSWORD_A, PASSWORD_Q, Harness
 from tests.adapters.slack.helpers import block_text
 from tests.fakes.slack_requests import message_event
 
 
-async def _claimed_events(harness: Harness) -> int:
+async def _received_events(harness: Harness) -> int:
     async with harness.conversations._engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(platform_events))).scalar_one())
+        return int((await conn.execute(select(func.count()).select_from(inbox_events))).scalar_one())
 
 
 async def test_bad_signature_and_stale_timestamp_are_refused_and_nothing_is_stored(harness: Harness) -> None:
@@ -27,7 +27,7 @@ async def test_bad_signature_and_stale_timestamp_are_refused_and_nothing_is_stor
     assert (forged, stale) == (401, 401)
     assert harness.fake.calls_to("chat.postMessage") == []
     assert (await harness.assistant.store.stats())["questions"] == 0
-    assert await _claimed_events(harness) == 0
+    assert await _received_events(harness) == 0
 
 
 async def test_a_retried_event_is_processed_once(harness: Harness) -> None:

@@ -1,0 +1,281 @@
+"""Faults through the real Bolt app: Slack failing (5xx), given-up events, rate and length limits.
+
+The app runs on loopback against ``FaultySlack`` (the fake Web API with outages) on a real SQLite
+store, with a short inbox lease and sweep interval so a failed event is retried within seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+
+from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.slack import SlackApp, web_app
+from adapters.storage.sql.conversations import SqlConversationStore
+from adapters.storage.sql.conversations_schema import inbox_events
+from adapters.wiring import build_assistant
+from assistant.config import load_settings
+from assistant.models import Role, Signal
+from tests.adapters.slack.conftest import (
+    AGENT,
+    CUSTOMER,
+    CUSTOMER_CHANNEL,
+    HANDOFF_CHANNEL,
+    OTHER_CUSTOMER,
+    PASSWORD_A,
+    PASSWORD_Q,
+    SEED,
+    SIGNING_SECRET,
+    Harness,
+    bind_channels,
+    database_url,
+    populate,
+    slack_settings,
+)
+from tests.adapters.slack.faulty_slack import FaultySlack
+from tests.adapters.slack.helpers import block_text, events_of
+from tests.adapters.slack.test_faults_db import failing_after_the_event_row
+from tests.fakes import SlackSender
+from tests.fakes.slack_requests import message_event, reaction_event
+
+INBOX = {"inbox_lease_seconds": 0.5, "inbox_sweep_seconds": 0.2}
+
+
+@asynccontextmanager
+async def faulty_harness(
+    tmp_path: Path,
+    embedder: SentenceTransformerEmbedder,
+    *,
+    slack: dict[str, Any] | None = None,
+    **settings: Any,
+) -> AsyncIterator[tuple[Harness, FaultySlack]]:
+    """``tests.adapters.slack.harness.running_harness`` on ``FaultySlack`` with a fast inbox."""
+    async with FaultySlack() as fake:
+        populate(fake)
+        config = load_settings(database_url=database_url(tmp_path), **settings)
+        assistant = build_assistant(config, embedder=embedder, background_refit=False)
+        await assistant.start()
+        conversations = SqlConversationStore(config.database_url)
+        await conversations.initialize()
+        await bind_channels(conversations)
+        for question, answer in SEED:
+            await assistant.teach(question, answer, actor="seed", role=Role.AGENT)
+        app = SlackApp(
+            assistant=assistant,
+            conversations=conversations,
+            settings=slack_settings(fake, **{**INBOX, **(slack or {})}),
+        )
+        await app.start()
+        runner = web.AppRunner(web_app(app, conversations), access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        base = f"http://{host}:{port}"
+        try:
+            async with aiohttp.ClientSession() as session:
+                sender = SlackSender(session, f"{base}/slack/events", SIGNING_SECRET)
+                yield Harness(fake, app, sender, assistant, conversations, base), fake
+        finally:
+            await runner.cleanup()
+            await app.close()
+            await conversations.close()
+            await assistant.close()
+
+
+async def inbox_status(harness: Harness, event_id: str) -> tuple[str, int]:
+    query = select(inbox_events.c.status, inbox_events.c.attempts).where(inbox_events.c.event_id == event_id)
+    async with harness.conversations._engine.connect() as conn:
+        row = (await conn.execute(query)).one()
+    return str(row.status), int(row.attempts)
+
+
+async def wait_status(harness: Harness, event_id: str, status: str, timeout: float = 30.0) -> int:
+    """Wait until the inbox event has ``status``; its attempts."""
+    async with asyncio.timeout(timeout):
+        while (found := await inbox_status(harness, event_id))[0] != status:
+            await asyncio.sleep(0.05)
+    return found[1]
+
+
+def in_thread(ts: str, channel: str = CUSTOMER_CHANNEL) -> Any:
+    return lambda call: call.args.get("channel") == channel and call.args.get("thread_ts") == ts
+
+
+async def ask(harness: Harness, text: str, *, user: str = CUSTOMER, event_id: str | None = None) -> str:
+    ts = harness.ts()
+    team = harness.fake.users[user]["team_id"]
+    status, _, _ = await harness.sender.event(
+        message_event(CUSTOMER_CHANNEL, user, text, ts=ts, user_team=team), event_id=event_id
+    )
+    assert status == 200
+    return ts
+
+
+async def test_slack_failing_with_500s_then_recovering_gets_the_answer_posted_once(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(tmp_path, embedder) as (harness, fake):
+        # 1 call + 2 retries of the client fail (the first attempt gives up), then 1 more.
+        fake.fail("chat.postMessage", times=4, status=500)
+        ts = await ask(harness, PASSWORD_Q, event_id="EvFLAKY")
+
+        [posted] = await fake.wait_for("chat.postMessage", where=in_thread(ts), timeout=60)
+        await harness.settle()
+        assert PASSWORD_A in block_text(posted.args)
+        failed = [call for call in fake.calls_to("chat.postMessage") if call.status == 500]
+        assert len(failed) == 4
+        assert await wait_status(harness, "EvFLAKY", "done") >= 2
+        assert (await harness.assistant.store.stats())["questions"] == 1  # asked once, posted once
+        assert len(harness.replies(ts)) == 1
+
+
+async def test_an_event_failing_every_attempt_is_handed_to_people(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(tmp_path, embedder, slack={"inbox_max_attempts": 2}) as (harness, fake):
+        fake.fail("chat.postMessage", times=1000, where=lambda args: args.get("channel") == CUSTOMER_CHANNEL)
+        ts = await ask(harness, PASSWORD_Q, event_id="EvDOOMED")
+
+        [alert] = await fake.wait_for(
+            "chat.postMessage", where=lambda call: call.args.get("channel") == HANDOFF_CHANNEL, timeout=60
+        )
+        assert f"<#{CUSTOMER_CHANNEL}>" in alert.args["text"] and "after 2 attempts" in alert.args["text"]
+        assert PASSWORD_Q in alert.args["text"]
+        assert await wait_status(harness, "EvDOOMED", "failed") == 3
+        assert harness.replies(ts) == []
+
+
+async def test_a_user_asking_too_fast_is_told_when_to_ask_again(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(
+        tmp_path, embedder, questions_per_user_per_minute=2, questions_per_channel_per_minute=100
+    ) as (harness, fake):
+        # one after the other, as people type: concurrent questions take the tokens in the order
+        # their work reaches the limiter, which is not the order they were sent in
+        asked = []
+        for text, user in [
+            (PASSWORD_Q, CUSTOMER),
+            ("Where can I download my invoices?", CUSTOMER),
+            ("How do I change the email address on my account?", CUSTOMER),
+            (PASSWORD_Q, OTHER_CUSTOMER),
+        ]:
+            asked.append(await ask(harness, text, user=user))
+            await harness.settle()
+        first, second, third, other = asked
+
+        assert len(harness.replies(first)) == 1 and len(harness.replies(second)) == 1
+        assert harness.replies(third) == []
+        [refusal] = [c for c in fake.answered("chat.postEphemeral") if c.args.get("thread_ts") == third]
+        assert refusal.args["user"] == CUSTOMER
+        assert "ask again in 30 seconds" in refusal.args["text"]
+        assert len(harness.replies(other)) == 1  # someone else in the channel is not limited
+        assert (await harness.assistant.store.stats())["questions"] == 3
+
+
+async def test_a_busy_channel_is_limited_too(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    async with faulty_harness(
+        tmp_path, embedder, questions_per_user_per_minute=10, questions_per_channel_per_minute=1
+    ) as (harness, fake):
+        first = await ask(harness, PASSWORD_Q)
+        await harness.settle()
+        second = await ask(harness, PASSWORD_Q, user=OTHER_CUSTOMER)
+        await harness.settle()
+
+        assert len(harness.replies(first)) == 1 and harness.replies(second) == []
+        [refusal] = fake.answered("chat.postEphemeral")
+        assert refusal.args["user"] == OTHER_CUSTOMER and "this channel is asking" in refusal.args["text"]
+
+
+async def test_an_over_long_question_is_refused_clearly_and_a_person_told(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(tmp_path, embedder, max_question_chars=200) as (harness, fake):
+        text = "Why does my export fail? " + "The log says error 42. " * 20
+        ts = await ask(harness, text)
+        await harness.settle()
+
+        assert harness.replies(ts) == []
+        [told] = fake.answered("chat.postEphemeral")
+        assert told.args["user"] == CUSTOMER and f"{len(text.strip()):,} characters" in told.args["text"]
+        [alert] = harness.fake.messages(HANDOFF_CHANNEL)
+        assert f"<@{CUSTOMER}>" in alert["text"] and f"<#{CUSTOMER_CHANNEL}>" in alert["text"]
+        assert (await harness.assistant.store.stats())["questions"] == 0
+
+
+@pytest.mark.parametrize("retry_num", [1, 2])
+async def test_a_redelivery_while_the_first_is_still_running_is_not_processed(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder, retry_num: int
+) -> None:
+    async with faulty_harness(tmp_path, embedder, slack={"inbox_lease_seconds": 60}) as (harness, fake):
+        fake.fail("chat.postMessage", times=1, status=503)  # slows the first attempt (one retry)
+        ts = harness.ts()
+        event = message_event(CUSTOMER_CHANNEL, CUSTOMER, PASSWORD_Q, ts=ts, user_team="T_ACME")
+        first, _, _ = await harness.sender.event(event, event_id="EvTWICE")
+        again, _, headers = await harness.sender.event(event, event_id="EvTWICE", retry_num=retry_num)
+        await harness.settle()
+
+        assert (first, again) == (200, 200) and headers.get("x-slack-no-retry") == "1"
+        assert len(harness.replies(ts)) == 1
+        assert await inbox_status(harness, "EvTWICE") == ("done", 1)
+
+
+async def test_a_reaction_the_database_failed_to_learn_is_learned_once_by_the_sweep(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(tmp_path, embedder, slack={"inbox_max_attempts": 50}) as (harness, fake):
+        ts = await ask(harness, PASSWORD_Q)
+        [posted] = await fake.wait_for("chat.postMessage", where=in_thread(ts), timeout=30)
+        await harness.settle()  # the answer's message is linked to it
+        answer_ts = posted.response["ts"]
+        with failing_after_the_event_row(harness.assistant) as refused:
+            status, _, _ = await harness.sender.event(
+                reaction_event(AGENT, "white_check_mark", channel=CUSTOMER_CHANNEL, ts=answer_ts),
+                event_id="EvREACTION",
+            )
+            assert status == 200
+            async with asyncio.timeout(30):
+                while not refused:
+                    await asyncio.sleep(0.05)
+            assert await events_of(harness.assistant, Signal.APPROVE) == []
+
+        assert await wait_status(harness, "EvREACTION", "done") >= 2
+        await harness.settle()
+        [approval] = await events_of(harness.assistant, Signal.APPROVE)
+        assert approval.actor == AGENT
+
+
+async def test_a_question_the_database_failed_to_store_is_answered_once_by_the_sweep(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(tmp_path, embedder) as (harness, fake):
+        refused: list[str] = []
+        engine = harness.assistant.store._engine.sync_engine  # type: ignore[attr-defined]
+
+        def lock_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO ANSWERS") and not refused:
+                refused.append(statement)  # after the question row, in the same transaction
+                raise OperationalError(statement, {}, Exception("database is locked"))
+
+        event.listen(engine, "before_cursor_execute", lock_once)
+        try:
+            ts = await ask(harness, PASSWORD_Q, event_id="EvLOCKED")
+            [posted] = await fake.wait_for("chat.postMessage", where=in_thread(ts), timeout=60)
+        finally:
+            event.remove(engine, "before_cursor_execute", lock_once)
+
+        assert refused and PASSWORD_A in block_text(posted.args)
+        assert await wait_status(harness, "EvLOCKED", "done") >= 2
+        assert fake.calls_to("chat.postEphemeral") == []  # nobody was shown an error
+        assert (await harness.assistant.store.stats())["questions"] == 1
+        assert len(harness.replies(ts)) == 1
