@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from adapters.wording import confidence as confidence  # shared with the other platform: one wording
+
 HANDOFF_NOTICE: Final = (
     "Thanks for your question. I've passed it to our support team and a person will follow up "
     "in this thread shortly."
@@ -71,10 +73,6 @@ def helped_by(user: str, helped: bool) -> str:
     return f"<@{user}>: " + (HELPED_THANKS if helped else NOT_HELPED_NOTED)
 
 
-def confidence(value: float) -> str:
-    return f"confidence {value:.0%}"
-
-
 def undone(event_id: str) -> str:
     return f"Undone: `{event_id}`."
 
@@ -89,3 +87,38 @@ def corrected(user: str) -> str:
 
 def error(message: str) -> str:
     return f":warning: {message}"
+
+
+def could_not_handle(channel: str | None, attempts: int, excerpt: str) -> str:
+    """The hand-off alert when an event (usually a question) failed every attempt."""
+    where = f"<#{channel}>" if channel else "Slack"
+    said = f"\n>{excerpt}" if excerpt else ""
+    return (
+        f":warning: I could not answer a message in {where} after {attempts} attempts (Slack or the "
+        f"database kept failing). Please answer it by hand.{said}"
+    )
+
+
+def rate_limited(retry_after: int, scope: str | None) -> str:
+    """A question refused by the rate limits: when to ask again."""
+    who = "this channel is" if scope == "channel" else "you are"
+    return (
+        f"Sorry, {who} asking faster than I can answer. Please ask again in {retry_after} seconds; "
+        "I did not read this one."
+    )
+
+
+def too_long(length: int, limit: int) -> str:
+    """A question over the length limit: what to do instead (a person was told)."""
+    return (
+        f"Your message is {length:,} characters long; I answer questions of up to {limit:,}. "
+        "I've asked our support team to read it; a shorter question gets an answer from me at once."
+    )
+
+
+def too_long_handoff(channel: str, user: str, length: int) -> str:
+    """The hand-off alert for a question too long to answer automatically."""
+    return (
+        f":warning: <@{user}> asked a question of {length:,} characters in <#{channel}>, too long to "
+        "answer automatically. Please read it in the channel."
+    )

@@ -5,6 +5,8 @@ names it reads (``APP_ID``, ``APP_PASSWORD``, ``APP_TYPE``, ``APP_TENANTID``): t
 cloud's Bot Connector issuer, OpenID metadata and signing keys, the app id as the audience and the
 ``serviceurl`` claim checked against the activity. ``TEAMS_OPENID_METADATA_URL`` moves only where
 the signing keys are fetched from (sovereign clouds, tests); the checks stay the same.
+``TEAMS_LOGIN_URL`` moves the Entra authority the bot gets its own tokens from for what it sends
+(replies, proactive messages): MSAL's client-credentials flow, same scope and app id.
 
 ``StrictAuthentication`` makes every way a token can be wrong a ``PermissionError`` (so the
 adapter answers 401): the SDK raises PyJWT's errors, ``KeyError`` or ``IndexError`` for malformed
@@ -46,17 +48,20 @@ class SdkConfiguration:
         self.APP_PASSWORD = settings.password() if authenticated else None
         self.APP_TYPE = settings.app_type if authenticated else "MultiTenant"
         self.APP_TENANTID = settings.tenant_id
-        if settings.openid_metadata_url:
+        if settings.openid_metadata_url or settings.login_url:
             # Setting any of these switches the SDK to its parameterised mode, which needs them all:
-            # everything but the metadata URL keeps the public cloud's values.
+            # everything but the metadata URL and the login URL keeps the public cloud's values.
             tenant = settings.tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
-            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = (
+                settings.openid_metadata_url
+                or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+            )
             self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
             self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
                 AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
             )
             self.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
-                AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX + tenant
+                settings.login_url or AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX + tenant
             )
             self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
             self.OAUTH_URL = AuthenticationConstants.OAUTH_URL

@@ -26,11 +26,13 @@ from adapters.teams.auth import build_authentication
 from adapters.teams.cards import attachment
 from adapters.teams.deps import TeamsDeps
 from adapters.teams.handlers import actions, messages
+from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
 from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
 from adapters.teams.roles import AgentRules, Members
 from adapters.teams.settings import TeamsSettings
 from adapters.work import BackgroundWork
 from assistant.conversations import ConversationStore
+from assistant.handoff import HandoffNotifier
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,12 @@ class TeamsBot(TeamsActivityHandler):
         conversations: ConversationStore,
         settings: TeamsSettings,
         authentication: BotFrameworkAuthentication | None = None,
+        handoff_notifier: HandoffNotifier | None = None,
     ) -> None:
+        """``handoff_notifier`` is where hand-offs go when they leave Teams (a Slack channel, with
+        ``TEAMS_HANDOFF_SLACK_CHANNEL``); by default they are cards in the internal Teams channel."""
+        if settings.handoff_slack_channel and handoff_notifier is None:
+            settings.check_handoff_destination(slack_configured=False)
         self.settings = settings
         self.authenticated = settings.auth_mode == "authenticated"  # raises on incomplete credentials
         self.adapter = CloudAdapter(authentication or build_authentication(settings))
@@ -90,6 +97,15 @@ class TeamsBot(TeamsActivityHandler):
             members=Members(rules),
             messenger=self.messenger,
             work=self.work,
+            handoffs=handoff_notifier or self._teams_handoffs(conversations),
+        )
+        #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).
+        self.handoff_return = TeamsHandoffReturn(self.deps)
+
+    def _teams_handoffs(self, conversations: ConversationStore) -> TeamsHandoffNotifier:
+        default = self.settings.handoff_channel
+        return TeamsHandoffNotifier(
+            messenger=self.messenger, conversations=conversations, default_channel=default
         )
 
     def start(self) -> None:

@@ -1,8 +1,9 @@
-"""What every handler receives: the assistant, the conversation store, settings, members, work."""
+"""What every handler receives: the assistant, the conversation store, settings, members, work and
+where hand-offs go."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.teams.constants import PLATFORM
 from adapters.teams.messenger import Messenger
@@ -10,6 +11,8 @@ from adapters.teams.roles import Members
 from adapters.teams.settings import TeamsSettings
 from adapters.work import BackgroundWork
 from assistant.conversations import ChannelBinding, ConversationStore
+from assistant.handoff import HandoffNotifier
+from assistant.limits import QuestionLimits
 from assistant.service import Assistant
 
 
@@ -23,6 +26,15 @@ class TeamsDeps:
     members: Members
     messenger: Messenger
     work: BackgroundWork
+    handoffs: HandoffNotifier
+    limits: QuestionLimits = field(init=False)  # questions per user and channel (assistant.limits)
+
+    def __post_init__(self) -> None:
+        settings = self.assistant.settings
+        self.limits = QuestionLimits(
+            per_user=settings.questions_per_user_per_minute,
+            per_channel=settings.questions_per_channel_per_minute,
+        )
 
     async def binding(self, channel: str, *, personal: bool, tenant: str | None) -> ChannelBinding | None:
         """What a conversation is: a bound channel or chat, or (a 1:1 chat nobody bound) a customer
@@ -37,6 +49,3 @@ class TeamsDeps:
             kind="customer",
             handoff_channel=self.settings.handoff_channel,
         )
-
-    def handoff_channel(self, binding: ChannelBinding) -> str | None:
-        return binding.handoff_channel or self.settings.handoff_channel

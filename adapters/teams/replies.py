@@ -21,6 +21,7 @@ from adapters.teams.messenger import card_activity, text_activity
 from adapters.teams.payloads import ExchangeRef
 from assistant.conversations import ChannelBinding
 from assistant.errors import AssistantError
+from assistant.handoff import HandoffNotice
 from assistant.models import Answer, Role, Signal
 
 log = logging.getLogger(__name__)
@@ -71,23 +72,16 @@ async def post_answer(deps: TeamsDeps, answer: Answer, ref: ExchangeRef) -> str:
 async def hand_off(
     deps: TeamsDeps, *, answer: Answer, question: str, binding: ChannelBinding, ref: ExchangeRef, notice: str
 ) -> None:
-    """Tell the customer a person will follow up, and post the hand-off card to the internal channel."""
+    """Tell the customer a person will follow up, and hand the question to the agents: a card in the
+    internal Teams channel, or a post wherever ``deps.handoffs`` sends it (``assistant.handoff``)."""
     sent = await deps.messenger.send(ref.conversation, text_activity(notice))
     await deps.conversations.link_message(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "handoff"
     )
-    target = deps.handoff_channel(binding)
-    if target is None:
-        log.warning("no hand-off channel for %s; answer %s waits in the thread", ref.channel, answer.id)
-        return
-    card = cards.handoff_card(question=question, account=binding.account, answer=answer, ref=ref)
-    posted = await deps.messenger.start_thread(
-        target, card_activity(card, texts.handoff_title(binding.account)), fallback=ref.conversation
+    handoff = HandoffNotice.of(
+        answer, question=question, origin=ref.origin(), handoff_channel=binding.handoff_channel
     )
-    await deps.conversations.link_message(
-        PLATFORM, target, posted.activity_id, posted.activity_id, answer.id, answer.question_id, "handoff"
-    )
-    log.info("answer %s handed off to %s", answer.id, target)
+    await deps.handoffs.notify_handoff(handoff)
 
 
 async def handoff_card(
@@ -96,28 +90,29 @@ async def handoff_card(
     """The hand-off card redrawn as taken or done."""
     answer = await deps.assistant.get_answer(ref.answer_id)
     stored = await deps.assistant.get_question(answer.question_id)
-    return cards.handoff_card(
-        question=stored.text if stored is not None and not stored.deleted else "",
-        account=answer.account,
-        answer=answer,
-        ref=ref,
-        taken_by=taken_by,
-        done=done,
-    )
+    question = stored.text if stored is not None and not stored.deleted else ""
+    notice = HandoffNotice.of(answer, question=question, origin=ref.origin())
+    return cards.handoff_card(notice, ref, taken_by=taken_by, done=done)
 
 
-async def send_draft(deps: TeamsDeps, ref: ExchangeRef, *, user: str, name: str) -> bool:
-    """An agent resolves a hand-off with the draft: it goes to the customer's thread and is learned
-    (Signal.RESOLVE); False when the exchange was resolved already."""
+async def send_draft(
+    deps: TeamsDeps, ref: ExchangeRef, *, user: str, name: str, text: str | None = None
+) -> bool:
+    """An agent resolves a hand-off with the draft (``text`` None) or their own answer: it goes to
+    the customer's thread and is learned (Signal.RESOLVE); False when the exchange was resolved
+    already (by a draft, a correction or a reply, on whichever platform)."""
     if not await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id)):
         return False
     answer = await deps.assistant.get_answer(ref.answer_id)
-    await deps.assistant.feedback(answer.id, Signal.RESOLVE, actor=user, role=Role.AGENT, text=answer.text)
-    sent = await deps.messenger.send(ref.conversation, card_activity(cards.draft_card(answer), answer.text))
+    edited = text is not None and text.strip() != answer.text.strip()
+    final = text.strip() if text is not None and edited else answer.text
+    await deps.assistant.feedback(answer.id, Signal.RESOLVE, actor=user, role=Role.AGENT, text=final)
+    card = cards.agent_answer_card(final, name) if edited else cards.draft_card(answer)
+    sent = await deps.messenger.send(ref.conversation, card_activity(card, final))
     await deps.conversations.link_message(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
     )
-    log.info("answer %s: draft sent by %s", answer.id, user)
+    log.info("answer %s: %s sent by %s", answer.id, "an edited answer" if edited else "the draft", user)
     return True
 
 

@@ -13,6 +13,7 @@ names the variables and says where to find them.
 from __future__ import annotations
 
 import os
+import re
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -40,6 +41,9 @@ _ENV = {
 def _env(field: str) -> AliasChoices:
     name = _ENV.get(field, f"TEAMS_{field.upper()}")
     return AliasChoices(field, name)
+
+
+_SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9_]{2,}$")
 
 
 def _ids(value: str) -> frozenset[str]:
@@ -85,16 +89,37 @@ class TeamsSettings(BaseSettings):
         validation_alias=_env("handoff_channel"),
         description="Hand-off channel (19:...@thread...) for customer channels and chats that name none.",
     )
+    handoff_slack_channel: str | None = Field(
+        default=None,
+        validation_alias=_env("handoff_slack_channel"),
+        description="A Slack channel id (C...): Teams hand-offs go there instead of a Teams channel.",
+    )
     openid_metadata_url: str | None = Field(
         default=None,
         validation_alias=_env("openid_metadata_url"),
         description="Where the Bot Connector's signing keys are published (sovereign clouds, tests).",
     )
 
+    login_url: str | None = Field(
+        default=None,
+        validation_alias=_env("login_url"),
+        description="The Entra authority the bot gets its own tokens from (sovereign clouds, tests).",
+    )
+
     @field_validator("app_id", "tenant_id", "handoff_channel")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("handoff_slack_channel")
+    @classmethod
+    def _slack_channel(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if not _SLACK_CHANNEL.match(value):
+            raise ValueError("must be a Slack channel id (C0123ABCD: channel details > About, at the bottom)")
+        return value
 
     @field_validator("app_password")
     @classmethod
@@ -113,6 +138,14 @@ class TeamsSettings(BaseSettings):
     @classmethod
     def _metadata_url(cls, value: str | None) -> str | None:
         return _url(value)
+
+    @field_validator("login_url")
+    @classmethod
+    def _login_url(cls, value: str | None) -> str | None:
+        value = _url(value)
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https URL (the token authority)")
+        return value
 
     @property
     def configured(self) -> bool:
@@ -146,6 +179,15 @@ class TeamsSettings(BaseSettings):
     @property
     def customer_tenant_set(self) -> frozenset[str]:
         return _ids(self.customer_tenants)
+
+    def check_handoff_destination(self, *, slack_configured: bool) -> None:
+        """Raise ConfigurationError when hand-offs should go to Slack but Slack does not run here."""
+        if self.handoff_slack_channel and not slack_configured:
+            raise ConfigurationError(
+                "TEAMS_HANDOFF_SLACK_CHANNEL is set, but Slack is not configured in this process: set "
+                "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), or unset "
+                "TEAMS_HANDOFF_SLACK_CHANNEL to hand off to a Teams channel (TEAMS_HANDOFF_CHANNEL)."
+            )
 
     def password(self) -> str:
         return self.app_password.get_secret_value() if self.app_password is not None else ""

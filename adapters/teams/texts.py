@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from adapters.wording import confidence as confidence  # shared with the other platform: one wording
+
 HANDOFF_NOTICE: Final = (
     "Thanks for your question. I've passed it to our support team and a person will follow up "
     "in this thread shortly."
@@ -60,10 +62,6 @@ def helped_by(user: str, helped: bool) -> str:
 
 def corrected_by(user: str) -> str:
     return f"Corrected by {user}"
-
-
-def confidence(value: float) -> str:
-    return f"confidence {value:.0%}"
 
 
 def error(message: str) -> str:

@@ -26,6 +26,7 @@ from adapters.teams import TeamsBot, TeamsSettings, add_routes
 from adapters.wiring import build_assistant
 from assistant.config import Settings, default_database_url_for, load_settings
 from assistant.conversations import ChannelBinding
+from assistant.handoff import HandoffNotifier
 from assistant.models import Answer, Role
 from assistant.service import Assistant
 from tests.fakes.bot_activities import Teams, TeamsSender, person
@@ -180,13 +181,19 @@ async def open_bot(
     embedder: SentenceTransformerEmbedder,
     connector: FakeBotConnector,
     teams: TeamsSettings | None = None,
+    handoff_notifier: HandoffNotifier | None = None,
 ) -> AsyncIterator[Harness]:
     """Everything a process of ``assistant serve`` builds, on an existing (or new) database."""
     assistant = build_assistant(settings, embedder=embedder, background_refit=False)
     await assistant.start()
     conversations = SqlConversationStore(settings.database_url)
     await conversations.initialize()
-    bot = TeamsBot(assistant=assistant, conversations=conversations, settings=teams or teams_settings())
+    bot = TeamsBot(
+        assistant=assistant,
+        conversations=conversations,
+        settings=teams or teams_settings(),
+        handoff_notifier=handoff_notifier,
+    )
     app = web.Application()
     add_routes(app, bot)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)

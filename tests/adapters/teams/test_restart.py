@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.markup import teams_text
 from adapters.teams import constants as ids
 from adapters.teams import texts
 from adapters.teams.cards import card, text_block
@@ -48,7 +49,7 @@ async def test_send_draft_and_digests_after_a_restart(
         assert texts.sent_by("Alex Agent") in card_text(done["value"])
         sent = second.replies(asked)[-1]
         assert (sent.conversation, sent.reply_to) == (thread, asked["id"])
-        assert draft in card_text(card_of(sent)) and sent.token is None
+        assert teams_text(draft) in card_text(card_of(sent)) and sent.token is None
         [resolution] = await events_of(second.assistant, Signal.RESOLVE)
         assert resolution.actor == "aad-agent"
 
