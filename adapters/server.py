@@ -25,6 +25,7 @@ from aiohttp import web
 from assistant.config import Settings
 from assistant.conversations import ConversationStore
 from assistant.errors import ConfigurationError
+from assistant.insights.settings import InsightSettings, load_insight_settings
 from assistant.ports import Embedder
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ async def serve(
     ready: Callable[[str], None] = print,
     stop: asyncio.Event | None = None,
     embedder: Embedder | None = None,
+    insight_settings: InsightSettings | None = None,
 ) -> None:
     """Run the configured platforms until ``stop`` is set (by default: until SIGINT or SIGTERM).
 
@@ -82,6 +84,14 @@ async def serve(
     slack_mode = slack_settings.mode if slack_settings is not None else None  # raises before opening
     if teams_settings is not None:
         teams_settings.auth_mode  # noqa: B018 - raises ConfigurationError before anything is opened
+        teams_settings.check_handoff_destination(slack_configured=slack_settings is not None)
+    insight_settings = insight_settings or load_insight_settings()
+    if insight_settings.publishes:  # digest channels: of configured platforms only
+        from adapters.scheduler import check_destinations
+
+        check_destinations(
+            insight_settings, slack=slack_settings is not None, teams=teams_settings is not None
+        )
     stop = stop or _stop_on_signals()
     assistant = build_assistant(settings, embedder=embedder)
     conversations = build_conversation_store(settings)
@@ -108,7 +118,23 @@ async def serve(
         if teams_settings is not None:
             from adapters.teams import MESSAGES_PATH, TeamsBot, add_routes
 
-            bot = TeamsBot(assistant=assistant, conversations=conversations, settings=teams_settings)
+            handoffs = None
+            if teams_settings.handoff_slack_channel and slack is not None:  # Teams hand-offs to Slack
+                from adapters.slack.handoff_notifier import SlackHandoffNotifier
+
+                handoffs = SlackHandoffNotifier(
+                    client=slack.client,
+                    conversations=conversations,
+                    channel=teams_settings.handoff_slack_channel,
+                )
+            bot = TeamsBot(
+                assistant=assistant,
+                conversations=conversations,
+                settings=teams_settings,
+                handoff_notifier=handoffs,
+            )
+            if handoffs is not None and slack is not None:
+                handoffs.register(slack.bolt, slack.deps, {"teams": bot.handoff_return})
             bot.start()
             stack.push_async_callback(bot.close)
             add_routes(app, bot)
@@ -122,6 +148,21 @@ async def serve(
         if console_settings.scopes():  # the web console, when a sign-in token is configured
             mount_console(app, assistant=assistant, conversations=conversations, settings=console_settings)
             lines.append("Web console on {address}/console/")
+        if insight_settings.publishes:  # the weekly digest, daily anomaly check and hourly bug scan
+            from adapters.scheduler import insight_publisher, start_insight_jobs
+
+            publisher = insight_publisher(
+                insight_settings,
+                conversations=conversations,
+                slack_client=slack.client if slack is not None else None,
+                teams_bot=bot if teams_settings is not None else None,
+            )
+            if publisher is not None:
+                jobs = await start_insight_jobs(
+                    settings, insight_settings, publisher=publisher, embedder=assistant.embedder
+                )
+                stack.push_async_callback(jobs.stop)
+                log.info("insight jobs scheduled (%s)", insight_settings.timezone)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)

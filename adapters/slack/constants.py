@@ -26,6 +26,14 @@ TAKE_HANDOFF: Final = "handoff_take"
 UNDO_LEARNED: Final = "learned_undo"
 UNDO_HOME: Final = "home_undo"
 
+# buttons on a bug report in the engineering channel, and the "Duplicate of…" modal
+BUG_CONFIRM: Final = "bug_report_confirm"
+BUG_NOT_BUG: Final = "bug_report_not_bug"
+BUG_DUPLICATE: Final = "bug_report_duplicate"
+DUPLICATE_VIEW: Final = "bug_duplicate_view"
+DUPLICATE_BLOCK: Final = "bug_duplicate_of"
+DUPLICATE_INPUT: Final = "bug_duplicate_of_input"
+
 # modals
 EDIT_VIEW: Final = "handoff_edit_view"
 CORRECT_VIEW: Final = "correct_answer_view"

@@ -108,6 +108,20 @@ class InsightSettings(BaseSettings):
     history_days: int = Field(default=92, ge=14, description="History loaded before a digest's week.")
     digest_limit: int = Field(default=10, ge=1, description="Rows per digest section.")
 
+    # where the jobs post (comma-separated channel ids; none configured: the jobs do not run)
+    slack_digest_channels: str = Field(
+        default="", description="Slack channels (C0123ABCD,...) for the weekly digest and anomalies."
+    )
+    slack_engineering_channels: str = Field(
+        default="", description="Slack channels for bug reports with their label buttons (else digest's)."
+    )
+    teams_digest_channels: str = Field(
+        default="", description="Teams channels (19:...@thread.tacv2,...) for the digest and anomalies."
+    )
+    teams_engineering_channels: str = Field(
+        default="", description="Teams channels for bug reports (else the digest channels)."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -124,9 +138,60 @@ class InsightSettings(BaseSettings):
             raise ValueError("must be a cron expression of five fields: minute hour day month weekday")
         return value
 
+    @field_validator("slack_digest_channels", "slack_engineering_channels")
+    @classmethod
+    def _slack_channels(cls, value: str) -> str:
+        for channel in _split(value):
+            if not (channel.isalnum() and channel.isupper() and channel[0] in "CG"):
+                raise ValueError(f"'{channel}' is not a Slack channel id such as C0123ABCD")
+        return value
+
+    @field_validator("teams_digest_channels", "teams_engineering_channels")
+    @classmethod
+    def _teams_channels(cls, value: str) -> str:
+        for channel in _split(value):
+            if not channel.startswith("19:") or "@thread" not in channel:
+                raise ValueError(f"'{channel}' is not a Teams channel id such as 19:abc...@thread.tacv2")
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def slack_digest(self) -> tuple[str, ...]:
+        return _split(self.slack_digest_channels)
+
+    @property
+    def slack_engineering(self) -> tuple[str, ...]:
+        """Where Slack bug reports go: the engineering channels, else the digest channels."""
+        return _split(self.slack_engineering_channels) or self.slack_digest
+
+    @property
+    def teams_digest(self) -> tuple[str, ...]:
+        return _split(self.teams_digest_channels)
+
+    @property
+    def teams_engineering(self) -> tuple[str, ...]:
+        return _split(self.teams_engineering_channels) or self.teams_digest
+
+    @property
+    def publishes_to_slack(self) -> bool:
+        return bool(self.slack_digest or self.slack_engineering)
+
+    @property
+    def publishes_to_teams(self) -> bool:
+        return bool(self.teams_digest or self.teams_engineering)
+
+    @property
+    def publishes(self) -> bool:
+        """Whether any channel is configured (else no insight job is scheduled)."""
+        return self.publishes_to_slack or self.publishes_to_teams
+
+
+def _split(value: str) -> tuple[str, ...]:
+    """Comma-separated ids, blanks dropped, order kept, duplicates once."""
+    return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
 
 
 def load_insight_settings(**overrides: object) -> InsightSettings:

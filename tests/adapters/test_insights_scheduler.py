@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy
 
 from adapters.scheduler.jobs import (
     ANOMALY_CHECK,
@@ -31,6 +31,7 @@ from assistant.insights.service import InsightService
 from assistant.insights.settings import InsightSettings
 from assistant.models import Question
 from assistant.service import Assistant
+from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # Monday morning: the digest covers 2–8 March
 
@@ -105,9 +106,28 @@ def test_sync_url() -> None:
         sync_url("mysql+aiomysql://h/db")
 
 
-async def test_jobs_persist_in_the_app_database(settings: Settings, tmp_path: object) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def app_database(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[str]:
+    """The app's database URL: the SQLite file, or a fresh PostgreSQL database (skipped if absent)."""
+    if request.param == "sqlite":
+        yield settings.database_url
+        return
+    async with fresh_database() as url:
+        yield url
+
+
+def stored_job_ids(database_url: str) -> list[str]:
+    engine = sqlalchemy.create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as db:
+            return sorted(row[0] for row in db.execute(sqlalchemy.text(f"SELECT id FROM {JOBSTORE_TABLE}")))
+    finally:
+        engine.dispose()
+
+
+async def test_jobs_persist_in_the_app_database(app_database: str) -> None:
     zone = "Europe/Berlin"
-    scheduler = build_scheduler(database_url=settings.database_url, settings=insight_settings(timezone=zone))
+    scheduler = build_scheduler(database_url=app_database, settings=insight_settings(timezone=zone))
     scheduler.start(paused=True)
     try:
         weekly = scheduler.get_job(WEEKLY_DIGEST)
@@ -119,7 +139,7 @@ async def test_jobs_persist_in_the_app_database(settings: Settings, tmp_path: ob
 
     # a restart with a changed schedule replaces the stored job instead of adding one
     again = build_scheduler(
-        database_url=settings.database_url, settings=insight_settings(weekly_digest_cron="30 7 * * fri")
+        database_url=app_database, settings=insight_settings(weekly_digest_cron="30 7 * * fri")
     )
     again.start(paused=True)
     try:
@@ -127,10 +147,7 @@ async def test_jobs_persist_in_the_app_database(settings: Settings, tmp_path: ob
         assert (friday.weekday(), friday.hour, friday.minute) == (4, 7, 30)
     finally:
         again.shutdown(wait=False)
-    path = settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as db:
-        ids = sorted(row[0] for row in db.execute(f"SELECT id FROM {JOBSTORE_TABLE}"))
-    assert ids == sorted([WEEKLY_DIGEST, ANOMALY_CHECK, BUG_SCAN])
+    assert stored_job_ids(app_database) == sorted([WEEKLY_DIGEST, ANOMALY_CHECK, BUG_SCAN])
 
 
 def test_a_bad_cron_expression_is_a_configuration_error(settings: Settings) -> None:

@@ -14,6 +14,7 @@ user group, or blocks beyond Slack's limits; HTTP 429 with ``Retry-After`` when 
 Every call is recorded (``calls``, ``calls_to``), arguments merged from the query string, form
 and JSON body as slack_sdk sends them; ``wait_for`` waits for calls with a bounded timeout.
 ``response_url(name)`` gives a URL that records what Bolt's ``respond`` posts (``responses``).
+``files_upload_v2`` works as with Slack (``tests.fakes.slack_files``): ``fake.files.uploads``.
 
 Socket Mode: ``apps.connections.open`` (with the app-level token) hands out a WebSocket URL on the
 same server; the fake greets with ``hello``, ``socket_send`` pushes an envelope as Slack does and
@@ -35,6 +36,7 @@ from typing import Any, Self
 from aiohttp import WSMsgType, web
 
 from tests.fakes import slack_shapes as shapes
+from tests.fakes.slack_files import FakeFiles
 
 __all__ = ["Call", "FakeSlack"]
 
@@ -99,6 +101,8 @@ class FakeSlack:
             "usergroups.users.list": self._usergroup_users,
             "apps.connections.open": self._connections_open,
         }
+        self.files = FakeFiles(lambda: self.base_url, lambda: self.channels)  # files_upload_v2
+        self._methods.update(self.files.methods())
 
     # set-up
 
@@ -232,6 +236,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self.files.receive)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

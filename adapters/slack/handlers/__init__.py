@@ -7,7 +7,7 @@ from collections.abc import Callable
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.deps import SlackDeps
-from adapters.slack.handlers import actions, commands, home, messages, reactions, shortcuts
+from adapters.slack.handlers import actions, bug_labels, commands, home, messages, reactions, shortcuts
 
 Registrar = Callable[[AsyncApp, SlackDeps], None]
 
@@ -18,6 +18,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     shortcuts.register,
     commands.register,
     home.register,
+    bug_labels.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]

@@ -228,6 +228,7 @@ def test_the_manifest_declares_what_the_app_uses() -> None:
         "reactions:read",
         "reactions:write",
         "users:read",
+        "files:write",  # the digest's chart uploads
     }
     assert needed | {"usergroups:read", "commands", "channels:read", "groups:read"} <= scopes
     for url in (settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]):
