@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo demo-script test test-fast lint bench-replay clean
+.PHONY: setup demo demo-script test test-fast lint bench-replay audit clean
 
 $(BIN)/assistant: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q -rs
+	$(MAKE) --no-print-directory audit
+
+# Known vulnerabilities in the installed dependencies (pip-audit); says so when it cannot check.
+audit: setup
+	$(BIN)/python .ci/audit.py
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow"

@@ -100,9 +100,14 @@ class Composition:
 
 
 class Answerer(Protocol):
-    """Writes the answer text from retrieved candidates only."""
+    """Writes the answer text from retrieved candidates only.
+
+    ``confidential`` holds the answerer's own instructions, which an answer must never repeat
+    (the output check hands off one that does); an answerer with none has an empty tuple.
+    """
 
     name: str
+    confidential: tuple[str, ...]
 
     async def compose(self, question: Question, candidates: Sequence[Candidate]) -> Composition: ...
 
@@ -123,12 +128,14 @@ class ItemChanges:
     """The change feed's next page: the current state of every item changed after a cursor.
 
     ``items`` holds each changed item once, as it is now (any status), with its vector; ``cursor``
-    is where the next read starts. Applying a page twice changes nothing.
+    is where the next read starts. Applying a page twice changes nothing. ``reload`` says the feed
+    was pruned past the cursor (changes after it are gone): the reader must load everything again.
     """
 
     cursor: int
     items: list[tuple[KnowledgeItem, np.ndarray]]
     more: bool = False
+    reload: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +189,8 @@ class KnowledgeStore(Protocol):
     async def change_cursor(self) -> int: ...
 
     async def changes_since(self, cursor: int, *, limit: int = 1000) -> ItemChanges: ...
+
+    async def prune_changes(self, before: datetime) -> int: ...
 
     # questions and answers
     async def save_exchange(self, question_id: str, question: Question, answer: Answer) -> None: ...

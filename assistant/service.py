@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.answering.calibration import Calibrator
 from assistant.answering.offline import OfflineAnswerer
+from assistant.answering.output_check import check_output
 from assistant.config import Settings
 from assistant.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
 from assistant.learning.teacher import Teacher
@@ -31,7 +32,7 @@ from assistant.models import (
     StoredQuestion,
     new_id,
 )
-from assistant.ports import Answerer, Candidate, Embedder, KnowledgeStore, VectorStore
+from assistant.ports import Answerer, Candidate, Composition, Embedder, KnowledgeStore, VectorStore
 from assistant.privacy.redaction import redact
 from assistant.retrieval.engine import RetrievalEngine
 from assistant.retrieval.ranking import Ranking
@@ -79,6 +80,7 @@ class Assistant:
             dimension=embedder.dimension,
             limit=settings.retrieval_limit,
             background_refit=background_refit,
+            sync_seconds=settings.sync_seconds,
         )
         self.calibrator = Calibrator(
             target_precision=settings.target_precision, novelty_quantile=settings.novelty_quantile
@@ -134,13 +136,16 @@ class Assistant:
                     type(exc).__name__,
                 )
                 composition = await self._fallback.compose(question, candidates)
+        withheld = False
+        if composition is not None:
+            composition, withheld = await self._checked(question, candidates, composition)
         answer_text = composition.text if composition else ""
         cited = [items[i] for i in (composition.item_ids if composition else []) if i in items]
         answer = Answer(
             id=new_id("ans"),
             question_id=new_id("q"),
             text=answer_text,
-            decision=decision if answer_text else Decision.HANDOFF,
+            decision=decision if answer_text and not withheld else Decision.HANDOFF,
             confidence=round(confidence, 4),
             resolution_key=ranking.best.resolution_key if ranking.best else None,
             item_ids=[item.id for item in cited],
@@ -152,6 +157,21 @@ class Assistant:
         await self.store.save_exchange(answer.question_id, question, answer)
         self._remember(answer, question)
         return answer
+
+    async def _checked(
+        self, question: Question, candidates: list[Candidate], composition: Composition
+    ) -> tuple[Composition | None, bool]:
+        """The composition if it passes the output check; else a hand-off (True) with the offline
+        draft for the agent when that passes, or no draft."""
+        allowed = [c.item for c in candidates]
+        verdict = check_output(
+            composition, allowed, account=question.account, confidential=self.answerer.confidential
+        )
+        if verdict.ok:
+            return composition, False
+        log.warning("answer withheld, handed off: it %s", "; ".join(verdict.problems))
+        draft = await self._fallback.compose(question, candidates)
+        return (draft if check_output(draft, allowed, account=question.account).ok else None), True
 
     async def sync(self, *, force: bool = False) -> int:
         """Catch up with what other instances wrote, at most every ``sync_seconds``."""

@@ -23,6 +23,7 @@ import anthropic
 from anthropic import AsyncAnthropic
 
 from adapters.llm import prompts
+from adapters.markup import clean_unicode
 from assistant.errors import ServiceUnavailableError
 from assistant.models import Question
 from assistant.ports import Candidate, Composition
@@ -52,8 +53,10 @@ class UngroundedAnswerError(ServiceUnavailableError):
 
 
 def escape_data(text: str) -> str:
-    """Neutralise anything in ``text`` that could open or close one of the prompt's data tags."""
-    return _TAG_OPENING.sub("&lt;", text)
+    """Neutralise anything in ``text`` that could open or close one of the prompt's data tags,
+    and drop invisible characters (bidi overrides, zero-width and Unicode tag characters can
+    hide instructions from a person reading the same text)."""
+    return _TAG_OPENING.sub("&lt;", clean_unicode(text))
 
 
 def render_source(number: int, candidate: Candidate) -> str:
@@ -156,6 +159,18 @@ class ClaudeAnswerer:
     """
 
     name = "claude"
+    confidential: tuple[str, ...] = (
+        prompts.SYSTEM_PROMPT,
+        prompts.USER_TEMPLATE.format(
+            sources_tag=prompts.SOURCES_TAG,
+            sources="",
+            question_tag=prompts.QUESTION_TAG,
+            question="",
+            no_answer=prompts.NO_ANSWER,
+        ),
+    )
+    """Texts no answer may repeat; the core's output check (``assistant.answering.output_check``)
+    hands off an answer that does."""
 
     def __init__(
         self,

@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack import texts
 from adapters.slack.payloads import AnswerRef, HandoffRef, UndoRef
-from adapters.slack.text import link_label, neutralise_mentions, split_text, truncate
+from adapters.slack.text import neutralise_mentions, split_text, truncate
 from assistant.models import Answer, LearningEvent, SourceRef
 
 Block = dict[str, Any]
@@ -35,7 +36,10 @@ def plain(text: str, limit: int = 75) -> dict[str, Any]:
 
 
 def sections(text: str) -> list[Block]:
-    """``text`` as mrkdwn sections of at most 3,000 characters, mentions neutralised."""
+    """mrkdwn ``text`` as sections of at most 3,000 characters, broadcasts neutralised.
+
+    ``text`` is markup: someone else's words go through ``said`` (``markup.slack_text``) first.
+    """
     pieces = split_text(neutralise_mentions(text), ids.SECTION_TEXT_LIMIT) or [" "]
     if len(pieces) > _MAX_TEXT_SECTIONS:
         pieces = [*pieces[: _MAX_TEXT_SECTIONS - 1], "…"]
@@ -54,16 +58,19 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
     return element
 
 
+def said(text: str) -> list[Block]:
+    """Someone else's words (a question, an answer, a passage) as sections that show them as
+    written: no mention, broadcast, link markup or invisible character survives."""
+    return sections(slack_text(text))
+
+
 def fallback(text: str) -> str:
-    """The notification text of a message (blocks carry the full text)."""
-    return truncate(neutralise_mentions(text), ids.MESSAGE_TEXT_LIMIT) or " "
+    """The notification text of a message (blocks carry the full text), shown literally."""
+    return truncate(slack_text(text), ids.MESSAGE_TEXT_LIMIT) or " "
 
 
 def source_line(sources: Sequence[SourceRef]) -> str:
-    links = []
-    for source in sources:
-        label = link_label(source.title or "source")
-        links.append(f"<{source.url}|{label}>" if source.url else label)
+    links = [slack_link(source.url, source.title or "source") for source in sources]
     return "Sources: " + " · ".join(links) if links else ""
 
 
@@ -85,23 +92,23 @@ def answer_message(answer: Answer, ref: AnswerRef) -> Message:
             button(texts.NOT_HELPED_BUTTON, ids.NOT_HELPED, value),
         ],
     }
-    return {"text": fallback(answer.text), "blocks": [*sections(answer.text), answer_footer(answer), actions]}
+    return {"text": fallback(answer.text), "blocks": [*said(answer.text), answer_footer(answer), actions]}
 
 
 def answer_after_feedback(answer: Answer, user: str, helped: bool) -> Message:
     """The answer once a customer said whether it helped: no buttons, their verdict below."""
-    blocks = [*sections(answer.text), answer_footer(answer), context(texts.helped_by(user, helped))]
+    blocks = [*said(answer.text), answer_footer(answer), context(texts.helped_by(user, helped))]
     return {"text": fallback(answer.text), "blocks": blocks}
 
 
 def agent_answer_message(text: str, user: str) -> Message:
     """An answer an agent wrote or approved, posted in the customer's thread by the app."""
-    return {"text": fallback(text), "blocks": [*sections(text), context(texts.corrected(user))]}
+    return {"text": fallback(text), "blocks": [*said(text), context(texts.corrected(user))]}
 
 
 def draft_message(answer: Answer) -> Message:
     """An agent sent the draft as it was: it reads like any answer, without buttons."""
-    return {"text": fallback(answer.text), "blocks": [*sections(answer.text), answer_footer(answer)]}
+    return {"text": fallback(answer.text), "blocks": [*said(answer.text), answer_footer(answer)]}
 
 
 def notice_message(text: str) -> Message:
@@ -125,7 +132,7 @@ def handoff_message(
     ``done`` (a line saying who sent what) replaces the buttons; ``taken_by`` drops "I'll take it".
     """
     title = texts.handoff_title(account)
-    where = f"<#{ref.channel}>" + (f" · account *{account}*" if account else "")
+    where = f"<#{ref.channel}>" + (f" · account *{slack_text(account)}*" if account else "")
     blocks: list[Block] = [
         {"type": "header", "text": plain(title, 150)},
         context(f"From {where}", texts.confidence(answer.confidence)),
@@ -133,7 +140,7 @@ def handoff_message(
     ]
     if answer.text:
         blocks.append({"type": "section", "text": mrkdwn("*Draft answer*")})
-        blocks.extend(sections(answer.text))
+        blocks.extend(said(answer.text))
         if answer.sources:
             blocks.append(context(source_line(answer.sources)))
     else:
@@ -155,7 +162,7 @@ def handoff_message(
 
 
 def _quote(text: str) -> str:
-    return "\n".join("> " + line for line in text.splitlines() or [""])
+    return "\n".join("> " + line for line in slack_text(text).splitlines() or [""])
 
 
 # modals
@@ -217,14 +224,14 @@ def correct_modal(text: str, ref: HandoffRef, account: str | None) -> dict[str, 
 
 
 def actor(name: str) -> str:
-    return f"<@{name}>" if _SLACK_USER.match(name) else name
+    return f"<@{name}>" if _SLACK_USER.match(name) else slack_text(name)
 
 
 def event_line(event: LearningEvent) -> str:
-    account = f" · {event.account}" if event.account else ""
+    account = f" · {slack_text(event.account)}" if event.account else ""
     undone = " · ~undone~" if event.undone_at else ""
     return (
-        f"*{event.effect}*\n{actor(event.actor)} ({event.role.value}){account} · "
+        f"*{slack_text(event.effect)}*\n{actor(event.actor)} ({event.role.value}){account} · "
         f"{event.created_at:%Y-%m-%d %H:%M} UTC · `{event.id}`{undone}"
     )
 

@@ -4,6 +4,11 @@ Pure builders like ``blocks.py``: plain dicts, Slack's limits kept (50 blocks, 3
 a section), customers' words escaped and mentions neutralised, each quoted message linked to
 where it was asked when the link is known. The charts are uploaded beside the message by the
 publisher (``files_upload_v2``); these builders only say they are there.
+
+A bug report posted to the engineering channel (``bug_report_message``) carries the buttons
+"Bug", "Not a bug" and "Duplicate of…" (``BugRef`` in their value) until someone labels it; then
+it says who labelled it and how. When the report is seen again the post is redrawn and a line
+goes into its thread (``bug_update_reply``) instead of a new post.
 """
 
 from __future__ import annotations
@@ -11,30 +16,49 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
-from adapters.slack.blocks import context, fallback, mrkdwn, plain, sections
-from adapters.slack.text import link_label, truncate
+from adapters.slack.blocks import button, context, fallback, mrkdwn, plain, sections
+from adapters.slack.payloads import _Payload
+from adapters.slack.text import truncate
 from assistant.insights.anomalies import Anomaly
 from assistant.insights.bugs import BugScan
 from assistant.insights.digest import Digest
-from assistant.insights.records import BugReport, MessageRef
+from assistant.insights.records import BugReport, BugStatus, MessageRef
 
 Block = dict[str, Any]
 Message = dict[str, Any]
 
 ROWS = 5
 QUOTE_CHARS = 140
+REPORT_EXAMPLES = 5
+SELECT_OPTIONS = 100  # Slack's limit for a static_select
+
+BUG_BUTTON = "Bug"
+NOT_BUG_BUTTON = "Not a bug"
+DUPLICATE_BUTTON = "Duplicate of…"
+NO_OTHER_REPORT = "There is no other bug report to mark this one a duplicate of."
+REPORT_GONE = "This bug report is no longer stored."
+
+
+class BugRef(_Payload):
+    """A bug report a button or the duplicate modal acts on (with its post, for the modal)."""
+
+    bug_id: str
+    channel: str | None = None
+    ts: str | None = None
 
 
 def escape(text: str) -> str:
-    """Text shown as-is in mrkdwn: &, < and > escaped, whitespace flattened."""
-    return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text shown as-is in mrkdwn (``markup.slack_text``), whitespace flattened and ``>`` escaped
+    too (a digest line is quoted text, never a block quote)."""
+    return slack_text(" ".join(text.split())).replace(">", "&gt;")
 
 
 def quote(ref: MessageRef) -> str:
     said = f"“{escape(truncate(ref.text, QUOTE_CHARS))}”"
-    who = escape(ref.account or "unknown account")
-    return f"{said} — <{ref.link}|{link_label(who)}>" if ref.link else f"{said} — {who}"
+    who = " ".join((ref.account or "unknown account").split())
+    return f"{said} — {slack_link(ref.link, who)}"
 
 
 def header(text: str) -> Block:
@@ -103,6 +127,81 @@ def bug_scan_blocks(scan: BugScan) -> Message:
     return {"text": fallback(text), "blocks": [header(text), *sections("\n\n".join(lines))][: ids.MAX_BLOCKS]}
 
 
+def bug_report_message(report: BugReport) -> Message:
+    """One likely bug for engineers: what customers see, who, when, examples; buttons while open."""
+    title = f"Likely bug: {report.title}"
+    facts = (
+        f"`{report.id}` — *{report.count} messages* from *{len(report.accounts)} accounts* "
+        f"({escape(', '.join(report.accounts))}), first seen {report.first_seen:%a %d %b %H:%M}, "
+        f"last seen {report.last_seen:%a %d %b %H:%M} UTC"
+    )
+    examples = "\n".join(f">{quote(e)}" for e in report.examples[:REPORT_EXAMPLES])
+    blocks: list[Block] = [
+        header(truncate(title, 150)),
+        *sections(f"_What customers see:_ {escape(report.symptom)}\n{facts}\n{examples}"),
+    ]
+    if report.status is BugStatus.OPEN:
+        value = BugRef(bug_id=report.id).dump()
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"bug_labels:{report.id}"[:255],
+                "elements": [
+                    button(BUG_BUTTON, ids.BUG_CONFIRM, value, style="danger"),
+                    button(NOT_BUG_BUTTON, ids.BUG_NOT_BUG, value),
+                    button(DUPLICATE_BUTTON, ids.BUG_DUPLICATE, value),
+                ],
+            }
+        )
+    else:
+        blocks.append(context(labelled_line(report)))
+    return {"text": fallback(title), "blocks": blocks[: ids.MAX_BLOCKS]}
+
+
+def labelled_line(report: BugReport) -> str:
+    verdict = {
+        BugStatus.BUG: ":beetle: marked *a bug*",
+        BugStatus.NOT_BUG: ":white_check_mark: marked *not a bug*",
+        BugStatus.DUPLICATE: f":link: marked *a duplicate of* `{report.duplicate_of}`",
+    }.get(report.status, "labelled")
+    who = f"<@{report.labelled_by}>" if report.labelled_by else "someone"
+    return f"{who} {verdict}"
+
+
+def bug_update_reply(report: BugReport) -> Message:
+    """A line in the report's thread: it was reported again."""
+    text = (
+        f"Reported again: now {report.count} messages from {len(report.accounts)} accounts, "
+        f"last seen {report.last_seen:%a %d %b %H:%M} UTC."
+    )
+    latest = sorted(report.examples, key=lambda e: e.asked_at)[-1:]
+    return {"text": fallback(text), "blocks": sections(text + "".join(f"\n>{quote(e)}" for e in latest))}
+
+
+def duplicate_modal(report: BugReport, candidates: Sequence[BugReport], post: BugRef) -> dict[str, Any]:
+    """Pick the report this one duplicates (the other open or confirmed reports)."""
+    options = [
+        {"text": plain(f"{c.title} ({c.count}) · {c.id}"), "value": c.id} for c in candidates[:SELECT_OPTIONS]
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.DUPLICATE_VIEW,
+        "private_metadata": post.dump(),
+        "title": plain("Duplicate of…", 24),
+        "submit": plain("Mark duplicate", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            {"type": "section", "text": mrkdwn(f"*{escape(truncate(report.title, 200))}* duplicates:")},
+            {
+                "type": "input",
+                "block_id": ids.DUPLICATE_BLOCK,
+                "label": plain("Bug report"),
+                "element": {"type": "static_select", "action_id": ids.DUPLICATE_INPUT, "options": options},
+            },
+        ],
+    }
+
+
 def _report_line(report: BugReport, label: str) -> str:
     return (
         f"*{label}* `{report.id}`\n"
@@ -148,4 +247,14 @@ def _learning_line(digest: Digest) -> str:
     return line + (f"; month over month: *{verdict}*" if verdict else "")
 
 
-__all__ = ["anomaly_blocks", "bug_scan_blocks", "digest_blocks", "mrkdwn"]
+__all__ = [
+    "BugRef",
+    "anomaly_blocks",
+    "bug_report_message",
+    "bug_scan_blocks",
+    "bug_update_reply",
+    "digest_blocks",
+    "duplicate_modal",
+    "labelled_line",
+    "mrkdwn",
+]

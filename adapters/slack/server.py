@@ -38,7 +38,14 @@ def events_handler(slack: SlackApp) -> Callable[[web.Request], Awaitable[web.Res
     """``POST /slack/events``: the request converted for Bolt, Bolt's response converted back."""
 
     async def slack_events(request: web.Request) -> web.Response:
-        response = await slack.dispatch(await to_bolt_request(request))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, AttributeError):
+            # Bolt parses the body before it checks the signature: a body that is not a JSON
+            # object (or a form whose payload is not one) is refused here, and nothing runs.
+            log.info("refused a /slack/events body that is not a Slack payload")
+            return web.json_response({"error": "malformed request body"}, status=400)
+        response = await slack.dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     return slack_events

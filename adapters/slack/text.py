@@ -106,11 +106,6 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def link_label(text: str) -> str:
-    """Text safe inside ``<url|label>``."""
-    return text.replace("|", "¦").replace(">", "›").replace("<", "‹").strip() or "source"
-
-
 def slack_time(ts: str | None) -> datetime:
     """A Slack ``ts`` ("1700000000.000100") as an aware datetime; now when absent or malformed."""
     try:

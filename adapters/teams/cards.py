@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from adapters.markup import teams_text
 from adapters.teams import constants as ids
 from adapters.teams import texts
 from adapters.teams.payloads import ExchangeRef
+from assistant.handoff import HandoffNotice
 from assistant.models import Answer, SourceRef
 
 Card = dict[str, Any]
@@ -70,8 +72,9 @@ def action(title: str, verb: str, ref: ExchangeRef, *, style: str | None = None)
 def source_line(sources: Sequence[SourceRef]) -> str:
     links = []
     for source in sources[: ids.MAX_SOURCES]:
-        label = (source.title or "source").replace("[", "(").replace("]", ")")
-        links.append(f"[{label}]({source.url})" if source.url else label)
+        label = teams_text(source.title or "source").replace("[", "(").replace("]", ")")
+        url = source.url if source.url and source.url.startswith(("https://", "http://")) else None
+        links.append(f"[{label}]({url.replace(')', '%29').replace(' ', '%20')})" if url else label)
     return "Sources: " + " · ".join(links) if links else ""
 
 
@@ -91,7 +94,7 @@ def answer_card(
     Once someone gave a verdict, ``status`` says who and what, and only "Correct this" is left
     (``correctable`` False drops it too, once the answer was corrected).
     """
-    body = [text_block(answer.text), footer(answer)]
+    body = [text_block(teams_text(answer.text)), footer(answer)]
     if status is not None:
         correct = [action(texts.CORRECT_BUTTON, ids.CORRECT, ref)] if correctable else []
         return card(*body, text_block(status, subtle=True), actions=correct)
@@ -129,28 +132,26 @@ def correction_card(answer: Answer, ref: ExchangeRef, account: str | None) -> Ca
         },
     ]
     save = action(texts.SAVE_CORRECTION_BUTTON, ids.CORRECT_SUBMIT, ref, style="positive")
-    return card(text_block(answer.text), footer(answer), *form, actions=[save])
+    return card(text_block(teams_text(answer.text)), footer(answer), *form, actions=[save])
 
 
 def agent_answer_card(text: str, user: str) -> Card:
     """An answer an agent wrote, posted in the customer's thread by the bot."""
-    return card(text_block(text), text_block(texts.corrected_by(user), subtle=True))
+    return card(text_block(teams_text(text)), text_block(texts.corrected_by(user), subtle=True))
 
 
 def draft_card(answer: Answer) -> Card:
     """An agent sent the draft as it was: it reads like any answer, without buttons."""
-    return card(text_block(answer.text), footer(answer))
+    return card(text_block(teams_text(answer.text)), footer(answer))
 
 
 # hand-offs in the internal channel
 
 
 def handoff_card(
-    *,
-    question: str,
-    account: str | None,
-    answer: Answer,
+    notice: HandoffNotice,
     ref: ExchangeRef,
+    *,
     taken_by: str | None = None,
     done: str | None = None,
 ) -> Card:
@@ -158,18 +159,23 @@ def handoff_card(
 
     ``done`` (who sent what) replaces the buttons; ``taken_by`` drops "I'll take it".
     """
+    account = notice.account
     body: list[Element] = [
         text_block(texts.handoff_title(account), weight="Bolder", size="Medium"),
         text_block(
-            texts.from_where(ref.channel, account) + " · " + texts.confidence(answer.confidence), subtle=True
+            texts.from_where(ref.channel, account) + " · " + texts.confidence(notice.confidence), subtle=True
         ),
-        {"type": "Container", "style": "emphasis", "items": [text_block(question or texts.QUESTION_DELETED)]},
+        {
+            "type": "Container",
+            "style": "emphasis",
+            "items": [text_block(teams_text(notice.question) or texts.QUESTION_DELETED)],
+        },
     ]
-    if answer.text:
+    if notice.draft:
         body.append(text_block(texts.DRAFT_TITLE, weight="Bolder"))
-        body.append(text_block(answer.text))
-        if answer.sources:
-            body.append(text_block(source_line(answer.sources), subtle=True))
+        body.append(text_block(teams_text(notice.draft)))
+        if notice.sources:
+            body.append(text_block(source_line(notice.sources), subtle=True))
     else:
         body.append(text_block(texts.NO_DRAFT, subtle=True))
     if done is not None:
@@ -177,7 +183,7 @@ def handoff_card(
     if taken_by is not None:
         body.append(text_block(texts.taken_by(taken_by), subtle=True))
     actions = []
-    if answer.text:
+    if notice.draft:
         actions.append(action(texts.SEND_DRAFT_BUTTON, ids.SEND_DRAFT, ref, style="positive"))
     if taken_by is None:
         actions.append(action(texts.TAKE_BUTTON, ids.TAKE_HANDOFF, ref))

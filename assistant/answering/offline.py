@@ -12,6 +12,7 @@ class OfflineAnswerer:
     """Answers with the text of the best candidate, citing it."""
 
     name = "offline"
+    confidential: tuple[str, ...] = ()  # no instructions to keep
 
     async def compose(self, question: Question, candidates: Sequence[Candidate]) -> Composition:
         if not candidates:

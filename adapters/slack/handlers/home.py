@@ -22,7 +22,8 @@ HOME_EVENTS = 200
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     def is_home_tab(body: Body) -> bool:
-        return body["event"].get("tab", "home") == "home"
+        event = body["event"]
+        return event.get("tab", "home") == "home" and bool(event.get("user"))
 
     app.event("app_home_opened")(after_ack(deps, "app_home_opened", on_home_opened, accept=is_home_tab))
     app.action(ids.UNDO_HOME)(after_ack(deps, ids.UNDO_HOME, on_undo))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from adapters.markup import teams_text
 from adapters.teams import constants as ids
 from adapters.teams import texts
 from assistant.models import Role, Signal
@@ -50,11 +51,11 @@ async def test_question_card_not_helpful_correction_and_the_next_customer_gets_i
     [correction] = await events_of(harness.assistant, Signal.CORRECT)
     assert correction.actor == "aad-agent" and correction.account == "acme"
     posted = harness.replies(question)[-1]
-    assert CORRECTED in card_text(card_of(posted))
+    assert teams_text(CORRECTED) in card_text(card_of(posted))
 
     again = await harness.say(PASSWORD_Q, user=OTHER_CUSTOMER)
     [second] = harness.replies(again)
-    assert CORRECTED in card_text(card_of(second))
+    assert teams_text(CORRECTED) in card_text(card_of(second))
 
 
 async def test_customers_cannot_correct_and_helpful_counts_once(harness: Harness) -> None:
@@ -85,7 +86,9 @@ async def test_handoff_card_in_the_internal_channel_and_send_draft(harness: Harn
     card = card_of(handoff)
     draft = (await harness.answer_on(handoff)).text
     shown = card_text(card)
-    assert draft and VAGUE in shown and "acme" in shown and draft in shown and "confidence" in shown
+    assert (
+        draft and VAGUE in shown and "acme" in shown and teams_text(draft) in shown and "confidence" in shown
+    )
     assert verbs(card) == [ids.SEND_DRAFT, ids.TAKE_HANDOFF]
 
     refused = await harness.click(handoff, ids.SEND_DRAFT, user=CUSTOMER)
@@ -94,7 +97,9 @@ async def test_handoff_card_in_the_internal_channel_and_send_draft(harness: Harn
     body = await harness.click(handoff, ids.SEND_DRAFT, user=AGENT)
     assert texts.sent_by("Alex Agent") in card_text(body["value"]) and verbs(body["value"]) == []
     sent = harness.replies(question)[-1]
-    assert sent.conversation == question["conversation"]["id"] and draft in card_text(card_of(sent))
+    assert sent.conversation == question["conversation"]["id"] and teams_text(draft) in card_text(
+        card_of(sent)
+    )
     [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
     assert resolution.actor == "aad-agent"
 
@@ -104,7 +109,7 @@ async def test_handoff_card_in_the_internal_channel_and_send_draft(harness: Harn
 
     second = await harness.say(VAGUE, user=OTHER_CUSTOMER)
     [answer] = harness.replies(second)
-    assert draft in card_text(card_of(answer)) and ids.HELPED in verbs(card_of(answer))
+    assert teams_text(draft) in card_text(card_of(answer)) and ids.HELPED in verbs(card_of(answer))
 
 
 async def test_take_it_then_an_agent_reply_in_the_thread_is_the_resolution(harness: Harness) -> None:
