@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,25 +16,55 @@ RESULTS = ROOT / "benchmarks" / "results"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 
-def machine() -> dict[str, Any]:
-    """A short description of the machine the figures come from."""
+def machine(load_at_start: float | None = None) -> dict[str, Any]:
+    """A short description of the machine the figures come from; the load average is the one
+    given (taken when the run started), else the current one."""
     memory_gb = None
     try:
         with open("/proc/meminfo", encoding="utf-8") as handle:
             memory_gb = round(int(handle.readline().split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = None
     return {
         "cpus": os.cpu_count(),
         "memory_gb": memory_gb,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "load_average_1m_at_start": load,
+        "load_average_1m_at_start": load_at_start if load_at_start is not None else load_average(),
     }
+
+
+def clinc150_questions() -> tuple[list[str], list[str]]:
+    """The question texts of the shared clinc150 stream and test files (scale and load runs)."""
+    from assistant.knowledge.replay_format import read_stream
+
+    folder = SHARED_EVAL / "clinc150"
+    stream = [record.text for record in read_stream(folder / "stream.jsonl")]
+    test = [record.text for record in read_stream(folder / "test.jsonl")]
+    return stream, test
+
+
+def load_average() -> float | None:
+    """The 1-minute load average now (the machine is shared: recorded at a run's start and end)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def p50_p95_ms(seconds: list[float], digits: int = 1) -> dict[str, float]:
+    """The median and the 95th percentile (nearest rank) of timings taken in seconds, in ms."""
+    ordered = sorted(seconds)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, digits),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, digits),
+    }
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux)."""
+    with open("/proc/self/statm", encoding="utf-8") as handle:
+        return round(int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024, 1)
 
 
 def commit() -> str | None:
@@ -45,13 +76,16 @@ def commit() -> str | None:
         return None
 
 
-def record(name: str, figures: dict[str, Any]) -> Path:
-    """Write results/<name>.json with the date, machine and commit beside the figures."""
+def record(name: str, figures: dict[str, Any], *, load_at_start: float | None = None) -> Path:
+    """Write results/<name>.json with the date, machine and commit beside the figures.
+
+    Long runs pass the load average they read when they started (``load_average()``): the machine
+    is shared, and what ran beside a run is part of its figures."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     payload = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(load_at_start),
         "commit": commit(),
         **figures,
     }

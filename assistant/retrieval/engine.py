@@ -3,20 +3,34 @@
 The store is the durable copy; this engine mirrors its active items so that a question is ranked
 without touching the database more than once. With several instances on one store, ``sync``
 reads the store's change feed and applies what the others wrote (new items, status and feedback
-changes), so each instance's mirror follows the store within the sync interval.
+changes), so each instance's mirror follows the store within the sync interval. ``sync`` also
+prunes the feed now and then (changes older than every instance has surely read); an instance
+idle for longer finds its cursor pruned past and loads everything again rather than miss a change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 
 from assistant.answering.head import ResolutionHead, fit_softmax
-from assistant.models import FeedbackRecord, ItemStatus, KnowledgeItem
+from assistant.models import FeedbackRecord, ItemStatus, KnowledgeItem, utcnow
 from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
 from assistant.retrieval.ranking import Ranking, rank
+
+#: The change feed keeps at least this long, and at least 100 sync intervals.
+MIN_CHANGE_RETENTION = timedelta(days=1)
+#: How often one instance prunes the feed (several instances pruning at once is harmless).
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+def change_retention(sync_seconds: float) -> timedelta:
+    """How long a change stays in the feed: far longer than any running instance takes to read it."""
+    return max(MIN_CHANGE_RETENTION, timedelta(seconds=100 * sync_seconds))
 
 
 class RetrievalEngine:
@@ -30,6 +44,7 @@ class RetrievalEngine:
         dimension: int,
         limit: int,
         background_refit: bool,
+        sync_seconds: float = 2.0,
     ) -> None:
         self._store = store
         self._vectors = vectors
@@ -39,6 +54,8 @@ class RetrievalEngine:
         self.head = ResolutionHead(dimension)
         self._items: dict[str, KnowledgeItem] = {}
         self._cursor = 0
+        self._retention = change_retention(sync_seconds)
+        self._last_prune: float | None = None
 
     async def load(self) -> int:
         """Fill the head (and a non-persistent index) from the store's active items."""
@@ -65,8 +82,11 @@ class RetrievalEngine:
         only the head and the item mirror are updated then.
         """
         changed = 0
+        await self._maybe_prune()
         while True:
             page = await self._store.changes_since(self._cursor)
+            if page.reload:
+                return changed + await self._reload()
             new: list[tuple[KnowledgeItem, np.ndarray]] = []
             gone: list[str] = []
             for item, vector in page.items:
@@ -83,6 +103,29 @@ class RetrievalEngine:
             self._cursor = page.cursor
             if not page.more:
                 return changed
+
+    async def _reload(self) -> int:
+        """Load every active item again (the feed was pruned past the cursor); returns how many
+        items came or went."""
+        cursor = await self._store.change_cursor()
+        entries = await self._store.load_active_entries()
+        current = {item.id for item, _ in entries}
+        new = [(item, vector) for item, vector in entries if item.id not in self._items]
+        gone = [item_id for item_id in self._items if item_id not in current]
+        for item, _ in entries:
+            if item.id in self._items:
+                self._items[item.id] = item
+        await self.index(new, write_vectors=not self._vectors.persistent)
+        await self.unindex(gone, write_vectors=not self._vectors.persistent)
+        self._cursor = cursor
+        return len(new) + len(gone)
+
+    async def _maybe_prune(self) -> None:
+        now = time.monotonic()
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY_SECONDS:
+            return
+        self._last_prune = now
+        await self._store.prune_changes(utcnow() - self._retention)
 
     async def index(
         self, pairs: Sequence[tuple[KnowledgeItem, np.ndarray]], *, write_vectors: bool = True

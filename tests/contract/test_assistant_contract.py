@@ -6,10 +6,12 @@ shows that what the backend keeps is enough to answer the same way again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant.models import Decision, ItemStatus, Question, Role, Signal
 from tests.contract.conftest import Backend
 
-AGENT = {"actor": "dana", "role": Role.AGENT}
+AGENT: dict[str, Any] = {"actor": "dana", "role": Role.AGENT}
 LINKS = "How long do payment links last?"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from assistant.models import Question, Role, Signal
 from tests.contract.conftest import Backend
 from tests.postgres import fresh_database
 
-AGENT = {"actor": "dana", "role": Role.AGENT}
+AGENT: dict[str, Any] = {"actor": "dana", "role": Role.AGENT}
 LINKS = "How long do payment links last?"
 
 

@@ -80,6 +80,36 @@ async def log_changes(conn: AsyncConnection, item_ids: Sequence[str]) -> None:
         await conn.execute(item_changes.insert(), [{"item_id": i, "changed_at": now} for i in unique])
 
 
+async def prune_changes(conn: AsyncConnection, before: datetime) -> int:
+    """Delete the feed's oldest changes, logged before ``before``; returns how many went.
+
+    Only a prefix of the feed goes (every change numbered up to the newest old one), so a reader
+    can tell it missed changes by the first number left (see ``pruned_past``). The newest change
+    always stays: on SQLite the numbers would otherwise start again from 1 in an empty table.
+    The oldest change is read first (by its number, indexed): when it is recent, as on most
+    calls, the table is not scanned (``changed_at`` has no index).
+    """
+    oldest = (
+        await conn.execute(select(item_changes.c.changed_at).order_by(item_changes.c.seq).limit(1))
+    ).scalar_one_or_none()
+    if oldest is None or oldest >= before:
+        return 0
+    old = (
+        await conn.execute(select(func.max(item_changes.c.seq)).where(item_changes.c.changed_at < before))
+    ).scalar_one()
+    newest = (await conn.execute(select(func.max(item_changes.c.seq)))).scalar_one()
+    if old is None or newest is None:
+        return 0
+    result = await conn.execute(item_changes.delete().where(item_changes.c.seq <= min(old, newest - 1)))
+    return result.rowcount or 0
+
+
+async def pruned_past(conn: AsyncConnection, cursor: int) -> bool:
+    """Whether changes numbered after ``cursor`` were pruned (the reader must reload)."""
+    first = (await conn.execute(select(func.min(item_changes.c.seq)))).scalar_one()
+    return first is not None and first > cursor + 1
+
+
 def chunks(ids: Sequence[str]) -> list[list[str]]:
     """Unique ids in slices short enough for one ``IN (...)``."""
     unique = list(dict.fromkeys(ids))

@@ -241,7 +241,9 @@ class SqlKnowledgeStore:
     async def changes_since(self, cursor: int, *, limit: int = 1000) -> ItemChanges:
         """Items changed after ``cursor``, each once, as they are now, with their vectors.
 
-        One indexed range read when nothing changed (the common case on every ask).
+        One indexed range read when nothing changed (the common case on every ask). When the
+        first change found is not the next number, the feed may have been pruned past the
+        cursor: then the page says ``reload`` (a gap a rolled-back write left costs a reload).
         """
         async with self._transaction() as conn:
             found = (
@@ -256,6 +258,8 @@ class SqlKnowledgeStore:
             found = found[:limit]
             if not found:
                 return ItemChanges(cursor=cursor, items=[])
+            if found[0].seq > cursor + 1 and await queries.pruned_past(conn, cursor):
+                return ItemChanges(cursor=cursor, items=[], reload=True)
             items: list[tuple[KnowledgeItem, np.ndarray]] = []
             for chunk in queries.chunks([row.item_id for row in found]):
                 result = await conn.execute(
@@ -265,6 +269,11 @@ class SqlKnowledgeStore:
                 )
                 items.extend((rows.item_from(row), rows.vector_from(row.vector)) for row in result)
         return ItemChanges(cursor=int(found[-1].seq), items=items, more=more)
+
+    async def prune_changes(self, before: datetime) -> int:
+        """Forget changes logged before ``before`` (every instance synced them long ago)."""
+        async with self._transaction("write") as conn:
+            return await queries.prune_changes(conn, before)
 
     # questions and answers
 

@@ -1,47 +1,55 @@
-"""The real Bolt app on loopback, a fake Slack Web API, a real SQLite store and the real embedder.
+"""Fixtures of the Slack tests: the real Bolt app on loopback, a fake Slack Web API, a real SQLite
+store and the real embedder.
 
-``harness`` starts everything for one test: the fake Slack (users, channels), the assistant on a
-SQLite file in tmp_path, the conversation store with one customer channel (account ``acme``)
-handing off to one internal channel, the Slack app served by aiohttp on 127.0.0.1 port 0, and a
-sender that signs requests as Slack does. ``harness.settle()`` waits for the background work.
+The set-up itself lives in ``harness.py`` (shared with the load test and the scale benchmark);
+its names are re-exported here because the tests import them from this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
-from adapters.slack import SlackApp, SlackSettings, web_app
-from adapters.storage.sql.conversations import SqlConversationStore
-from adapters.wiring import build_assistant
-from assistant.config import load_settings
-from assistant.conversations import ChannelBinding
-from assistant.models import Answer, Role
-from assistant.service import Assistant
-from tests.fakes import FakeSlack, SlackSender
-from tests.fakes.slack_requests import message_event
+from tests.adapters.slack.harness import (
+    ACME_TEAM,
+    AGENT,
+    CUSTOMER,
+    CUSTOMER_CHANNEL,
+    HANDOFF_CHANNEL,
+    OTHER_CUSTOMER,
+    PASSWORD_A,
+    PASSWORD_Q,
+    SEED,
+    SIGNING_SECRET,
+    Harness,
+    bind_channels,
+    database_url,
+    populate,
+    running_harness,
+    slack_settings,
+)
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-ACME_TEAM = "T_ACME"
-CUSTOMER_CHANNEL = "C_ACME"
-HANDOFF_CHANNEL = "C_SUPPORT"
-AGENT = "U_AGENT"
-CUSTOMER = "U_CUSTOMER"
-OTHER_CUSTOMER = "U_CUSTOMER2"
-
-PASSWORD_Q = "How do I reset my password?"
-PASSWORD_A = "Use the Forgot password link on the sign-in page."
-SEED = [
-    (PASSWORD_Q, PASSWORD_A),
-    ("How do I change the email address on my account?", "Open Settings > Profile and edit Email."),
-    ("Where can I download my invoices?", "Invoices are under Settings > Billing."),
+__all__ = [
+    "ACME_TEAM",
+    "AGENT",
+    "CUSTOMER",
+    "CUSTOMER_CHANNEL",
+    "HANDOFF_CHANNEL",
+    "OTHER_CUSTOMER",
+    "PASSWORD_A",
+    "PASSWORD_Q",
+    "SEED",
+    "SIGNING_SECRET",
+    "Harness",
+    "bind_channels",
+    "database_url",
+    "embedder",
+    "harness",
+    "populate",
+    "slack_settings",
 ]
 
 
@@ -51,115 +59,7 @@ def embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
 
 
-@dataclass
-class Harness:
-    fake: FakeSlack
-    slack: SlackApp
-    sender: SlackSender
-    assistant: Assistant
-    conversations: SqlConversationStore
-    url: str
-    _ts: int = 0
-
-    def ts(self) -> str:
-        """A fresh Slack ``ts`` for a message a person posts."""
-        self._ts += 1
-        return f"1710000000.{self._ts:06d}"
-
-    async def settle(self) -> None:
-        await self.slack.drain(timeout=30)
-
-    async def say(
-        self,
-        text: str,
-        *,
-        user: str = CUSTOMER,
-        thread_ts: str | None = None,
-        channel: str = CUSTOMER_CHANNEL,
-    ) -> str:
-        """Post a person's message event and wait for the work it starts; returns its ts."""
-        ts = self.ts()
-        team = self.fake.users[user]["team_id"]
-        status, _, _ = await self.sender.event(
-            message_event(channel, user, text, ts=ts, thread_ts=thread_ts, user_team=team)
-        )
-        assert status == 200
-        await self.settle()
-        return ts
-
-    async def interact(self, payload: dict[str, Any]) -> None:
-        status, _, _ = await self.sender.interaction(payload)
-        assert status == 200
-        await self.settle()
-
-    async def answer_on(self, channel: str, ts: str) -> Answer:
-        """The stored answer a posted message carries."""
-        link = await self.conversations.find_link("slack", channel, ts)
-        assert link is not None, f"no link for {channel} {ts}"
-        return await self.assistant.get_answer(link.answer_id)
-
-    def replies(self, thread_ts: str, channel: str = CUSTOMER_CHANNEL) -> list[dict[str, Any]]:
-        return self.fake.messages(channel, thread_ts)
-
-
-def slack_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
-    values: dict[str, Any] = {
-        "signing_secret": SIGNING_SECRET,
-        "bot_token": fake.token,
-        "app_token": None,
-        "api_url": fake.api_url,
-        "agent_usergroup": None,
-        "handoff_channel": None,
-        **overrides,
-    }
-    return SlackSettings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path}/assistant.db"
-
-
-def populate(fake: FakeSlack) -> None:
-    fake.add_user(AGENT, name="agent")
-    fake.add_user(CUSTOMER, team_id=ACME_TEAM, name="customer")
-    fake.add_user(OTHER_CUSTOMER, team_id=ACME_TEAM, name="customer2")
-    fake.add_channel(CUSTOMER_CHANNEL, is_ext_shared=True)
-    fake.add_channel(HANDOFF_CHANNEL, is_private=True)
-
-
-async def bind_channels(conversations: SqlConversationStore) -> None:
-    await conversations.bind_channel(
-        ChannelBinding("slack", CUSTOMER_CHANNEL, "acme", "customer", HANDOFF_CHANNEL)
-    )
-    await conversations.bind_channel(ChannelBinding("slack", HANDOFF_CHANNEL, None, "internal"))
-
-
 @pytest.fixture
 async def harness(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> AsyncIterator[Harness]:
-    async with FakeSlack() as fake:
-        populate(fake)
-        settings = load_settings(database_url=database_url(tmp_path))
-        assistant = build_assistant(settings, embedder=embedder, background_refit=False)
-        await assistant.start()
-        conversations = SqlConversationStore(settings.database_url)
-        await conversations.initialize()
-        await bind_channels(conversations)
-        for question, answer in SEED:
-            await assistant.teach(question, answer, actor="seed", role=Role.AGENT)
-        slack = SlackApp(assistant=assistant, conversations=conversations, settings=slack_settings(fake))
-        await slack.start()
-        runner = web.AppRunner(web_app(slack, conversations), access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        url = f"http://{host}:{port}"
-        try:
-            async with aiohttp.ClientSession() as session:
-                sender = SlackSender(session, f"{url}/slack/events", SIGNING_SECRET)
-                yield Harness(fake, slack, sender, assistant, conversations, url)
-        finally:
-            await runner.cleanup()
-            await slack.close()
-            await conversations.close()
-            await assistant.close()
+    async with running_harness(database_url(tmp_path), embedder, background_refit=False) as started:
+        yield started
