@@ -4,6 +4,7 @@ dialect-aware INSERT for upserts and first-time-only claims."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.storage.sql.migrate import SQLITE_BEGIN, connect, upgrade_engine
 from assistant.errors import InvalidInputError, ServiceUnavailableError
+
+SQLITE_WORKER_STOP_SECONDS = 0.2
 
 
 class SqlStoreBase:
@@ -42,6 +45,10 @@ class SqlStoreBase:
             async with self._engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except (OperationalError, InterfaceError, OSError):
+            if self._engine.dialect.name == "sqlite":
+                # aiosqlite stops the worker thread of a connection that failed to open on that
+                # thread, which then reports to this loop: let it, before the loop may close.
+                await asyncio.sleep(SQLITE_WORKER_STOP_SECONDS)
             return False
         return True
 
