@@ -1,8 +1,11 @@
 """The Teams bot: a ``TeamsActivityHandler`` on the SDK's ``CloudAdapter``.
 
 ``TeamsBot`` owns the adapter (authentication from ``adapters.teams.auth``), the member lookups,
-the messenger (stored conversation references) and the tracked background work. Each turn stores
-where its conversation is (for proactive messages), then dispatches: messages to
+the messenger (stored conversation references), the tracked background work and the inbox
+(``adapters.teams.inbox``: a message activity is stored before the endpoint answers, a redelivery
+is skipped, and what a crash or an outage left pending is run again by the inbox's sweep, at
+``start`` and periodically). Each turn stores where its conversation is (for proactive messages),
+then dispatches: messages to
 ``handlers.messages``, card actions (``adaptiveCard/action`` invokes and ``Action.Submit``
 messages) to ``handlers.actions``. Errors in a turn are logged by type, never with message text.
 """
@@ -27,6 +30,7 @@ from adapters.teams.cards import attachment
 from adapters.teams.deps import TeamsDeps
 from adapters.teams.handlers import actions, messages
 from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
+from adapters.teams.inbox import NotStored, TeamsInbox
 from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
 from adapters.teams.roles import AgentRules, Members
 from adapters.teams.settings import TeamsSettings
@@ -101,6 +105,14 @@ class TeamsBot(TeamsActivityHandler):
         )
         #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).
         self.handoff_return = TeamsHandoffReturn(self.deps)
+        self.inbox = TeamsInbox(
+            conversations=conversations,
+            settings=settings,
+            adapter=self.adapter,
+            app_id=settings.app_id if self.authenticated else None,
+            messenger=self.messenger,
+            turn=self.on_turn,
+        )
 
     def _teams_handoffs(self, conversations: ConversationStore) -> TeamsHandoffNotifier:
         default = self.settings.handoff_channel
@@ -109,9 +121,12 @@ class TeamsBot(TeamsActivityHandler):
         )
 
     def start(self) -> None:
+        """Say how requests are checked, and start the inbox's sweep (in the running event loop):
+        messages a previous run left pending are answered now."""
         if not self.authenticated:
             log.warning(texts.UNAUTHENTICATED_WARNING)
         log.info("Teams bot ready (%s)", "authenticated" if self.authenticated else "UNAUTHENTICATED")
+        self.inbox.start()
 
     def health(self) -> dict[str, Any]:
         status: dict[str, Any] = {"authenticated": self.authenticated}
@@ -122,10 +137,13 @@ class TeamsBot(TeamsActivityHandler):
     # the turn
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        if not await self.inbox.admit(turn_context):
+            return
         activity = turn_context.activity
         if activity.type in _REMEMBERED and activity.conversation is not None and activity.service_url:
             await self.messenger.remember(activity, place_of(activity))
         await super().on_turn(turn_context)
+        await self.inbox.settle(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         submission = card_submission(turn_context.activity)
@@ -174,6 +192,8 @@ class TeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
         log.error("Teams turn failed for %s %s: %s", activity.type, activity.id, type(error).__name__)
         log.debug("traceback", exc_info=error)
+        if isinstance(error, NotStored):  # answered 500, not acknowledged: the message is not kept
+            raise error
 
     # proactive messages (digests, notices): the conversation must have been seen once
 
@@ -192,4 +212,5 @@ class TeamsBot(TeamsActivityHandler):
         await self.work.drain(timeout)
 
     async def close(self) -> None:
+        await self.inbox.close()
         await self.work.close()

@@ -81,15 +81,22 @@ class Messenger:
         """Post ``activity`` to a stored conversation (a reply in its thread when it is one)."""
         reference = await self.reference(conversation)
         sent: list[str] = []
+        failed: list[Exception] = []
 
         async def logic(context: TurnContext) -> None:
             # A reply to the stored message (a thread's root or last message), not to the SDK's
             # continuation event: the adapter addresses replies to the turn activity's id.
             context.activity.id = reference.activity_id
-            response = await context.send_activity(activity)
+            try:
+                response = await context.send_activity(activity)
+            except Exception as exc:  # raised to the caller below, not swallowed by the turn's error handler
+                failed.append(exc)
+                return
             sent.append(response.id if response is not None and response.id else "")
 
         await self._adapter.continue_conversation(reference, logic, bot_app_id=self._app_id)
+        if failed:
+            raise failed[0]
         return Sent(conversation=conversation, activity_id=sent[0] if sent else "")
 
     async def start_thread(self, channel: str, activity: Activity, *, fallback: str | None = None) -> Sent:

@@ -32,6 +32,16 @@ Notify = Callable[[str], Awaitable[Any]]
 CONNECTOR_ERRORS = (HttpOperationError, ClientRequestError, requests.RequestException, PermissionError)
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A Bot Connector failure worth retrying later: throttled (429), a server error (5xx) or the
+    connector unreachable; not a refusal (403, 404) nor the bot's own credentials (PermissionError)."""
+    if isinstance(exc, HttpOperationError):
+        response = exc.response
+        status = getattr(response, "status_code", None) or getattr(response, "status", None) or 0
+        return int(status) == 429 or int(status) >= 500
+    return isinstance(exc, ClientRequestError | requests.RequestException)
+
+
 def resolution_key(answer_id: str) -> str:
     """The claim that lets only one reply, draft or correction resolve an exchange."""
     return f"resolution:{answer_id}"

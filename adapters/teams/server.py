@@ -3,7 +3,8 @@
 It only checks that the body is an activity (``activities.malformed``: else 400, before anything
 is authenticated, stored or answered) and hands the request to ``CloudAdapter.process``, which
 authenticates it (401 for a missing or bad token), runs the turn and writes the response: 200
-with the invoke response for card actions, 201 for other activities.
+with the invoke response for card actions, 201 for other activities, 503 for a message the inbox
+could not store (``adapters.teams.inbox.NotStored``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from msrest.exceptions import DeserializationError
 from adapters.teams.activities import malformed
 from adapters.teams.bot import TeamsBot
 from adapters.teams.constants import MESSAGES_PATH
+from adapters.teams.inbox import NotStored
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,11 @@ async def messages(request: web.Request) -> web.StreamResponse:
             reason = f"the activity does not parse ({type(exc).__name__})"
     if reason is not None:
         return _bad_request(reason)
-    response = await bot.adapter.process(request, bot)
+    try:
+        response = await bot.adapter.process(request, bot)
+    except NotStored as exc:  # not acknowledged: the Bot Connector may deliver it again
+        log.error("a message could not be kept: %s", exc)
+        return web.json_response({"error": "ServiceUnavailable"}, status=503)
     return response if response is not None else web.Response(status=200)
 
 

@@ -106,6 +106,25 @@ class TeamsSettings(BaseSettings):
         description="The Entra authority the bot gets its own tokens from (sovereign clouds, tests).",
     )
 
+    inbox_lease_seconds: float = Field(
+        default=120,
+        gt=0,
+        validation_alias=_env("inbox_lease_seconds"),
+        description="How long a message's processing may take before a sweep retries it.",
+    )
+    inbox_sweep_seconds: float = Field(
+        default=30,
+        gt=0,
+        validation_alias=_env("inbox_sweep_seconds"),
+        description="How often messages left pending by a crash or a failure are retried.",
+    )
+    inbox_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        validation_alias=_env("inbox_max_attempts"),
+        description="After this many attempts a message is handed to people, not retried.",
+    )
+
     @field_validator("app_id", "tenant_id", "handoff_channel")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:

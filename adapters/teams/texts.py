@@ -66,3 +66,12 @@ def corrected_by(user: str) -> str:
 
 def error(message: str) -> str:
     return f"⚠️ {message}"
+
+
+def could_not_handle(conversation: str, attempts: int, excerpt: str) -> str:
+    """The hand-off alert when a message (usually a question) failed every attempt."""
+    said = f"\n\n> {excerpt}" if excerpt else ""
+    return (
+        f"⚠️ I could not answer a message in {conversation} after {attempts} attempts (Teams or the "
+        f"database kept failing). Please answer it by hand.{said}"
+    )

@@ -8,29 +8,45 @@
 * A customer asking faster than the per-user or per-channel rate (``assistant.limits``) is told
   when to ask again.
 * The turn only decides; the answer is composed and sent in the background (``BackgroundWork``),
-  so the Bot Connector hears back at once. A redelivered activity (same id) is claimed once.
+  so the Bot Connector hears back at once. The message is kept in the inbox
+  (``adapters.teams.inbox``) until that work is done: a redelivered activity is skipped there, and
+  a message the sweep runs again after a crash or an outage reuses the answer already stored for
+  it and posts nothing twice. When Teams cannot take the reply (5xx, 429, unreachable) or the
+  database fails while asking, ``RetryLater`` leaves the message pending for the next sweep.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from datetime import datetime
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from adapters.inbox import RetryLater
 from adapters.slack.text import is_resolution_reply, is_small_talk  # the same rules on both platforms
 from adapters.slack.texts import rate_limited  # the same wording on both platforms
 from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
+from adapters.teams.inbox import ticket_of
 from adapters.teams.messenger import text_activity
 from adapters.teams.payloads import ExchangeRef
-from adapters.teams.replies import guarded, hand_off, post_answer, resolution_key
+from adapters.teams.replies import (
+    CONNECTOR_ERRORS,
+    guarded,
+    hand_off,
+    is_transient,
+    post_answer,
+    resolution_key,
+)
 from adapters.teams.roles import conversation_tenant
 from assistant.conversations import ChannelBinding, MessageLink
-from assistant.models import Question, Role, Signal, utcnow
+from assistant.errors import ServiceUnavailableError
+from assistant.models import Answer, Question, Role, Signal, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +60,16 @@ def actor_of(context: TurnContext) -> tuple[str, str]:
 async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
     activity = context.activity
     place = place_of(activity)
-    if not await deps.conversations.claim_event(PLATFORM, f"activity:{place.conversation}:{activity.id}"):
+    ticket = ticket_of(context)  # kept in the inbox, which skipped a redelivery already
+    if ticket is None and not await deps.conversations.claim_event(
+        PLATFORM, f"activity:{place.conversation}:{activity.id}"
+    ):
         log.info("activity %s already handled; skipped", activity.id)
         return
+
+    def spawn(work: Coroutine[Any, Any, None], name: str) -> None:
+        deps.work.spawn(ticket.take(work) if ticket is not None else work, name=name)
+
     text = clean_text(activity.text)
     if not text:
         return
@@ -62,15 +85,16 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
         link = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
     if role is Role.AGENT and not place.personal:
         if link is not None:
-            deps.work.spawn(_learn_from_reply(deps, text, link, user), name=f"teams reply {activity.id}")
+            spawn(_learn_from_reply(deps, text, link, user), f"teams reply {activity.id}")
         return
     if link is not None or is_small_talk(text):
         return
-    decision = deps.limits.check(user=user, channel=place.channel)
-    if not decision.allowed:  # told when to ask again, never silently dropped
+    prior = await deps.conversations.find_link(PLATFORM, place.channel, str(activity.id))
+    decision = deps.limits.check(user=user, channel=place.channel) if prior is None else None
+    if decision is not None and not decision.allowed:  # told when to ask again, never silently dropped
         log.info("question in %s refused: %s rate limit", place.channel, decision.scope)
         refusal = text_activity(rate_limited(decision.retry_after, decision.scope))
-        deps.work.spawn(_send(deps, place.conversation, refusal), name=f"teams limit {activity.id}")
+        spawn(_send(deps, place.conversation, refusal), f"teams limit {activity.id}")
         return
     asked_at = activity.timestamp if isinstance(activity.timestamp, datetime) else utcnow()
     question = Question(
@@ -86,8 +110,8 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
     async def notify(message: str) -> None:
         await deps.messenger.send(place.conversation, text_activity(message))
 
-    work = guarded(_answer(deps, question, place, str(activity.id), binding), notify, "question")
-    deps.work.spawn(work, name=f"teams question {activity.id}")
+    work = guarded(_answer(deps, question, place, str(activity.id), binding, prior), notify, "question")
+    spawn(work, f"teams question {activity.id}")
 
 
 async def _send(deps: TeamsDeps, conversation: str, activity: Activity) -> None:
@@ -95,12 +119,26 @@ async def _send(deps: TeamsDeps, conversation: str, activity: Activity) -> None:
 
 
 async def _answer(
-    deps: TeamsDeps, question: Question, place: Place, message_id: str, binding: ChannelBinding
+    deps: TeamsDeps,
+    question: Question,
+    place: Place,
+    message_id: str,
+    binding: ChannelBinding,
+    prior: MessageLink | None,
 ) -> None:
-    answer = await deps.assistant.ask(question)
-    await deps.conversations.link_message(
-        PLATFORM, place.channel, message_id, place.thread, answer.id, answer.question_id, "question"
-    )
+    if prior is not None and prior.kind == "question":  # asked before a crash or an outage
+        answer = await deps.assistant.get_answer(prior.answer_id)
+        posted = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
+        if posted is None or posted.answer_id != answer.id:
+            await _deliver(deps, answer, question.text, place, binding)
+        return
+    try:
+        answer = await deps.assistant.ask(question)
+        await deps.conversations.link_message(
+            PLATFORM, place.channel, message_id, place.thread, answer.id, answer.question_id, "question"
+        )
+    except ServiceUnavailableError as exc:  # e.g. SQLite's lock wait ran out: asked again later
+        raise RetryLater(f"question in {place.channel}: {type(exc).__name__}") from exc
     log.info(
         "question %s in %s: %s (%.2f)",
         answer.question_id,
@@ -108,15 +146,27 @@ async def _answer(
         answer.decision.value,
         answer.confidence,
     )
+    await _deliver(deps, answer, question.text, place, binding)
+
+
+async def _deliver(
+    deps: TeamsDeps, answer: Answer, question: str, place: Place, binding: ChannelBinding
+) -> None:
+    """Send the answer or the hand-off; Teams failing for a while leaves the message to the inbox."""
     ref = ExchangeRef(
         answer_id=answer.id, channel=place.channel, conversation=place.conversation, thread=place.thread
     )
-    if answer.handed_off:
-        await hand_off(
-            deps, answer=answer, question=question.text, binding=binding, ref=ref, notice=texts.HANDOFF_NOTICE
-        )
-    else:
-        await post_answer(deps, answer, ref)
+    try:
+        if answer.handed_off:
+            await hand_off(
+                deps, answer=answer, question=question, binding=binding, ref=ref, notice=texts.HANDOFF_NOTICE
+            )
+        else:
+            await post_answer(deps, answer, ref)
+    except CONNECTOR_ERRORS as exc:
+        if is_transient(exc):
+            raise RetryLater(f"answer {answer.id}: the Bot Connector failed ({type(exc).__name__})") from exc
+        raise
 
 
 async def _learn_from_reply(deps: TeamsDeps, text: str, link: MessageLink, user: str) -> None:

@@ -1,0 +1,179 @@
+"""A chat platform's inbox, shared by Slack and Teams: no event is lost between the ack and the answer.
+
+The platform adapter stores each received event (``receive``: its body, status ``pending``,
+leased to this process) before the platform gets its acknowledgement; a redelivery of the same id
+(the platform's retries, another instance) is refused, so it is acknowledged and skipped. The work
+an event starts takes the event's ``InboxTicket``, which marks the event ``done`` once the work
+returned; an event no work took (ignored traffic) is done as soon as its turn ends (``settle``).
+
+Work that raises (``RetryLater``: the platform down after its client's retries, the database gone;
+or the process killed) leaves the event pending. ``sweep``, run at start and every
+``inbox_sweep_seconds``, claims the pending events whose lease ran out (one instance each:
+``ConversationStore.claim_pending_events``) and hands each to the platform's ``replay``, which runs
+it through the same handlers again. After ``inbox_max_attempts`` the event is given up: the
+platform's ``give_up`` tells people, so nothing is dropped silently. Finished events are pruned
+once past the redelivery window (``DEDUPE_WINDOW``).
+
+Handlers must be safe to run again for the same event (a question reuses the answer already
+stored for its message and posts nothing twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from assistant.conversations import ConversationStore, InboxEvent
+from assistant.models import utcnow
+
+__all__ = ["DEDUPE_WINDOW", "Inbox", "InboxSettings", "InboxTicket", "RetryLater"]
+
+log = logging.getLogger(__name__)
+
+DEDUPE_WINDOW = timedelta(hours=24)  # platforms redeliver within minutes; finished rows kept a day
+SWEEP_BATCH = 50
+
+
+class RetryLater(Exception):
+    """A service failed for a while (the platform after its client's retries, the database); the
+    event stays pending and the inbox's sweep runs it again.
+
+    Deliberately not a platform error or an ``AssistantError``: those are told to the user and the
+    work counts as done, while this one leaves the inbox event pending.
+    """
+
+
+class InboxSettings(Protocol):
+    """How long a lease lasts, how often to sweep, how many attempts before people are told."""
+
+    @property
+    def inbox_lease_seconds(self) -> float: ...
+
+    @property
+    def inbox_sweep_seconds(self) -> float: ...
+
+    @property
+    def inbox_max_attempts(self) -> int: ...
+
+
+@dataclass(slots=True)
+class InboxTicket:
+    """One received event's completion: ``take`` wraps the work that marks it done."""
+
+    inbox: Inbox
+    event_id: str
+    taken: bool = False
+
+    def take(self, work: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
+        self.taken = True
+        self.inbox.in_flight.add(self.event_id)
+        return self._run(work)
+
+    async def _run(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+            await self.inbox.finish(self.event_id)
+        finally:
+            self.inbox.in_flight.discard(self.event_id)
+
+    async def settle(self) -> None:
+        """The event's turn ended: if no work took the ticket (ignored traffic), it is done now."""
+        if not self.taken:
+            await self.inbox.finish(self.event_id)
+
+
+class Inbox:
+    """Received events of one platform, stored before the ack and retried until done or given up.
+
+    Subclasses say how an event is run again (``replay``) and how people are told when it is
+    given up (``tell_given_up``); ``skipped`` are the errors after which a sweep leaves the event
+    pending and goes on with the next one.
+    """
+
+    skipped: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+
+    def __init__(self, *, platform: str, conversations: ConversationStore, settings: InboxSettings) -> None:
+        self.platform = platform
+        self.conversations = conversations
+        self.settings = settings
+        self.in_flight: set[str] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def receive(self, event_id: str, body: dict[str, Any]) -> bool:
+        """Store a received event as pending, leased to this process; False for a redelivery."""
+        return await self.conversations.receive_event(
+            self.platform, event_id, body, lease_seconds=self.settings.inbox_lease_seconds
+        )
+
+    def ticket(self, event_id: str) -> InboxTicket:
+        return InboxTicket(self, event_id)
+
+    async def finish(self, event_id: str) -> None:
+        await self.conversations.finish_event(self.platform, event_id)
+
+    async def replay(self, event: InboxEvent) -> None:
+        """Run ``event`` through the platform's handlers again."""
+        raise NotImplementedError
+
+    async def tell_given_up(self, event: InboxEvent, attempts: int) -> None:
+        """Tell people (the hand-off channel) that ``event`` failed ``attempts`` times."""
+        raise NotImplementedError
+
+    # the sweep
+
+    def start(self) -> None:
+        """Sweep now and every ``inbox_sweep_seconds`` until ``close``."""
+        if self._sweeper is None:
+            name = f"{self.platform} inbox sweep"
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(), name=name)
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception as exc:  # the database or the platform failing: the next sweep tries again
+                log.warning("%s inbox sweep failed: %s", self.platform, type(exc).__name__)
+                log.debug("inbox sweep traceback", exc_info=exc)
+            await asyncio.sleep(self.settings.inbox_sweep_seconds)
+
+    async def sweep(self) -> int:
+        """Process again the pending events whose lease ran out; how many were dispatched."""
+        events = await self.conversations.claim_pending_events(
+            self.platform,
+            lease_seconds=self.settings.inbox_lease_seconds,
+            limit=SWEEP_BATCH,
+            exclude=set(self.in_flight),  # still running here (longer than their lease)
+        )
+        dispatched = 0
+        for event in events:
+            try:
+                if event.attempts > self.settings.inbox_max_attempts:
+                    await self._give_up(event)
+                    continue
+                log.info("event %s: attempt %d", event.event_id, event.attempts)
+                await self.replay(event)
+                dispatched += 1
+            except self.skipped as exc:
+                log.warning("event %s not retried yet: %s", event.event_id, type(exc).__name__)
+        await self.conversations.prune_events(self.platform, utcnow() - DEDUPE_WINDOW)
+        return dispatched
+
+    async def _give_up(self, event: InboxEvent) -> None:
+        """Tell people, then mark the event failed (if telling fails, the event stays pending and
+        the next sweep tries again)."""
+        attempts = event.attempts - 1
+        await self.tell_given_up(event, attempts)
+        await self.conversations.finish_event(self.platform, event.event_id, "failed")
+        log.warning("event %s given up after %d attempts; people were told", event.event_id, attempts)
