@@ -18,6 +18,7 @@ from adapters.slack import blocks, texts
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.payloads import AnswerRef, HandoffRef
+from adapters.slack.steps import Steps, claimed
 from assistant.conversations import ChannelBinding
 from assistant.errors import AssistantError
 from assistant.models import Answer, Role, Signal
@@ -142,20 +143,39 @@ async def send_to_customer(
     text: str | None,
     user: str,
     notify: Notify | None,
+    steps: Steps | None = None,
 ) -> None:
     """An agent resolves a hand-off: the draft (``text`` None) or their own text goes to the
-    customer's thread, and the assistant learns it (Signal.RESOLVE) for the next similar question."""
-    if not await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id)):
-        if notify is not None:
-            await notify(texts.ALREADY_HANDLED)
-        return
+    customer's thread, and the assistant learns it (Signal.RESOLVE) for the next similar question.
+
+    Learning and posting happen once each across the inbox's replays of the click or submission
+    (``steps``): a replay after Slack failed to take the post posts it without learning again."""
+    steps = steps or Steps(deps.conversations, None)
     answer = await deps.assistant.get_answer(ref.answer_id)
     edited = text is not None and text.strip() != answer.text.strip()
     final = text if text is not None else answer.text
-    await deps.assistant.feedback(answer.id, Signal.RESOLVE, actor=user, role=Role.AGENT, text=final)
+
+    async def resolve() -> bool:
+        async def learn() -> None:
+            await deps.assistant.feedback(answer.id, Signal.RESOLVE, actor=user, role=Role.AGENT, text=final)
+
+        if await claimed(deps.conversations, resolution_key(ref.answer_id), learn):
+            return True
+        if notify is not None:
+            await notify(texts.ALREADY_HANDLED)
+        return False
+
+    if not await steps.once("resolve", resolve, before=True):
+        return
     message = blocks.agent_answer_message(final, user) if edited else blocks.draft_message(answer)
-    posted = await client.chat_postMessage(channel=ref.channel, thread_ts=ref.thread_ts, **message)
-    await deps.conversations.link_message(
-        PLATFORM, ref.channel, str(posted["ts"]), ref.thread_ts, answer.id, answer.question_id, "answer"
-    )
+
+    async def post() -> str | None:
+        posted = await client.chat_postMessage(channel=ref.channel, thread_ts=ref.thread_ts, **message)
+        return str(posted["ts"])
+
+    ts = await steps.until_done("post", post, before=None)
+    if ts is not None:
+        await deps.conversations.link_message(
+            PLATFORM, ref.channel, ts, ref.thread_ts, answer.id, answer.question_id, "answer"
+        )
     await refresh_handoff(deps, client, ref, done=texts.sent_by(user, edited))

@@ -89,6 +89,11 @@ def error(message: str) -> str:
     return f":warning: {message}"
 
 
+def done_earlier(what: str) -> str:
+    """The reply to a request whose work was done by an earlier attempt, whose reply was lost."""
+    return f"Done: your `{what}` went through (after a delay; Slack or the database was failing)."
+
+
 def could_not_handle(channel: str | None, attempts: int, excerpt: str) -> str:
     """The hand-off alert when an event (usually a question) failed every attempt."""
     where = f"<#{channel}>" if channel else "Slack"

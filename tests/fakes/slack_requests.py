@@ -220,7 +220,7 @@ def view_submission(
         "token": "legacy-verification-token",
         "trigger_id": f"trigger-{callback_id}",
         "view": {
-            "id": "V00000001",
+            "id": f"V{next(_event_ids):08d}",  # each submission from its own modal, as in Slack
             "team_id": HOME_TEAM,
             "type": "modal",
             "blocks": [],
@@ -279,5 +279,5 @@ def slash_command(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": f"trigger-command-{user}",
+        "trigger_id": f"trigger-command-{user}-{next(_event_ids)}",  # unique per invocation, as Slack's
     }

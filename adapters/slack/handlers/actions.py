@@ -5,6 +5,10 @@
 * "Send draft": the draft goes to the customer's thread and is learned (Signal.RESOLVE).
 * "Edit and send": a modal with the draft; its submission goes to the thread and is learned.
 * "I'll take it": the first agent claims the hand-off; the post says who.
+
+Every click and submission is kept in the inbox until its work is done; what it learns and posts
+happens once across the inbox's replays (``adapters.slack.steps``), and a Slack outage or an
+unavailable database leaves it to the next sweep (``or_retry_later``) instead of failing it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from adapters.slack.events import action_value, container, user_id, view_text
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.payloads import AnswerRef, HandoffRef
 from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, refresh_handoff, send_to_customer
+from adapters.slack.steps import Steps, claimed, or_retry_later
 from assistant.models import Role, Signal
 
 
@@ -55,18 +60,27 @@ async def _verdict(deps: SlackDeps, client: AsyncWebClient, body: Body, *, helpe
         if notify is not None:
             await notify(texts.STALE_BUTTON)
         return
-    await guarded(_record_verdict(deps, client, body, ref, helped), notify, "verdict")
+    work = _record_verdict(deps, client, body, ref, helped)
+    await guarded(or_retry_later(work, "verdict"), notify, "verdict")
 
 
 async def _record_verdict(
     deps: SlackDeps, client: AsyncWebClient, body: Body, ref: AnswerRef, helped: bool
 ) -> None:
     user = user_id(body)
-    role = await deps.members.role_of(user) or Role.CUSTOMER
-    if not await deps.conversations.claim_event(PLATFORM, f"verdict:{ref.answer_id}:{user}"):
-        return
+    steps = Steps.of(deps.conversations, body)
     signal = Signal.HELPED if helped else Signal.NOT_HELPED
-    await deps.assistant.feedback(ref.answer_id, signal, actor=user, role=role)
+
+    async def count() -> bool:
+        role = await deps.members.role_of(user) or Role.CUSTOMER
+
+        async def learn() -> None:
+            await deps.assistant.feedback(ref.answer_id, signal, actor=user, role=role)
+
+        return await claimed(deps.conversations, f"verdict:{ref.answer_id}:{user}", learn)
+
+    if not await steps.once("verdict", count, before=True):
+        return
     answer = await deps.assistant.get_answer(ref.answer_id)
     channel, ts = container(body)
     if channel and ts:
@@ -77,15 +91,20 @@ async def _record_verdict(
     stored = await deps.assistant.store.get_question(answer.question_id)
     if binding is None or binding.kind != "customer":
         return
-    await hand_off(
-        deps,
-        client,
-        answer=answer,
-        question=stored.text if stored is not None else "",
-        binding=binding,
-        thread_ts=ref.thread_ts,
-        notice=texts.STILL_NEED_HELP,
-    )
+    question = stored.text if stored is not None else ""
+
+    async def handed_off() -> None:
+        await hand_off(
+            deps,
+            client,
+            answer=answer,
+            question=question,
+            binding=binding,
+            thread_ts=ref.thread_ts,
+            notice=texts.STILL_NEED_HELP,
+        )
+
+    await steps.until_done("hand-off", handed_off, before=None)
 
 
 # the agents' buttons on a hand-off
@@ -111,8 +130,9 @@ async def on_send_draft(deps: SlackDeps, client: AsyncWebClient, body: Body) -> 
     notify = _notify(client, body)
     ref = await _agent_ref(deps, body, notify)
     if ref is not None:
-        work = send_to_customer(deps, client, ref, text=None, user=user_id(body), notify=notify)
-        await guarded(work, notify, "send draft")
+        steps = Steps.of(deps.conversations, body)
+        work = send_to_customer(deps, client, ref, text=None, user=user_id(body), notify=notify, steps=steps)
+        await guarded(or_retry_later(work, "send draft"), notify, "send draft")
 
 
 async def on_edit_and_send(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
@@ -136,9 +156,9 @@ async def on_edit_submitted(deps: SlackDeps, client: AsyncWebClient, body: Body)
     if ref is None or not text or not await deps.members.is_agent(user):
         return
     notify = ephemeral(client, ref.handoff_channel, user)
-    await guarded(
-        send_to_customer(deps, client, ref, text=text, user=user, notify=notify), notify, "edited answer"
-    )
+    steps = Steps.of(deps.conversations, body)
+    work = send_to_customer(deps, client, ref, text=text, user=user, notify=notify, steps=steps)
+    await guarded(or_retry_later(work, "edited answer"), notify, "edited answer")
 
 
 async def on_take(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
@@ -147,8 +167,17 @@ async def on_take(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
     if ref is None:
         return
     user = user_id(body)
-    if not await deps.conversations.claim_handoff(ref.answer_id, user):
+    steps = Steps.of(deps.conversations, body)
+
+    async def take() -> bool:
+        if await deps.conversations.claim_handoff(ref.answer_id, user):
+            return True
         if notify is not None:
             await notify(texts.ALREADY_TAKEN)
-        return
-    await guarded(refresh_handoff(deps, client, ref, taken_by=user), notify, "take hand-off")
+        return False
+
+    async def taken() -> None:
+        if await steps.once("take", take, before=True):
+            await refresh_handoff(deps, client, ref, taken_by=user)
+
+    await guarded(or_retry_later(taken(), "take hand-off"), notify, "take hand-off")

@@ -1,7 +1,8 @@
 """The one shape every listener has: acknowledge at once, then run the work in the background.
 
-When the request carries an inbox ticket (an ``event_callback`` stored by ``adapters.slack.work``),
-the work is run through it, so the event is marked done only once the work returned.
+When the request carries an inbox ticket (an ``event_callback``, click, modal submission or slash
+command stored by ``adapters.slack.work``), the work is run through it, so the request is marked
+done only once the work returned.
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ def after_ack(deps: SlackDeps, name: str, work: Work, accept: Accept | None = No
     async def listener(ack: AsyncAck, body: Body, client: AsyncWebClient, context: dict[str, Any]) -> None:
         await ack()
         if accept is None or accept(body):
-            job = work(deps, client, body)
-            ticket = context.get(INBOX_TICKET)
-            deps.work.spawn(ticket.take(job) if isinstance(ticket, InboxTicket) else job, name=name)
+            spawn(deps, context, work(deps, client, body), name)
 
     listener.__name__ = listener.__qualname__ = f"on_{name}"
     return listener
+
+
+def spawn(deps: SlackDeps, context: dict[str, Any], job: Coroutine[Any, Any, None], name: str) -> None:
+    """Run ``job`` on the app's tracked tasks, through the request's inbox ticket when it has one."""
+    ticket = context.get(INBOX_TICKET)
+    deps.work.spawn(ticket.take(job) if isinstance(ticket, InboxTicket) else job, name=name)

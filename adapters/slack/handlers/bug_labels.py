@@ -29,8 +29,9 @@ from adapters.slack.digest_blocks import (
 from adapters.slack.events import action_value, container, user_id, view_input
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.replies import Notify, ephemeral, guarded
+from adapters.slack.steps import Steps, or_retry_later
 from assistant.errors import ConfigurationError
-from assistant.insights.records import BugStatus
+from assistant.insights.records import BugReport, BugStatus
 from assistant.insights.service import InsightService
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,8 @@ async def _label(deps: SlackDeps, client: AsyncWebClient, body: Body, status: Bu
     ref, service = checked
     channel, ts = container(body)
     post = ref.model_copy(update={"channel": channel, "ts": ts})
-    await guarded(_apply(service, client, post, status, user_id(body)), notify, f"label bug {status.value}")
+    work = _apply(service, client, post, status, user_id(body), Steps.of(deps.conversations, body))
+    await guarded(or_retry_later(work, "label bug"), notify, f"label bug {status.value}")
 
 
 async def _apply(
@@ -106,9 +108,19 @@ async def _apply(
     post: BugRef,
     status: BugStatus,
     user: str,
+    steps: Steps,
     duplicate_of: str | None = None,
 ) -> None:
-    labelled = await service.label_bug(post.bug_id, status, actor=user, duplicate_of=duplicate_of)
+    """Label the report once across the inbox's replays of the click, then redraw its post."""
+
+    async def label() -> BugReport | None:
+        return await service.label_bug(post.bug_id, status, actor=user, duplicate_of=duplicate_of)
+
+    labelled = await steps.once("label", label, before=None)
+    if labelled is None:  # labelled by an earlier attempt: redraw the report as it is now
+        labelled = await service.source.get_bug_report(post.bug_id)
+    if labelled is None:
+        return
     log.info("bug %s labelled %s by %s", labelled.id, status.value, user)
     if post.channel and post.ts:
         await client.chat_update(channel=post.channel, ts=post.ts, **bug_report_message(labelled))
@@ -150,8 +162,6 @@ async def on_duplicate_submitted(deps: SlackDeps, client: AsyncWebClient, body: 
     if post is None or not original or service is None or not await deps.members.is_agent(user):
         return
     notify = ephemeral(client, post.channel, user)
-    await guarded(
-        _apply(service, client, post, BugStatus.DUPLICATE, user, duplicate_of=str(original)),
-        notify,
-        "duplicate of",
-    )
+    steps = Steps.of(deps.conversations, body)
+    work = _apply(service, client, post, BugStatus.DUPLICATE, user, steps, duplicate_of=str(original))
+    await guarded(or_retry_later(work, "duplicate of"), notify, "duplicate of")

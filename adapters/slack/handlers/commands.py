@@ -2,6 +2,11 @@
 
 Sub-commands are a registry (``SUBCOMMANDS``), each marked whether only agents may run it; a
 customer gets a polite refusal. Replies are ephemeral, through the command's ``response_url``.
+
+Commands and Undo clicks are kept in the inbox until their work is done. When the sweep runs one
+again (after a crash, or Slack or the database failing), the ``response_url`` may have expired,
+so the reply goes as an ephemeral message in the channel instead; what the command changed and
+its reply each happen once (``adapters.slack.steps``).
 """
 
 from __future__ import annotations
@@ -14,21 +19,26 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, texts
 from adapters.slack import constants as ids
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
-from adapters.slack.events import action_value, user_id
+from adapters.slack.events import action_value, container, user_id
+from adapters.slack.handlers.base import spawn
 from adapters.slack.payloads import UndoRef
 from adapters.slack.replies import guarded
+from adapters.slack.steps import Steps, or_retry_later
 from adapters.slack.text import parse_command, parse_teach
+from adapters.slack.work import is_replay
 from assistant.errors import InvalidInputError
 from assistant.models import Question, Role
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
+Reply = Callable[..., Awaitable[Any]]  # ``respond``'s arguments: text, blocks, response_type, ...
 LEARNED_LIMIT = 20
 
 
@@ -108,46 +118,98 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_command(
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
         await ack()
-        deps.work.spawn(run_command(deps, command, respond), name=f"command:{command.get('channel_id')}")
+        channel, user = command.get("channel_id"), str(command.get("user_id") or "")
+        reply = replier(respond, client, context, channel, user)
+        job = run_command(deps, command, reply, Steps.of(deps.conversations, command))
+        spawn(deps, context, job, f"command:{channel}")
 
-    async def on_undo(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_undo(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
         await ack()
-        deps.work.spawn(undo_learned(deps, body, respond), name=ids.UNDO_LEARNED)
+        reply = replier(respond, client, context, container(body)[0], user_id(body))
+        job = undo_learned(deps, body, reply, Steps.of(deps.conversations, body))
+        spawn(deps, context, job, ids.UNDO_LEARNED)
 
     app.command(ids.COMMAND)(on_command)
     app.action(ids.UNDO_LEARNED)(on_undo)
 
 
-async def run_command(deps: SlackDeps, command: dict[str, Any], respond: AsyncRespond) -> None:
+def replier(
+    respond: AsyncRespond, client: AsyncWebClient, context: dict[str, Any], channel: Any, user: str
+) -> Reply:
+    """How a reply reaches the user: the ``response_url`` (``respond``), or on the inbox's replay,
+    when it may have expired, ``chat.postEphemeral`` in the channel."""
+    if not is_replay(context):
+        return respond
+
+    async def ephemeral(**message: Any) -> None:
+        if not channel or not user:
+            log.info("reply to a replayed request dropped: no channel or user")
+            return
+        text, rich = str(message.get("text") or ""), message.get("blocks")
+        await client.chat_postEphemeral(channel=str(channel), user=user, text=text, blocks=rich)
+
+    return ephemeral
+
+
+async def run_command(deps: SlackDeps, command: dict[str, Any], respond: Reply, steps: Steps) -> None:
     parsed = parse_command(str(command.get("text") or ""))
     user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
+
+    async def tell(**message: Any) -> None:  # once, across the inbox's replays
+        async def send() -> None:
+            await respond(response_type="ephemeral", **message)
+
+        await steps.once("reply", send, before=None)
+
     subcommand = SUBCOMMANDS.get(parsed.name)
     if subcommand is None:
-        await respond(text=f"{texts.UNKNOWN_COMMAND}\n\n{texts.HELP}", response_type="ephemeral")
+        await tell(text=f"{texts.UNKNOWN_COMMAND}\n\n{texts.HELP}")
         return
     if subcommand.agents_only and not await deps.members.is_agent(user):
         log.info("/assistant %s refused for %s (not an agent)", parsed.name, user)
-        await respond(text=texts.AGENTS_ONLY, response_type="ephemeral")
+        await tell(text=texts.AGENTS_ONLY)
         return
 
+    async def run() -> Message | None:
+        return await subcommand.run(Invocation(deps=deps, user=user, channel=channel, args=parsed.args))
+
     async def reply() -> None:
-        message = await subcommand.run(Invocation(deps=deps, user=user, channel=channel, args=parsed.args))
-        await respond(response_type="ephemeral", **message)
+        message = await steps.once("run", run, before=None)
+        await tell(**(message or {"text": texts.done_earlier(f"{ids.COMMAND} {parsed.name}")}))
 
     async def notify(text: str) -> None:
-        await respond(text=text, response_type="ephemeral")
+        await tell(text=text)
 
-    await guarded(reply(), notify, f"/assistant {parsed.name}")
+    what = f"/assistant {parsed.name}"
+    await guarded(or_retry_later(reply(), what), notify, what)
 
 
-async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: AsyncRespond) -> None:
+async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: Reply, steps: Steps) -> None:
     user = user_id(body)
     ref = UndoRef.parse(action_value(body))
 
+    async def tell(**message: Any) -> None:  # once, across the inbox's replays
+        async def send() -> None:
+            await respond(**message)
+
+        await steps.once("reply", send, before=None)
+
     async def notify(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+        await tell(text=text, response_type="ephemeral", replace_original=False)
 
     if ref is None:
         await notify(texts.STALE_BUTTON)
@@ -156,9 +218,12 @@ async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: AsyncResp
         await notify(texts.AGENTS_ONLY)
         return
 
-    async def undo() -> None:
+    async def forget() -> None:
         await deps.assistant.forget(ref.event_id, actor=user, role=Role.AGENT)
-        message = blocks.learned_message(await deps.assistant.learned(limit=LEARNED_LIMIT))
-        await respond(replace_original=True, **message)
 
-    await guarded(undo(), notify, "undo")
+    async def undo() -> None:
+        await steps.once("forget", forget, before=None)
+        message = blocks.learned_message(await deps.assistant.learned(limit=LEARNED_LIMIT))
+        await tell(replace_original=True, **message)
+
+    await guarded(or_retry_later(undo(), "undo"), notify, "undo")

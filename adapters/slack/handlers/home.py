@@ -14,6 +14,7 @@ from adapters.slack.events import action_value, user_id
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.payloads import UndoRef
 from adapters.slack.replies import guarded
+from adapters.slack.steps import Steps, or_retry_later
 from assistant.models import Role, utcnow
 
 WEEK = timedelta(days=7)
@@ -52,8 +53,13 @@ async def on_undo(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
     if ref is None or not await deps.members.is_agent(user):
         return
 
-    async def undo() -> None:
+    steps = Steps.of(deps.conversations, body)
+
+    async def forget() -> None:
         await deps.assistant.forget(ref.event_id, actor=user, role=Role.AGENT)
+
+    async def undo() -> None:
+        await steps.once("forget", forget, before=None)  # once across the inbox's replays
         await publish_home(deps, client, user)
 
-    await guarded(undo(), None, "undo from home")
+    await guarded(or_retry_later(undo(), "undo from home"), None, "undo from home")

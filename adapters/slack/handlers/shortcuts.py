@@ -2,7 +2,9 @@
 
 On one of the assistant's answers, an agent opens a modal with the answer's text and a scope
 (this account only / everyone); submitting posts the corrected answer in the thread and teaches
-it (Signal.CORRECT, ``make_global`` by the scope).
+it (Signal.CORRECT, ``make_global`` by the scope). The submission is kept in the inbox until
+both happened, each once (``adapters.slack.steps``): when the database or Slack fails, the sweep
+runs it again and does what is left.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from adapters.slack.events import user_id, view_scope, view_text
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.payloads import HandoffRef
 from adapters.slack.replies import ephemeral, guarded, resolution_key
+from adapters.slack.steps import Steps, or_retry_later
 from assistant.models import Role, Signal
 
 log = logging.getLogger(__name__)
@@ -63,21 +66,29 @@ async def on_correct_submitted(deps: SlackDeps, client: AsyncWebClient, body: Bo
     if ref is None or not text or not await deps.members.is_agent(user):
         return
     notify = ephemeral(client, ref.channel, user, ref.thread_ts)
+    steps = Steps.of(deps.conversations, body)
+    make_global = view_scope(view) == ids.SCOPE_EVERYONE
 
-    async def correct() -> None:
-        make_global = view_scope(view) == ids.SCOPE_EVERYONE
+    async def learn() -> None:
         learned = await deps.assistant.feedback(
             ref.answer_id, Signal.CORRECT, actor=user, role=Role.AGENT, text=text, make_global=make_global
         )
+        log.info("answer %s corrected by %s (global=%s): %s", ref.answer_id, user, make_global, learned.id)
+
+    async def post() -> str | None:
+        message = blocks.agent_answer_message(text, user)
+        posted = await client.chat_postMessage(channel=ref.channel, thread_ts=ref.thread_ts, **message)
+        return str(posted["ts"])
+
+    async def correct() -> None:
+        await steps.once("learn", learn, before=None)
         # An explicit correction also closes the thread to later replies being learned again.
         await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id))
         answer = await deps.assistant.get_answer(ref.answer_id)
-        posted = await client.chat_postMessage(
-            channel=ref.channel, thread_ts=ref.thread_ts, **blocks.agent_answer_message(text, user)
-        )
-        await deps.conversations.link_message(
-            PLATFORM, ref.channel, str(posted["ts"]), ref.thread_ts, answer.id, answer.question_id, "answer"
-        )
-        log.info("answer %s corrected by %s (global=%s): event %s", answer.id, user, make_global, learned.id)
+        ts = await steps.until_done("post", post, before=None)
+        if ts is not None:
+            await deps.conversations.link_message(
+                PLATFORM, ref.channel, ts, ref.thread_ts, answer.id, answer.question_id, "answer"
+            )
 
-    await guarded(correct(), notify, "correction")
+    await guarded(or_retry_later(correct(), "correction"), notify, "correction")

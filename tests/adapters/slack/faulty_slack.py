@@ -7,7 +7,7 @@ optionally only for calls matching a predicate (e.g. one channel)::
     fake.hang("chat.postMessage")                         # calls wait forever (until the fake closes)
 
 ``attempts(method)`` lists every call received, including failed and hanging ones;
-``wait_for_attempt`` waits for one.
+``wait_for_attempt`` waits for one (the ``count``-th, optionally of those matching a predicate).
 """
 
 from __future__ import annotations
@@ -48,10 +48,17 @@ class FaultySlack(FakeSlack):
     def attempts(self, method: str) -> list[Call]:
         return [call for call in self._received if call.method == method]
 
-    async def wait_for_attempt(self, method: str, *, timeout: float = 30.0) -> Call:
+    async def wait_for_attempt(
+        self, method: str, *, timeout: float = 30.0, count: int = 1, where: Where | None = None
+    ) -> Call:
+        """The ``count``-th call of ``method`` received (matching ``where``), once it arrived."""
+
+        def found() -> list[Call]:
+            return [call for call in self.attempts(method) if where is None or where(call.args)]
+
         async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: bool(self.attempts(method)))
-        return self.attempts(method)[0]
+            await self._changed.wait_for(lambda: len(found()) >= count)
+        return found()[count - 1]
 
     async def _api(self, request: web.Request) -> web.Response:
         """The faults, then ``FakeSlack._api``'s handling (repeated: a request body is read once)."""

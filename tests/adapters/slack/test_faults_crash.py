@@ -5,6 +5,9 @@ the store, and hangs posting the answer (the fake Slack never replies to ``chat.
 it is then SIGKILLed. The second process, started on the same database with Slack answering
 normally, finds the event pending with its lease run out, takes it, and posts the answer once;
 Slack's own retry of the same ``event_id`` is still deduplicated.
+
+The same holds for a click: an agent's "Send draft" acknowledged (the draft learned) and killed
+while posting it is sent once and learned once by the restarted process.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -19,13 +23,17 @@ from sqlalchemy import select
 
 from adapters.cli.session import open_assistant
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.slack import constants as ids
+from adapters.slack.interactions import interaction_key
 from adapters.storage.sql.conversations import SqlConversationStore
 from adapters.storage.sql.conversations_schema import inbox_events
 from assistant.config import load_settings
-from assistant.models import Role
+from assistant.models import Role, Signal
 from tests.adapters.slack.conftest import (
+    AGENT,
     CUSTOMER,
     CUSTOMER_CHANNEL,
+    HANDOFF_CHANNEL,
     PASSWORD_A,
     PASSWORD_Q,
     SEED,
@@ -34,12 +42,13 @@ from tests.adapters.slack.conftest import (
     populate,
 )
 from tests.adapters.slack.faulty_slack import FaultySlack
-from tests.adapters.slack.helpers import block_text
+from tests.adapters.slack.helpers import block_text, button, events_of
 from tests.adapters.slack.test_serve import ASSISTANT, environment, free_port, wait_healthy
-from tests.fakes import SlackSender
-from tests.fakes.slack_requests import message_event
+from tests.fakes import FakeSlack, SlackSender
+from tests.fakes.slack_requests import block_actions, message_event
 
 EVENT_ID = "EvCRASHED"
+VAGUE = "I can't get into my account anymore, the login keeps failing"  # handed off
 INBOX = {"SLACK_INBOX_LEASE_SECONDS": "2", "SLACK_INBOX_SWEEP_SECONDS": "0.5"}
 
 
@@ -50,10 +59,10 @@ async def start(env: dict[str, str], cwd: Path, port: int, log: Path) -> asyncio
         )
 
 
-async def inbox_row(url: str) -> tuple[str, int]:
+async def inbox_row(url: str, key: str = EVENT_ID) -> tuple[str, int]:
     store = SqlConversationStore(url)
     try:
-        row_of = inbox_events.c.event_id == EVENT_ID
+        row_of = inbox_events.c.event_id == key
         query = select(inbox_events.c.status, inbox_events.c.attempts).where(row_of)
         async with store._engine.connect() as conn:
             row = (await conn.execute(query)).one()
@@ -68,15 +77,8 @@ async def test_a_question_acked_before_a_crash_is_answered_once_after_the_restar
 ) -> None:
     async with FaultySlack() as fake:
         populate(fake)
-        env = {**environment(tmp_path, fake), **INBOX}
+        env = await seeded(tmp_path, fake, embedder)
         url = env["ASSISTANT_DATABASE_URL"]
-        async with open_assistant(load_settings(database_url=url), embedder=embedder) as a:
-            for question, answer in SEED:
-                await a.teach(question, answer, actor="seed", role=Role.AGENT)
-        store = SqlConversationStore(url)
-        await store.initialize()
-        await bind_channels(store)
-        await store.close()
         log = tmp_path / "serve.log"
         ts = "1710000000.000001"
         event = message_event(CUSTOMER_CHANNEL, CUSTOMER, PASSWORD_Q, ts=ts, user_team="T_ACME")
@@ -123,3 +125,89 @@ async def test_a_question_acked_before_a_crash_is_answered_once_after_the_restar
         assert state == "done" and attempts >= 2
         async with open_assistant(load_settings(database_url=url), embedder=embedder) as a:
             assert (await a.store.stats())["questions"] == 1  # the stored answer was reused, not asked again
+
+
+async def seeded(tmp_path: Path, fake: FakeSlack, embedder: SentenceTransformerEmbedder) -> dict[str, str]:
+    """The environment of ``assistant serve`` on a store with the seed answers and the channels."""
+    env = {**environment(tmp_path, fake), **INBOX}
+    url = env["ASSISTANT_DATABASE_URL"]
+    async with open_assistant(load_settings(database_url=url), embedder=embedder) as a:
+        for question, answer in SEED:
+            await a.teach(question, answer, actor="seed", role=Role.AGENT)
+    store = SqlConversationStore(url)
+    await store.initialize()
+    await bind_channels(store)
+    await store.close()
+    return env
+
+
+@pytest.mark.slow
+async def test_a_send_draft_click_acked_before_a_crash_is_sent_and_learned_once_after_the_restart(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with FaultySlack() as fake:
+        populate(fake)
+        env = await seeded(tmp_path, fake, embedder)
+        url = env["ASSISTANT_DATABASE_URL"]
+        log = tmp_path / "serve.log"
+        ts = "1710000000.000002"
+        vague = message_event(CUSTOMER_CHANNEL, CUSTOMER, VAGUE, ts=ts, user_team="T_ACME")
+
+        def in_thread(args: dict[str, Any]) -> bool:
+            return args.get("channel") == CUSTOMER_CHANNEL and args.get("thread_ts") == ts
+
+        port = free_port()
+        first = await start(env, tmp_path, port, log)
+        try:
+            async with aiohttp.ClientSession() as session:
+                await wait_healthy(session, f"http://127.0.0.1:{port}/healthz", first)
+                sender = SlackSender(session, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
+                assert (await sender.event(vague))[0] == 200
+                [posted] = await fake.wait_for(
+                    "chat.postMessage", where=lambda call: call.args["channel"] == HANDOFF_CHANNEL, timeout=60
+                )
+                handoff = {**posted.args, "ts": posted.response["ts"]}
+                fake.hang("chat.postMessage", where=in_thread)  # the draft never reaches the customer
+                click = block_actions(
+                    user=AGENT,
+                    action_id=ids.SEND_DRAFT,
+                    value=button(handoff, ids.SEND_DRAFT)["value"],
+                    channel=HANDOFF_CHANNEL,
+                    message_ts=handoff["ts"],
+                    response_url=fake.response_url("send"),
+                )
+                assert (await sender.interaction(click))[0] == 200
+                # the hand-off notice, then the draft (hanging)
+                await fake.wait_for_attempt("chat.postMessage", count=2, where=in_thread, timeout=60)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            await asyncio.wait_for(first.wait(), 30)
+        key = interaction_key(click)
+        assert key is not None
+        assert len(fake.messages(CUSTOMER_CHANNEL, ts)) == 1  # the notice only
+        assert await inbox_row(url, key) == ("pending", 1)
+
+        fake.recover()
+        port = free_port()
+        second = await start(env, tmp_path, port, log)
+        try:
+            async with aiohttp.ClientSession() as session:
+                await wait_healthy(session, f"http://127.0.0.1:{port}/healthz", second)
+                [_, sent] = await fake.wait_for(
+                    "chat.postMessage", 2, where=lambda call: in_thread(call.args), timeout=60
+                )
+                sender = SlackSender(session, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
+                assert (await sender.interaction(click))[0] == 200  # delivered again: skipped
+        finally:
+            if second.returncode is None:
+                second.send_signal(signal.SIGTERM)
+            returncode = await asyncio.wait_for(second.wait(), 30)
+        assert returncode == 0, log.read_text()
+
+        assert len(fake.messages(CUSTOMER_CHANNEL, ts)) == 2  # the draft was sent exactly once
+        state, attempts = await inbox_row(url, key)
+        assert state == "done" and attempts >= 2
+        async with open_assistant(load_settings(database_url=url), embedder=embedder) as a:
+            [resolution] = await events_of(a, Signal.RESOLVE)  # learned before the crash, not again
+            assert resolution.actor == AGENT and resolution.answer_id is not None
+            assert (await a.get_answer(resolution.answer_id)).text in block_text(sent.args)
