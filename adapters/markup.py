@@ -89,4 +89,6 @@ def teams_text(text: str) -> str:
     its real target (``label (url)``) so a disguised link cannot pass for another.
     """
     text = _unwrap_links(clean_unicode(text)).replace("<", "‹").replace(">", "›")
-    return _MARKDOWN_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(1), text)
+    text = _MARKDOWN_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(1), text)
+    # what is left of a link cut short (by a length limit) must not close into one later
+    return text.replace("](", "] (")

@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.deps import SlackDeps
@@ -99,6 +100,7 @@ class SlackApp:
                 per_channel=assistant.settings.questions_per_channel_per_minute,
             ),
         )
+        self._verifier = SignatureVerifier(settings.secret("signing_secret"))
         self.bolt = AsyncApp(
             name="support-assistant",
             client=self.client,
@@ -119,6 +121,15 @@ class SlackApp:
         log.info("Slack app ready: team %s, bot user %s", identity.team_id, identity.user_id)
         self.inbox.start()
         return identity
+
+    def is_signed(self, request: AsyncBoltRequest) -> bool:
+        """Whether the request carries a valid, fresh signature (what Bolt checks in dispatch)."""
+        header = request.headers.get
+        return self._verifier.is_valid(
+            body=request.raw_body,
+            timestamp=(header("x-slack-request-timestamp") or [""])[0],
+            signature=(header("x-slack-signature") or [""])[0],
+        )
 
     async def dispatch(self, request: AsyncBoltRequest) -> BoltResponse:
         response = await self.bolt.async_dispatch(request)

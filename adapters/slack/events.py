@@ -65,3 +65,33 @@ def view_text(view: Mapping[str, Any]) -> str:
 def view_scope(view: Mapping[str, Any]) -> str:
     selected = view_input(view, ids.SCOPE_BLOCK, ids.SCOPE_INPUT).get("selected_option") or {}
     return str(selected.get("value") or ids.SCOPE_ACCOUNT)
+
+
+#: Top-level fields Bolt reads before any listener runs, and the type each must have.
+_FIELD_TYPES: dict[str, type] = {
+    "event": dict,
+    "team": dict,
+    "user": dict,
+    "enterprise": dict,
+    "team_id": str,
+    "enterprise_id": str,
+    "api_app_id": str,
+}
+
+
+def timestamp_problem(timestamp: str | None) -> str | None:
+    """Why a request's ``X-Slack-Request-Timestamp`` cannot be checked (None when it can)."""
+    if not timestamp or not timestamp.isdigit():
+        return "missing or malformed X-Slack-Request-Timestamp"
+    return None
+
+
+def shape_problem(body: Mapping[str, Any]) -> str | None:
+    """Why a parsed payload is not one Slack sends (a field of the wrong type), or None."""
+    if "event" in body and not isinstance(body["event"], dict):  # never null in what Slack sends
+        return "'event' must be a JSON object"
+    for field, kind in _FIELD_TYPES.items():
+        value = body.get(field)
+        if value is not None and not isinstance(value, kind):
+            return f"'{field}' must be a {'JSON object' if kind is dict else 'string'}"
+    return None

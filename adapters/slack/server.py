@@ -22,6 +22,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from adapters.server import HEALTH_PATH, health_handler
 from adapters.slack.app import SlackApp
+from adapters.slack.events import shape_problem, timestamp_problem
 from adapters.slack.settings import SlackSettings
 from assistant.config import Settings
 from assistant.conversations import ConversationStore
@@ -38,13 +39,23 @@ def events_handler(slack: SlackApp) -> Callable[[web.Request], Awaitable[web.Res
     """``POST /slack/events``: the request converted for Bolt, Bolt's response converted back."""
 
     async def slack_events(request: web.Request) -> web.Response:
+        # Bolt raises (a 500) on what these checks refuse: a timestamp its signature check cannot
+        # read, a body that is not a JSON object, a field of the wrong type. Nothing runs for them.
+        problem = timestamp_problem(request.headers.get("X-Slack-Request-Timestamp"))
+        if problem is not None:
+            log.info("refused a /slack/events request: %s", problem)
+            return web.json_response({"error": problem}, status=401)
         try:
             bolt_request = await to_bolt_request(request)
         except (ValueError, AttributeError):
-            # Bolt parses the body before it checks the signature: a body that is not a JSON
-            # object (or a form whose payload is not one) is refused here, and nothing runs.
             log.info("refused a /slack/events body that is not a Slack payload")
             return web.json_response({"error": "malformed request body"}, status=400)
+        problem = shape_problem(bolt_request.body)
+        if problem is not None:
+            if not slack.is_signed(bolt_request):
+                return web.json_response({"error": "invalid request"}, status=401)
+            log.info("refused a /slack/events payload: %s", problem)
+            return web.json_response({"error": problem}, status=400)
         response = await slack.dispatch(bolt_request)
         return await to_aiohttp_response(response)
 

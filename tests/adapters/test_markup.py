@@ -104,3 +104,8 @@ def test_every_teams_card_with_other_peoples_words_is_neutralised() -> None:
     assert_clean(cards.agent_answer_card(HOSTILE, "Dana"))
     notice = HandoffNotice.of(answer, question=HOSTILE, origin=ref.origin())
     assert_clean(cards.handoff_card(notice, ref))
+
+
+def test_teams_text_leaves_no_link_that_a_cut_could_close() -> None:
+    cut = teams_text("See [your invoice](http://evil.examp")
+    assert "](" not in cut and cut.endswith("[your invoice] (http://evil.examp")

@@ -151,8 +151,10 @@ def replier(
     respond: AsyncRespond, client: AsyncWebClient, context: dict[str, Any], channel: Any, user: str
 ) -> Reply:
     """How a reply reaches the user: the ``response_url`` (``respond``), or on the inbox's replay,
-    when it may have expired, ``chat.postEphemeral`` in the channel."""
-    if not is_replay(context):
+    when it may have expired (or when the payload carries no usable one), ``chat.postEphemeral``
+    in the channel."""
+    url = str(getattr(respond, "response_url", None) or "")  # Bolt gives None without one
+    if not is_replay(context) and url.startswith(("https://", "http://")):
         return respond
 
     async def ephemeral(**message: Any) -> None:

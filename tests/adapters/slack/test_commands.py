@@ -95,3 +95,17 @@ async def test_forget_stats_ask_help_and_unknown(harness: Harness) -> None:
     assert (await command(harness, CUSTOMER, "help"))["text"] == texts.HELP
     assert (await command(harness, AGENT, ""))["text"] == texts.HELP
     assert (await command(harness, AGENT, "dance"))["text"].startswith(texts.UNKNOWN_COMMAND)
+
+
+async def test_a_command_without_a_usable_response_url_is_answered_privately_in_the_channel(
+    harness: Harness,
+) -> None:
+    fields = slash_command(user=CUSTOMER, channel="C_ACME", text="stats", response_url="not a url", team_id=(
+        harness.fake.users[CUSTOMER]["team_id"]
+    ))
+    status, _, _ = await harness.sender.command(fields)
+    await harness.settle()
+    assert status == 200
+    [reply] = harness.fake.answered("chat.postEphemeral")
+    assert reply.args["user"] == CUSTOMER and reply.args["channel"] == "C_ACME"
+    assert reply.args["text"] == texts.AGENTS_ONLY

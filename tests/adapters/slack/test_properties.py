@@ -142,3 +142,33 @@ async def test_a_body_bolt_cannot_parse_is_refused_with_a_400(
 ) -> None:
     status, _, _ = await harness.sender.post(body, content_type)
     assert status == 400, status
+
+
+@EXAMPLES
+@given(timestamp=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12).filter(
+    lambda t: not t.isdigit()
+))
+async def test_a_timestamp_that_is_not_a_number_is_a_401(harness: Harness, timestamp: str) -> None:
+    status, _, _ = await harness.sender.post(
+        "{}", "application/json", signature="v0=", headers={"X-Slack-Request-Timestamp": timestamp}
+    )
+    assert status == 401, status
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "event_callback", "event": "x", "event_id": "Ev1"},
+        {"type": "x", "event": True},
+        {"type": "event_callback", "event": None, "event_id": "Ev2"},
+        {"type": "event_callback", "team_id": 7, "event": {"type": "message"}},
+        {"type": "block_actions", "user": "U1", "team": "T1"},
+    ],
+)
+async def test_a_signed_payload_with_a_field_of_the_wrong_type_is_a_400(
+    harness: Harness, body: dict[str, object]
+) -> None:
+    status, _, _ = await harness.sender.post(json.dumps(body), "application/json")
+    await harness.settle()
+    assert status == 400, status
+    assert (await harness.assistant.store.stats())["questions"] == 0
