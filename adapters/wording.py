@@ -6,7 +6,30 @@ everywhere, so that an agent comparing a Teams card with a Slack post sees one f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from assistant.insights.digest import Digest
+
 
 def confidence(value: float) -> str:
     """How sure the assistant is of an answer, as shown under it."""
     return f"confidence {value:.0%}"
+
+
+def learning_line(digest: Digest, *, bold: Callable[[str], str]) -> str:
+    """The digest's learning health in one line: the latest week and the month-over-month verdict
+    (``bold`` is the platform's emphasis: ``*x*`` in Slack, ``**x**`` in Teams)."""
+    weeks = digest.learning.weeks
+    if not weeks:
+        return "_no questions yet_"
+    week = weeks[-1]
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    line = (
+        f"{week.period}: auto-resolution {pct(week.auto_resolution)}, precision {pct(week.precision)}, "
+        f"hand-offs {pct(week.handoff_rate)}, {week.corrections} corrections"
+    )
+    verdict = {True: "improving", False: "not improving", None: None}[digest.learning.improving]
+    return line + (f"; month over month: {bold(verdict)}" if verdict else "")

@@ -21,6 +21,7 @@ from adapters.slack import constants as ids
 from adapters.slack.blocks import button, context, fallback, mrkdwn, plain, sections
 from adapters.slack.payloads import _Payload
 from adapters.slack.text import truncate
+from adapters.wording import learning_line
 from assistant.insights.anomalies import Anomaly
 from assistant.insights.bugs import BugScan
 from assistant.insights.digest import Digest
@@ -101,7 +102,7 @@ def digest_blocks(digest: Digest) -> Message:
                 for g in digest.knowledge_gaps[:ROWS]
             ],
         ),
-        ("Learning", [_learning_line(digest)]),
+        ("Learning", [learning_line(digest, bold=lambda text: f"*{text}*")]),
     ]
     for title, lines in parts:
         blocks.append({"type": "divider"})
@@ -228,23 +229,6 @@ def _anomaly_line(anomaly: Anomaly, *, examples: bool = False) -> str:
     if examples:
         line += "".join(f"\n>{quote(e)}" for e in anomaly.examples[:2])
     return line
-
-
-def _learning_line(digest: Digest) -> str:
-    weeks = digest.learning.weeks
-    if not weeks:
-        return "_no questions yet_"
-    week = weeks[-1]
-
-    def pct(value: float | None) -> str:
-        return "–" if value is None else f"{value:.0%}"
-
-    line = (
-        f"{week.period}: auto-resolution {pct(week.auto_resolution)}, precision {pct(week.precision)}, "
-        f"hand-offs {pct(week.handoff_rate)}, {week.corrections} corrections"
-    )
-    verdict = {True: "improving", False: "not improving", None: None}[digest.learning.improving]
-    return line + (f"; month over month: *{verdict}*" if verdict else "")
 
 
 __all__ = [

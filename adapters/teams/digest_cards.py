@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from adapters.markup import teams_text
 from adapters.teams.cards import Card, Element, card, text_block, truncate
+from adapters.wording import learning_line
 from assistant.insights.anomalies import Anomaly
 from assistant.insights.bugs import BugScan
 from assistant.insights.digest import Digest
@@ -98,7 +99,7 @@ def digest_card(digest: Digest, charts: Sequence[tuple[str, bytes]] = ()) -> Car
             for g in digest.knowledge_gaps[:ROWS]
         ],
     )
-    body += _section("Learning", [learning_line(digest)])
+    body += _section("Learning", [learning_line(digest, bold=lambda text: f"**{text}**")])
     images, left_out = chart_images(charts)
     body += images
     if left_out:
@@ -152,20 +153,3 @@ def anomaly_line(anomaly: Anomaly, *, examples: bool = False) -> str:
     if examples:
         line += "".join(f"\n\n> {quote(e)}" for e in anomaly.examples[:2])
     return line
-
-
-def learning_line(digest: Digest) -> str:
-    weeks = digest.learning.weeks
-    if not weeks:
-        return "_no questions yet_"
-    week = weeks[-1]
-
-    def pct(value: float | None) -> str:
-        return "–" if value is None else f"{value:.0%}"
-
-    line = (
-        f"{week.period}: auto-resolution {pct(week.auto_resolution)}, precision {pct(week.precision)}, "
-        f"hand-offs {pct(week.handoff_rate)}, {week.corrections} corrections"
-    )
-    verdict = {True: "improving", False: "not improving", None: None}[digest.learning.improving]
-    return line + (f"; month over month: **{verdict}**" if verdict else "")
