@@ -19,7 +19,7 @@ from typing import Any
 from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack.blocks import button, context, fallback, mrkdwn, plain, sections
-from adapters.slack.payloads import _Payload
+from adapters.slack.payloads import ButtonPayload
 from adapters.slack.text import truncate
 from adapters.wording import learning_line
 from assistant.insights.anomalies import Anomaly
@@ -42,7 +42,7 @@ NO_OTHER_REPORT = "There is no other bug report to mark this one a duplicate of.
 REPORT_GONE = "This bug report is no longer stored."
 
 
-class BugRef(_Payload):
+class BugRef(ButtonPayload):
     """A bug report a button or the duplicate modal acts on (with its post, for the modal)."""
 
     bug_id: str

@@ -33,7 +33,7 @@ from adapters.slack.constants import MAX_BLOCKS, PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.events import action_value, container, user_id, view_text
 from adapters.slack.handlers.base import Body, after_ack
-from adapters.slack.payloads import HandoffRef, _Payload
+from adapters.slack.payloads import ButtonPayload, HandoffRef
 from adapters.slack.replies import Notify, ephemeral, guarded
 from assistant.conversations import ConversationStore
 from assistant.handoff import HandoffNotice, HandoffOrigin, HandoffReturn
@@ -49,7 +49,7 @@ EDIT_VIEW = "origin_handoff_edit_view"
 PLATFORM_NAMES = {"teams": "Teams", "slack": "Slack"}
 
 
-class OriginRef(_Payload):
+class OriginRef(ButtonPayload):
     """A hand-off from another platform: the answer and the exchange on its origin platform."""
 
     answer_id: str

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from adapters.slack.constants import BUTTON_VALUE_LIMIT
 
 
-class _Payload(BaseModel):
+class ButtonPayload(BaseModel):
+    """The base of every button value and modal metadata: JSON both ways, within Slack's limit."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def dump(self) -> str:
@@ -33,7 +35,7 @@ class _Payload(BaseModel):
             return None
 
 
-class AnswerRef(_Payload):
+class AnswerRef(ButtonPayload):
     """An answer and the customer thread it was posted in (customer buttons)."""
 
     answer_id: str
@@ -41,7 +43,7 @@ class AnswerRef(_Payload):
     thread_ts: str
 
 
-class HandoffRef(_Payload):
+class HandoffRef(ButtonPayload):
     """A hand-off: the answer, the customer's thread and the hand-off post (agent buttons, modals)."""
 
     answer_id: str
@@ -51,7 +53,7 @@ class HandoffRef(_Payload):
     handoff_ts: str | None = None
 
 
-class UndoRef(_Payload):
+class UndoRef(ButtonPayload):
     """A learning event to undo."""
 
     event_id: str
