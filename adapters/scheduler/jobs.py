@@ -7,6 +7,11 @@ they work with in the installed ``InsightRuntime``. Each first claims its period
 together, or a restarted one firing again, only the first to claim does the work; the others
 return at once. A run that fails is recorded as failed, and the next firing may run it again.
 
+The scheduler runs on its own thread (its job store is synchronous: on SQLite, a blocking write
+from the event loop's thread would wait on a lock that only the blocked loop could release), so
+the entry points are plain functions that hand their coroutine to the service's event loop
+(``InsightRuntime.loop``) and wait for it there.
+
 Periods, in the configured time zone: the weekly digest covers the previous Monday-to-Monday week
 (key ``2026-W10``), the anomaly check the previous day (``2026-03-09``), the bug scan the hour
 (``2026-03-09T14``).
@@ -14,10 +19,13 @@ Periods, in the configured time zone: the weekly digest covers the previous Mond
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from adapters.charts import render_digest_charts
 from assistant.errors import ConfigurationError
@@ -44,6 +52,7 @@ class InsightRuntime:
     publisher: DigestPublisher
     charts: Charts = render_digest_charts
     clock: Callable[[], datetime] = field(default=utcnow)
+    loop: asyncio.AbstractEventLoop | None = None  # where the jobs' coroutines run (set at start)
 
 
 _installed: InsightRuntime | None = None
@@ -142,22 +151,42 @@ async def run_bug_scan(runtime: InsightRuntime, now: datetime | None = None) -> 
     return await run_once(runtime, BUG_SCAN, hourly_period(moment, runtime), work)
 
 
-# APScheduler's entry points: module-level, no arguments
+# APScheduler's entry points: module-level, no arguments, called on the scheduler's threads
+
+JOB_POLL_SECONDS = 1.0
 
 
-async def weekly_digest_job() -> None:
-    await run_weekly_digest(installed_runtime())
+def _run_on_service_loop(run: Callable[[InsightRuntime, datetime | None], Coroutine[Any, Any, bool]]) -> None:
+    """Run one job on the service's event loop and wait for it; give up if the loop stops."""
+    runtime = installed_runtime()
+    loop = runtime.loop
+    if loop is None or loop.is_closed():
+        raise ConfigurationError("The insight jobs' runtime has no running event loop to run on.")
+    future = asyncio.run_coroutine_threadsafe(run(runtime, None), loop)
+    while True:
+        try:
+            future.result(timeout=JOB_POLL_SECONDS)
+            return
+        except concurrent.futures.TimeoutError:
+            if loop.is_closed() or not loop.is_running():
+                future.cancel()
+                log.warning("the service stopped while a scheduled job was running; it was cancelled")
+                return
 
 
-async def anomaly_check_job() -> None:
-    await run_anomaly_check(installed_runtime())
+def weekly_digest_job() -> None:
+    _run_on_service_loop(run_weekly_digest)
 
 
-async def bug_scan_job() -> None:
-    await run_bug_scan(installed_runtime())
+def anomaly_check_job() -> None:
+    _run_on_service_loop(run_anomaly_check)
 
 
-RUNS: dict[str, Callable[[InsightRuntime, datetime | None], Awaitable[bool]]] = {
+def bug_scan_job() -> None:
+    _run_on_service_loop(run_bug_scan)
+
+
+RUNS: dict[str, Callable[[InsightRuntime, datetime | None], Coroutine[Any, Any, bool]]] = {
     WEEKLY_DIGEST: run_weekly_digest,
     ANOMALY_CHECK: run_anomaly_check,
     BUG_SCAN: run_bug_scan,

@@ -1,7 +1,10 @@
-"""APScheduler (3.11) set-up: an ``AsyncIOScheduler`` whose jobs persist in the app's database.
+"""APScheduler (3.11) set-up: a ``BackgroundScheduler`` whose jobs persist in the app's database.
 
 The job store is APScheduler's ``SQLAlchemyJobStore`` on the same database as the knowledge
-store, through a synchronous driver (``sync_url``): APScheduler 3 job stores are synchronous.
+store, through a synchronous driver (``sync_url``): APScheduler 3 job stores are synchronous,
+which is why the scheduler has a thread of its own rather than the service's event loop (a
+blocking SQLite write on the loop's thread can wait on a lock held by a coroutine of that very
+loop). Its jobs hand their work back to the loop (``jobs._run_on_service_loop``).
 Schedules are cron expressions in the configured time zone (``InsightSettings``); every start
 replaces the stored definitions (``replace_existing``), so a changed schedule takes effect.
 
@@ -11,11 +14,12 @@ themselves claim their period first (``jobs.run_once``), which is what makes a r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import make_url
 
@@ -53,10 +57,10 @@ def job_table(settings: InsightSettings) -> list[tuple[str, Callable[[], Any], s
     ]
 
 
-def build_scheduler(*, database_url: str, settings: InsightSettings) -> AsyncIOScheduler:
-    """A scheduler with the three insight jobs; start it inside a running event loop."""
+def build_scheduler(*, database_url: str, settings: InsightSettings) -> BackgroundScheduler:
+    """A scheduler with the three insight jobs; start it off the event loop (it writes the store)."""
     zone = settings.zone
-    scheduler = AsyncIOScheduler(
+    scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=sync_url(database_url), tablename=JOBSTORE_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone=zone,
@@ -70,3 +74,13 @@ def build_scheduler(*, database_url: str, settings: InsightSettings) -> AsyncIOS
             ) from exc
         scheduler.add_job(function, trigger, id=job_id, name=job_id, replace_existing=True)
     return scheduler
+
+
+async def start_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Start it from a worker thread: starting creates and writes the job table."""
+    await asyncio.to_thread(scheduler.start)
+
+
+async def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop it from a worker thread: stopping joins the scheduler's thread, which may be mid-write."""
+    await asyncio.to_thread(scheduler.shutdown, wait=False)

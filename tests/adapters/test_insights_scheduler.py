@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.scheduler.jobs import (
     ANOMALY_CHECK,
@@ -20,7 +22,14 @@ from adapters.scheduler.jobs import (
     run_weekly_digest,
     weekly_digest_job,
 )
-from adapters.scheduler.scheduler import JOBSTORE_TABLE, build_scheduler, sync_url
+from adapters.scheduler.runner import start_insight_jobs
+from adapters.scheduler.scheduler import (
+    JOBSTORE_TABLE,
+    build_scheduler,
+    start_scheduler,
+    stop_scheduler,
+    sync_url,
+)
 from adapters.storage.sql.insights import SqlInsightSource
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
@@ -203,10 +212,64 @@ async def test_anomaly_check_is_keyed_by_the_day_checked(instances: list[Insight
 async def test_entry_points_need_an_installed_runtime(instances: list[InsightRuntime]) -> None:
     install_runtime(None)
     with pytest.raises(ConfigurationError):
-        await weekly_digest_job()
-    install_runtime(instances[0])
+        await asyncio.to_thread(weekly_digest_job)
+    install_runtime(instances[0])  # no loop: not started by start_insight_jobs
     try:
-        await weekly_digest_job()  # the clock is NOW: last week's digest
+        with pytest.raises(ConfigurationError, match="event loop"):
+            await asyncio.to_thread(weekly_digest_job)
+    finally:
+        install_runtime(None)
+    install_runtime(replace(instances[0], loop=asyncio.get_running_loop()))
+    try:
+        await asyncio.to_thread(weekly_digest_job)  # as the scheduler's thread calls it; clock is NOW
     finally:
         install_runtime(None)
     assert len(published(instances)[0].digests) == 1
+
+
+async def hold_a_write(database_url: str, *, seconds: float, holding: asyncio.Event) -> None:
+    """A coroutine of the service's loop in the middle of a write transaction for a while."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as db:
+            await db.execute(sqlalchemy.text("CREATE TABLE IF NOT EXISTS write_probe (n INTEGER)"))
+            await db.execute(sqlalchemy.text("INSERT INTO write_probe VALUES (1)"))
+            holding.set()
+            await asyncio.sleep(seconds)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_scheduler_starts_and_fires_while_the_loop_is_mid_write(
+    filled: Assistant,
+    settings: Settings,
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    """On SQLite the job store's synchronous writes wait out a coroutine's write, not deadlock it."""
+    holding = asyncio.Event()
+    writer = asyncio.create_task(hold_a_write(settings.database_url, seconds=1.0, holding=holding))
+    await holding.wait()
+    scheduler = build_scheduler(database_url=settings.database_url, settings=insight_settings())
+    await start_scheduler(scheduler)  # creates the job table once the write is done
+    await writer
+    await stop_scheduler(scheduler)
+
+    jobs = await start_insight_jobs(
+        settings, insight_settings(), publisher=RecordingPublisher(), embedder=embedder
+    )
+    try:
+        assert jobs.runtime.loop is asyncio.get_running_loop()
+        holding.clear()
+        writer = asyncio.create_task(hold_a_write(settings.database_url, seconds=1.0, holding=holding))
+        await holding.wait()
+        await asyncio.to_thread(jobs.scheduler.modify_job, BUG_SCAN, next_run_time=datetime.now(UTC))
+        await writer
+        for _ in range(200):  # the scheduler's thread fires it; the scan runs on this loop
+            runs = await jobs.source.job_runs(BUG_SCAN)
+            if runs and runs[0]["status"] != "running":
+                break
+            await asyncio.sleep(0.05)
+        assert [r["status"] for r in runs] == ["done"]
+    finally:
+        await jobs.stop()
+    assert stored_job_ids(settings.database_url) == sorted([WEEKLY_DIGEST, ANOMALY_CHECK, BUG_SCAN])
