@@ -7,7 +7,9 @@ an event starts takes the event's ``InboxTicket``, which marks the event ``done`
 returned; an event no work took (ignored traffic) is done as soon as its turn ends (``settle``).
 
 Work that raises (``RetryLater``: the platform down after its client's retries, the database gone;
-or the process killed) leaves the event pending. ``sweep``, run at start and every
+or the process killed) leaves the event pending. After ``RetryLater`` its lease is shortened to
+``retry_delay`` (one sweep interval, doubling with each attempt, at most the lease), so a brief
+outage delays an answer by a sweep or two, not by a whole lease. ``sweep``, run at start and every
 ``inbox_sweep_seconds``, claims the pending events whose lease ran out (one instance each:
 ``ConversationStore.claim_pending_events``) and hands each to the platform's ``replay``, which runs
 it through the same handlers again. After ``inbox_max_attempts`` the event is given up: the
@@ -67,6 +69,7 @@ class InboxTicket:
 
     inbox: Inbox
     event_id: str
+    attempts: int = 1  # the attempt this is (1: the first delivery)
     taken: bool = False
 
     def take(self, work: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
@@ -78,6 +81,9 @@ class InboxTicket:
         try:
             await work
             await self.inbox.finish(self.event_id)
+        except RetryLater:
+            await self.inbox.retry_soon(self.event_id, self.attempts)
+            raise
         finally:
             self.inbox.in_flight.discard(self.event_id)
 
@@ -110,8 +116,21 @@ class Inbox:
             self.platform, event_id, body, lease_seconds=self.settings.inbox_lease_seconds
         )
 
-    def ticket(self, event_id: str) -> InboxTicket:
-        return InboxTicket(self, event_id)
+    def ticket(self, event_id: str, attempts: int = 1) -> InboxTicket:
+        return InboxTicket(self, event_id, attempts)
+
+    def retry_delay(self, attempts: int) -> float:
+        """Seconds before a sweep retries an event whose ``attempts``-th attempt failed for a while."""
+        doubled = self.settings.inbox_sweep_seconds * 2 ** min(max(attempts - 1, 0), 16)
+        return min(doubled, self.settings.inbox_lease_seconds)
+
+    async def retry_soon(self, event_id: str, attempts: int) -> None:
+        """Shorten the lease of an event whose work failed for a while (best effort: if the store
+        fails too, the lease runs its course and the event is retried then)."""
+        try:
+            await self.conversations.retry_event_after(self.platform, event_id, self.retry_delay(attempts))
+        except Exception as exc:
+            log.warning("event %s keeps its lease: %s", event_id, type(exc).__name__)
 
     async def finish(self, event_id: str) -> None:
         await self.conversations.finish_event(self.platform, event_id)

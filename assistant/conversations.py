@@ -122,6 +122,11 @@ class ConversationStore(Protocol):
         """
         ...
 
+    async def retry_event_after(self, platform: str, event_id: str, seconds: float) -> None:
+        """A pending event whose work failed for a while: its lease now ends in ``seconds``, so a
+        sweep retries it then rather than when the original lease runs out."""
+        ...
+
     async def finish_event(self, platform: str, event_id: str, status: InboxStatus = "done") -> None:
         """Mark a received event ``done`` (its work happened) or ``failed`` (given up, people told)."""
         ...

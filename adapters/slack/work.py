@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 INBOX_TICKET = "inbox_ticket"  # the Bolt context key of the request's ticket
 _REPLAY = "inbox_replay"  # set on requests the sweep dispatches again
+_ATTEMPTS = "inbox_attempts"  # and which attempt that is
 GIVE_UP_EXCERPT = 300
 
 Dispatch = Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]
@@ -112,7 +113,7 @@ class Inbox(BaseInbox):
                 retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
                 log.info("event %s already received (retry %s); skipped", event_id, retry)
                 return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
-            context[INBOX_TICKET] = self.ticket(event_id)
+            context[INBOX_TICKET] = self.ticket(event_id, int(context.get(_ATTEMPTS) or 1))
             await next()
             return None
 
@@ -127,7 +128,8 @@ class Inbox(BaseInbox):
             await ticket.settle()
 
     async def replay(self, event: InboxEvent) -> None:
-        request = AsyncBoltRequest(body=event.body, mode="socket_mode", context={_REPLAY: True})
+        context = {_REPLAY: True, _ATTEMPTS: event.attempts}
+        request = AsyncBoltRequest(body=event.body, mode="socket_mode", context=context)
         await self.dispatch(request)
 
     async def tell_given_up(self, event: InboxEvent, attempts: int) -> None:

@@ -122,7 +122,7 @@ class TeamsInbox(Inbox):
 
     async def replay(self, event: InboxEvent) -> None:
         activity = Activity().deserialize(event.body)
-        ticket = self.ticket(event.event_id)
+        ticket = self.ticket(event.event_id, event.attempts)
 
         async def logic(context: TurnContext) -> None:
             context.activity = activity  # the stored activity, not the SDK's continuation event

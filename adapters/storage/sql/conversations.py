@@ -127,6 +127,19 @@ class SqlConversationStore(SqlStoreBase):
             claimed.append(_inbox_event(row))
         return claimed
 
+    async def retry_event_after(self, platform: str, event_id: str, seconds: float) -> None:
+        statement = (
+            update(inbox_events)
+            .where(
+                inbox_events.c.platform == platform,
+                inbox_events.c.event_id == event_id,
+                inbox_events.c.status == "pending",
+            )
+            .values(lease_until=utcnow() + timedelta(seconds=seconds))
+        )
+        async with self._transaction(write=True) as conn:
+            await conn.execute(statement)
+
     async def finish_event(self, platform: str, event_id: str, status: InboxStatus = "done") -> None:
         if status not in ("done", "failed"):
             raise InvalidInputError(f"An event finishes 'done' or 'failed', not {status!r}.")

@@ -139,6 +139,20 @@ async def test_slack_failing_with_500s_then_recovering_gets_the_answer_posted_on
         assert len(harness.replies(ts)) == 1
 
 
+async def test_an_answer_slack_refused_is_retried_at_the_next_sweeps_not_when_the_lease_ends(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    lease = 600.0  # a crashed attempt would wait this long; a failed one waits a sweep or two
+    async with faulty_harness(tmp_path, embedder, slack={"inbox_lease_seconds": lease}) as (harness, fake):
+        fake.fail("chat.postMessage", times=3, status=503)  # the first attempt and its client's retries
+        ts = await ask(harness, PASSWORD_Q, event_id="EvBRIEF")
+
+        [posted] = await fake.wait_for("chat.postMessage", where=in_thread(ts), timeout=lease / 10)
+        assert PASSWORD_A in block_text(posted.args)
+        assert await wait_status(harness, "EvBRIEF", "done") == 2
+        assert len(harness.replies(ts)) == 1
+
+
 async def test_an_event_failing_every_attempt_is_handed_to_people(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:

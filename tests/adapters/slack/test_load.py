@@ -18,6 +18,9 @@ from tests.adapters.slack.load import UNLIMITED, add_accounts, burst
 
 ACCOUNTS = 20
 PER_ACCOUNT = 10
+#: A question whose answer waited out SQLite's lock under the burst is retried by the inbox's
+#: sweep: every 2 s here rather than 30, so it lands well inside the burst's wait.
+RETRY_SOON = {"inbox_sweep_seconds": 2.0}
 
 
 @pytest.mark.slow
@@ -25,7 +28,11 @@ async def test_a_burst_from_many_accounts_is_answered_once_and_loses_no_learning
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
     async with running_harness(
-        database_url(tmp_path), embedder, background_refit=True, settings_overrides=UNLIMITED
+        database_url(tmp_path),
+        embedder,
+        background_refit=True,
+        settings_overrides=UNLIMITED,
+        slack_overrides=RETRY_SOON,
     ) as harness:
         accounts = await add_accounts(harness, ACCOUNTS)
         report = await burst(harness, accounts, per_account=PER_ACCOUNT)

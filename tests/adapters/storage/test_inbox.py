@@ -120,3 +120,20 @@ async def test_the_caller_s_own_running_events_are_excluded(
     claimed = await first.claim_pending_events("slack", lease_seconds=LEASE, exclude={"EvMine"})
     assert [event.event_id for event in claimed] == ["EvOther"]
     assert (await statuses(first))["EvMine"] == ("pending", 1)
+
+
+async def test_a_failed_attempt_shortens_the_lease_of_a_pending_event_only(
+    two_instances: Pair,
+) -> None:
+    first, second = two_instances
+    for event_id in ("EvRetry", "EvDone"):
+        await first.receive_event("slack", event_id, {}, lease_seconds=LEASE)
+    await first.finish_event("slack", "EvDone")
+    assert await second.claim_pending_events("slack", lease_seconds=LEASE) == []  # leased for a minute
+
+    await first.retry_event_after("slack", "EvRetry", EXPIRED)
+    await first.retry_event_after("slack", "EvDone", EXPIRED)
+    await asyncio.sleep(0.01)
+    claimed = await second.claim_pending_events("slack", lease_seconds=LEASE)
+    assert [(event.event_id, event.attempts) for event in claimed] == [("EvRetry", 2)]
+    assert (await statuses(first))["EvDone"] == ("done", 1)
