@@ -1,7 +1,8 @@
 """The Slack app: a Bolt ``AsyncApp`` with the handlers registered and events kept in an inbox.
 
 ``SlackApp`` owns the Web API client (with slack_sdk's retry handlers: a 429 waits for its
-Retry-After, a 500/503, a dropped connection or a timeout is retried with exponential backoff),
+Retry-After, a 500/503, a dropped connection or a timeout is retried with exponential backoff,
+except a post whose connection dropped or timed out after it was sent: ``adapters.slack.posted``),
 the tracked background work, and the inbox (``adapters.slack.work``): every event is stored
 before it is acknowledged, a redelivery of the same ``event_id`` (Slack's retries, with an
 ``X-Slack-Retry-Num`` header) is a no-op, and what a crash or an outage left pending is processed
@@ -22,7 +23,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
@@ -31,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers import REGISTRARS
+from adapters.slack.posted import PostSafeRetries
 from adapters.slack.roles import BotIdentity, Members
 from adapters.slack.settings import SlackSettings
 from adapters.slack.work import BackgroundWork, Inbox
@@ -55,7 +56,8 @@ CONNECTION_ERRORS: list[type[Exception]] = [
 
 def build_client(settings: SlackSettings) -> AsyncWebClient:
     """The Web API client for the bot token: 429 waits for Retry-After; 500/503, dropped
-    connections and timeouts are retried with exponential backoff (slack_sdk's default)."""
+    connections and timeouts are retried with exponential backoff (slack_sdk's default), except
+    a post that may have been posted (``PostSafeRetries``)."""
     options: dict[str, Any] = {}
     if settings.api_url:
         options["base_url"] = settings.api_url
@@ -63,9 +65,7 @@ def build_client(settings: SlackSettings) -> AsyncWebClient:
         token=settings.secret("bot_token") or None,
         timeout=API_TIMEOUT_SECONDS,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(
-                max_retry_count=CONNECTION_RETRIES, error_types=CONNECTION_ERRORS
-            ),
+            PostSafeRetries(max_retry_count=CONNECTION_RETRIES, error_types=CONNECTION_ERRORS),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         ],

@@ -18,6 +18,7 @@ from adapters.slack import blocks, texts
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.payloads import AnswerRef, HandoffRef
+from adapters.slack.posted import find_posted, post_metadata
 from adapters.slack.steps import Steps, claimed
 from assistant.conversations import ChannelBinding
 from assistant.errors import AssistantError
@@ -68,14 +69,30 @@ def ephemeral(
 
 
 async def post_answer(
-    deps: SlackDeps, client: AsyncWebClient, answer: Answer, channel: str, thread_ts: str
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    answer: Answer,
+    channel: str,
+    thread_ts: str,
+    *,
+    resuming: bool = False,
 ) -> str:
-    """The answer in the customer's thread, with the customer's buttons."""
-    ref = AnswerRef(answer_id=answer.id, channel=channel, thread_ts=thread_ts)
-    posted = await client.chat_postMessage(
-        channel=channel, thread_ts=thread_ts, **blocks.answer_message(answer, ref)
-    )
-    ts = str(posted["ts"])
+    """The answer in the customer's thread, with the customer's buttons (``resuming``: an earlier
+    attempt may have posted it; then it is found, not posted again)."""
+    ts = None
+    if resuming:
+        ts = await find_posted(
+            client, channel=channel, answer_id=answer.id, kind="answer", thread_ts=thread_ts
+        )
+    if ts is None:
+        ref = AnswerRef(answer_id=answer.id, channel=channel, thread_ts=thread_ts)
+        posted = await client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            metadata=post_metadata(answer.id, "answer"),
+            **blocks.answer_message(answer, ref),
+        )
+        ts = str(posted["ts"])
     await deps.conversations.link_message(
         PLATFORM, channel, ts, thread_ts, answer.id, answer.question_id, "answer"
     )
@@ -91,23 +108,36 @@ async def hand_off(
     binding: ChannelBinding,
     thread_ts: str,
     notice: str,
+    resuming: bool = False,
 ) -> None:
-    """Tell the customer a person will follow up, and post the hand-off to the internal channel."""
-    channel = binding.channel_id
-    posted = await client.chat_postMessage(
-        channel=channel, thread_ts=thread_ts, **blocks.notice_message(notice)
-    )
+    """Tell the customer a person will follow up, and post the hand-off to the internal channel
+    (``resuming``: an earlier attempt may have posted either; what it posted is not posted again)."""
+    channel, metadata = binding.channel_id, post_metadata(answer.id, "handoff")
+    notice_ts = None
+    if resuming:
+        notice_ts = await find_posted(
+            client, channel=channel, answer_id=answer.id, kind="handoff", thread_ts=thread_ts
+        )
+    if notice_ts is None:
+        posted = await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, metadata=metadata, **blocks.notice_message(notice)
+        )
+        notice_ts = str(posted["ts"])
     await deps.conversations.link_message(
-        PLATFORM, channel, str(posted["ts"]), thread_ts, answer.id, answer.question_id, "handoff"
+        PLATFORM, channel, notice_ts, thread_ts, answer.id, answer.question_id, "handoff"
     )
     target = deps.handoff_channel(binding)
     if target is None:
         log.warning("no hand-off channel for %s; answer %s waits in the thread", channel, answer.id)
         return
-    ref = HandoffRef(answer_id=answer.id, channel=channel, thread_ts=thread_ts)
-    message = blocks.handoff_message(question=question, account=binding.account, answer=answer, ref=ref)
-    posted = await client.chat_postMessage(channel=target, **message)
-    ts = str(posted["ts"])
+    ts = None
+    if resuming:  # posted after the customer's thread began: no older message can be it
+        ts = await find_posted(client, channel=target, answer_id=answer.id, kind="handoff", oldest=thread_ts)
+    if ts is None:
+        ref = HandoffRef(answer_id=answer.id, channel=channel, thread_ts=thread_ts)
+        message = blocks.handoff_message(question=question, account=binding.account, answer=answer, ref=ref)
+        posted = await client.chat_postMessage(channel=target, metadata=metadata, **message)
+        ts = str(posted["ts"])
     await deps.conversations.link_message(PLATFORM, target, ts, ts, answer.id, answer.question_id, "handoff")
 
 

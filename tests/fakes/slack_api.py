@@ -86,6 +86,7 @@ class FakeSlack:
         self._base_url: str | None = None
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
+        self._timeline: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # channel → ts → message
         self.add_user(bot_user_id, is_bot=True, name="assistant")
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
@@ -97,6 +98,8 @@ class FakeSlack:
             "views.publish": self._view,
             "reactions.add": self._reactions_add,
             "conversations.info": self._conversations_info,
+            "conversations.replies": self._conversations_replies,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroup_users,
             "apps.connections.open": self._connections_open,
@@ -322,6 +325,19 @@ class FakeSlack:
             args, ts=ts, user=self.bot_user_id, bot_id=self.bot_id, team_id=self.team_id
         )
 
+    def _keep(self, channel: str, message: dict[str, Any]) -> None:
+        """The channel's timeline, as ``conversations.history`` and ``.replies`` read it."""
+        kept = self._timeline[channel].get(message["ts"])
+        if kept is not None and "metadata" in kept and "metadata" not in message:
+            message = {**message, "metadata": kept["metadata"]}  # chat.update keeps metadata
+        self._timeline[channel][message["ts"]] = message
+
+    @staticmethod
+    def _shown(message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        if str(args.get("include_all_metadata", "")).lower() in ("1", "true"):
+            return message
+        return {k: v for k, v in message.items() if k != "metadata"}
+
     def _check_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
         if args.get("channel") not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
@@ -330,6 +346,8 @@ class FakeSlack:
         problem = shapes.block_problem(args.get("blocks") or [])
         if problem:
             return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
+        if "metadata" in args and shapes.metadata_of(args) is None:
+            return {"ok": False, "error": "invalid_metadata_format"}
         return None
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -337,6 +355,8 @@ class FakeSlack:
         if refusal is not None:
             return refusal
         ts = self._next_ts()
+        message = self._message(args, ts)
+        self._keep(args["channel"], message)
         return {"ok": True, "channel": args["channel"], "ts": ts, "message": self._message(args, ts)}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -346,6 +366,8 @@ class FakeSlack:
         if not args.get("ts"):
             return {"ok": False, "error": "message_not_found"}
         message = self._message(args, args["ts"])
+        if args["ts"] in self._timeline[args["channel"]]:
+            self._keep(args["channel"], {**self._timeline[args["channel"]][args["ts"]], **message})
         return {
             "ok": True,
             "channel": args["channel"],
@@ -388,6 +410,34 @@ class FakeSlack:
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(args.get("channel", ""))
         return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The app's messages in a thread (the fake knows no one else's), oldest first."""
+        channel, root = args.get("channel", ""), args.get("ts")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if not root:
+            return {"ok": False, "error": "invalid_arguments"}
+        thread = [
+            self._shown(m, args)
+            for ts, m in sorted(self._timeline[channel].items())
+            if ts == root or m.get("thread_ts") == root
+        ]
+        return {"ok": True, "messages": thread, "has_more": False}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The app's top-level messages in a channel after ``oldest``, newest first."""
+        channel = args.get("channel", "")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        newest_first = [
+            self._shown(m, args)
+            for ts, m in sorted(self._timeline[channel].items(), reverse=True)
+            if float(ts) > oldest and m.get("thread_ts") in (None, ts)
+        ]
+        return {"ok": True, "messages": newest_first[:limit], "has_more": len(newest_first) > limit}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args.get("user", ""))

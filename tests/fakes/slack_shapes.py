@@ -66,7 +66,31 @@ def bot_message(args: dict[str, Any], *, ts: str, user: str, bot_id: str, team_i
     }
     if args.get("thread_ts"):
         message["thread_ts"] = args["thread_ts"]
+    metadata = metadata_of(args)
+    if metadata is not None:
+        message["metadata"] = metadata
     return message
+
+
+def metadata_of(args: dict[str, Any]) -> dict[str, Any] | None:
+    """A message's ``metadata`` argument (a JSON object or its text) when well formed: an
+    ``event_type`` name and an ``event_payload`` object of strings, numbers and booleans."""
+    metadata = args.get("metadata")
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return None
+    if not isinstance(metadata, dict):
+        return None
+    event_type, payload = metadata.get("event_type"), metadata.get("event_payload")
+    if not isinstance(event_type, str) or not event_type.replace("_", "").isalnum():
+        return None
+    if not isinstance(payload, dict) or not all(
+        isinstance(v, (str, int, float, bool)) for v in payload.values()
+    ):
+        return None
+    return {"event_type": event_type, "event_payload": payload}
 
 
 def view_record(view: dict[str, Any], view_id: str, team_id: str, bot_id: str) -> dict[str, Any]:

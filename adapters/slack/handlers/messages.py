@@ -39,6 +39,7 @@ from adapters.slack.events import (
     thread_root,
 )
 from adapters.slack.handlers.base import Body, after_ack
+from adapters.slack.posted import unsure_post
 from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer, resolution_key
 from adapters.slack.text import clean_reply, is_resolution_reply, is_small_talk, slack_time
 from adapters.slack.work import RetryLater, is_transient
@@ -133,9 +134,10 @@ async def _answer(
     if prior is not None and prior.kind == "question":  # asked before a crash or an outage
         answer = await deps.assistant.get_answer(prior.answer_id)
         posted = await deps.conversations.find_thread(PLATFORM, channel, root)
-        if posted is not None and posted.answer_id == answer.id:
+        if posted is not None and posted.answer_id == answer.id and posted.kind == "answer":
             return
-        await _deliver(deps, client, answer, event["text"], binding, root)
+        # a hand-off's two posts, or a post whose fate is unknown: each is looked for in Slack
+        await _deliver(deps, client, answer, event["text"], binding, root, resuming=True)
         return
     question = Question(
         text=event["text"],
@@ -160,9 +162,17 @@ async def _answer(
 
 
 async def _deliver(
-    deps: SlackDeps, client: AsyncWebClient, answer: Answer, question: str, binding: ChannelBinding, root: str
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    answer: Answer,
+    question: str,
+    binding: ChannelBinding,
+    root: str,
+    *,
+    resuming: bool = False,
 ) -> None:
-    """Post the answer or the hand-off; a Slack outage leaves the event to the inbox's next sweep."""
+    """Post the answer or the hand-off; a Slack outage, or a post that may or may not have
+    happened, leaves the event to the inbox's next sweep (which resumes it)."""
     try:
         if answer.handed_off:
             await hand_off(
@@ -173,12 +183,17 @@ async def _deliver(
                 binding=binding,
                 thread_ts=root,
                 notice=texts.HANDOFF_NOTICE,
+                resuming=resuming,
             )
         else:
-            await post_answer(deps, client, answer, binding.channel_id, root)
+            await post_answer(deps, client, answer, binding.channel_id, root, resuming=resuming)
     except SlackApiError as exc:
         if is_transient(exc):
             raise RetryLater(f"answer {answer.id}: Slack said {exc.response.get('error')}") from exc
+        raise
+    except Exception as exc:
+        if unsure_post(exc):
+            raise RetryLater(f"answer {answer.id}: Slack's answer was lost ({type(exc).__name__})") from exc
         raise
 
 

@@ -1,10 +1,11 @@
 """The fake Slack Web API with outages: server errors and requests that never get an answer.
 
-``FaultySlack`` is ``tests.fakes.FakeSlack`` plus two faults, each for one Web API method and
+``FaultySlack`` is ``tests.fakes.FakeSlack`` plus three faults, each for one Web API method and
 optionally only for calls matching a predicate (e.g. one channel)::
 
     fake.fail("chat.postMessage", times=3, status=500)   # the next 3 calls answer HTTP 500
     fake.hang("chat.postMessage")                         # calls wait forever (until the fake closes)
+    fake.lose_answer("chat.postMessage", times=1)         # done, but the connection drops unanswered
 
 ``attempts(method)`` lists every call received, including failed and hanging ones;
 ``wait_for_attempt`` waits for one (the ``count``-th, optionally of those matching a predicate).
@@ -31,6 +32,7 @@ class FaultySlack(FakeSlack):
         super().__init__(**options)
         self._failures: dict[str, tuple[list[int], int, Where | None]] = {}
         self._hanging: dict[str, Where] = {}
+        self._losing: dict[str, tuple[list[int], Where | None]] = {}
         self._received: list[Call] = []
 
     def fail(self, method: str, *, times: int, status: int = 500, where: Where | None = None) -> None:
@@ -41,9 +43,15 @@ class FaultySlack(FakeSlack):
         """Never answer matching calls of ``method`` (the caller times out or is killed)."""
         self._hanging[method] = where or (lambda args: True)
 
+    def lose_answer(self, method: str, *, times: int, where: Where | None = None) -> None:
+        """Do the next ``times`` matching calls of ``method`` (a post is posted), then drop the
+        connection instead of answering: the caller cannot tell whether it happened."""
+        self._losing[method] = ([times], where)
+
     def recover(self) -> None:
         self._failures.clear()
         self._hanging.clear()
+        self._losing.clear()
 
     def attempts(self, method: str) -> list[Call]:
         return [call for call in self._received if call.method == method]
@@ -86,4 +94,9 @@ class FaultySlack(FakeSlack):
         else:
             body = handler(args)
         await self._record(Call(method, args, token, now, 200, body))
+        losing = self._losing.get(method)
+        if losing is not None and losing[0][0] > 0 and (losing[1] is None or losing[1](args)):
+            losing[0][0] -= 1
+            if request.transport is not None:
+                request.transport.close()
         return web.json_response(body)

@@ -39,6 +39,7 @@ OTHER_CUSTOMER = "U_CUSTOMER2"
 
 PASSWORD_Q = "How do I reset my password?"
 PASSWORD_A = "Use the Forgot password link on the sign-in page."
+VAGUE = "I can't get into my account anymore, the login keeps failing"  # nothing seeded answers it
 SEED = [
     (PASSWORD_Q, PASSWORD_A),
     ("How do I change the email address on my account?", "Open Settings > Profile and edit Email."),

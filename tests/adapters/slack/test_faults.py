@@ -19,7 +19,8 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
-from adapters.slack import SlackApp, web_app
+from adapters.slack import SlackApp, texts, web_app
+from adapters.slack.constants import PLATFORM
 from adapters.storage.sql.conversations import SqlConversationStore
 from adapters.storage.sql.conversations_schema import inbox_events
 from adapters.wiring import build_assistant
@@ -35,6 +36,7 @@ from tests.adapters.slack.conftest import (
     PASSWORD_Q,
     SEED,
     SIGNING_SECRET,
+    VAGUE,
     Harness,
     bind_channels,
     database_url,
@@ -151,6 +153,46 @@ async def test_an_answer_slack_refused_is_retried_at_the_next_sweeps_not_when_th
         assert PASSWORD_A in block_text(posted.args)
         assert await wait_status(harness, "EvBRIEF", "done") == 2
         assert len(harness.replies(ts)) == 1
+
+
+def in_channel(channel: str) -> Any:
+    return lambda args: args.get("channel") == channel
+
+
+async def test_an_answer_posted_but_its_reply_lost_is_not_posted_again(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(tmp_path, embedder) as (harness, fake):
+        fake.lose_answer("chat.postMessage", times=1, where=in_channel(CUSTOMER_CHANNEL))
+        ts = await ask(harness, PASSWORD_Q, event_id="EvLOST")
+
+        assert await wait_status(harness, "EvLOST", "done") == 2  # resumed by the sweep
+        await harness.settle()
+        [posted] = harness.replies(ts)  # Slack had it: found by its metadata, not posted twice
+        assert PASSWORD_A in block_text(posted)
+        assert len(fake.attempts("chat.postMessage")) == 1
+        assert fake.calls_to("conversations.replies"), "the resumed attempt looked in the thread"
+        link = await harness.conversations.find_thread(PLATFORM, CUSTOMER_CHANNEL, ts)
+        assert link is not None and link.kind == "answer" and link.message_ts == posted["ts"]
+
+
+async def test_a_handoff_whose_posts_were_lost_or_refused_is_posted_once_each(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with faulty_harness(tmp_path, embedder, slack={"inbox_max_attempts": 4}) as (harness, fake):
+        # the customer's notice goes through but its reply is lost; then the internal channel fails
+        fake.lose_answer("chat.postMessage", times=1, where=in_channel(CUSTOMER_CHANNEL))
+        fake.fail("chat.postMessage", times=3, status=503, where=in_channel(HANDOFF_CHANNEL))
+        ts = await ask(harness, VAGUE, event_id="EvHANDOFF")
+
+        await wait_status(harness, "EvHANDOFF", "done")
+        await harness.settle()
+        [notice] = harness.replies(ts)
+        assert notice["text"] == texts.HANDOFF_NOTICE
+        [handoff] = fake.messages(HANDOFF_CHANNEL)  # not lost after the notice was posted
+        assert VAGUE in block_text(handoff)
+        link = await harness.conversations.find_link(PLATFORM, HANDOFF_CHANNEL, handoff["ts"])
+        assert link is not None and link.kind == "handoff"
 
 
 async def test_an_event_failing_every_attempt_is_handed_to_people(

@@ -38,6 +38,7 @@ from tests.adapters.slack.conftest import (
     PASSWORD_Q,
     SEED,
     SIGNING_SECRET,
+    VAGUE,
     bind_channels,
     populate,
 )
@@ -48,7 +49,6 @@ from tests.fakes import FakeSlack, SlackSender
 from tests.fakes.slack_requests import block_actions, message_event
 
 EVENT_ID = "EvCRASHED"
-VAGUE = "I can't get into my account anymore, the login keeps failing"  # handed off
 INBOX = {"SLACK_INBOX_LEASE_SECONDS": "2", "SLACK_INBOX_SWEEP_SECONDS": "0.5"}
 
 

@@ -25,6 +25,7 @@ from tests.adapters.slack.conftest import (
     CUSTOMER_CHANNEL,
     HANDOFF_CHANNEL,
     PASSWORD_Q,
+    VAGUE,
     Harness,
 )
 from tests.adapters.slack.helpers import block_text, button, events_of
@@ -32,7 +33,6 @@ from tests.adapters.slack.test_faults import ask, faulty_harness, in_thread, inb
 from tests.adapters.slack.test_faults_db import failing_after_the_event_row
 from tests.fakes.slack_requests import block_actions, slash_command, view_submission
 
-VAGUE = "I can't get into my account anymore, the login keeps failing"
 CORRECTED = "Go to Settings > Security and press Reset password; the link in the email is valid for an hour."
 TAUGHT_Q = "Do you support single sign-on with Okta?"
 TAUGHT_A = "Yes: Settings > Security > SSO, then pick Okta and paste your metadata URL."

@@ -12,13 +12,13 @@ from tests.adapters.slack.conftest import (
     OTHER_CUSTOMER,
     PASSWORD_A,
     PASSWORD_Q,
+    VAGUE,
     Harness,
 )
 from tests.adapters.slack.helpers import block_text, button, events_of, has_button
 from tests.fakes.slack_requests import block_actions, reaction_event, view_submission
 
 CORRECTED = "Go to Settings > Security and press Reset password; the link in the email is valid for an hour."
-VAGUE = "I can't get into my account anymore, the login keeps failing"
 
 
 async def test_question_answer_reject_correct_and_the_next_customer_gets_the_correction(
