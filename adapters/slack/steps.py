@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.constants import PLATFORM
 from adapters.slack.interactions import interaction_key
+from adapters.slack.posted import unsure_post
 from adapters.slack.work import RetryLater, is_transient
 from assistant.conversations import ConversationStore
 from assistant.errors import ServiceUnavailableError
@@ -102,7 +103,8 @@ async def claimed(conversations: ConversationStore, key: str, learn: Callable[[]
 
 
 async def or_retry_later(work: Awaitable[T], what: str) -> T:
-    """``await work``; a transient Slack failure or an unavailable database becomes ``RetryLater``."""
+    """``await work``; a transient Slack failure, a call whose reply was lost or an unavailable
+    database becomes ``RetryLater``."""
     try:
         return await work
     except ServiceUnavailableError as exc:
@@ -110,4 +112,8 @@ async def or_retry_later(work: Awaitable[T], what: str) -> T:
     except SlackApiError as exc:
         if is_transient(exc):
             raise RetryLater(f"{what}: Slack said {exc.response.get('error')}") from exc
+        raise
+    except Exception as exc:
+        if unsure_post(exc):
+            raise RetryLater(f"{what}: Slack's reply was lost ({type(exc).__name__})") from exc
         raise

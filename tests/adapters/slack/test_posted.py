@@ -1,4 +1,5 @@
-"""Which failed Slack calls may be retried blindly, and how the assistant's posts are named."""
+"""Which failed Slack calls may be retried blindly, which are left to the inbox, and how the
+assistant's posts are named."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from slack_sdk.http_retry.state import RetryState
 
 from adapters.slack.app import CONNECTION_ERRORS, CONNECTION_RETRIES
 from adapters.slack.posted import POST_EVENT_TYPE, PostSafeRetries, post_metadata, unsure_post
+from adapters.slack.steps import or_retry_later
+from adapters.slack.work import RetryLater
+from assistant.errors import ServiceUnavailableError
 from tests.fakes.slack_shapes import metadata_of
 
 API = "https://slack.com/api/"
@@ -58,3 +62,23 @@ def test_post_metadata_is_what_slack_accepts() -> None:
     metadata = post_metadata("ans_1", "handoff")
     assert metadata_of({"metadata": metadata}) == metadata
     assert metadata["event_type"] == POST_EVENT_TYPE
+
+
+async def _raise(error: Exception) -> None:
+    raise error
+
+
+@pytest.mark.parametrize(
+    ("error", "becomes"),
+    [
+        (ServerDisconnectedError(), RetryLater),  # the sweep resumes it
+        (TimeoutError(), RetryLater),
+        (ServiceUnavailableError("database locked"), RetryLater),
+        (ValueError("a bug"), ValueError),  # not hidden behind retries
+    ],
+)
+async def test_a_click_s_work_whose_reply_was_lost_is_left_for_the_sweep(
+    error: Exception, becomes: type[Exception]
+) -> None:
+    with pytest.raises(becomes):
+        await or_retry_later(_raise(error), "send draft")
