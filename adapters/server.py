@@ -162,6 +162,8 @@ async def serve(
                     settings, insight_settings, publisher=publisher, embedder=assistant.embedder
                 )
                 stack.push_async_callback(jobs.stop)
+                if slack is not None:  # the bug-label buttons label through the jobs' service
+                    slack.deps.insights = jobs.runtime.service
                 log.info("insight jobs scheduled (%s)", insight_settings.timezone)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

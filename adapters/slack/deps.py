@@ -1,5 +1,5 @@
 """What every handler receives: the assistant, the conversation store, settings, members, work,
-and the question rate limits."""
+the question rate limits and, while this process runs the insight jobs, their service."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from adapters.slack.roles import Members
 from adapters.slack.settings import SlackSettings
 from adapters.slack.work import BackgroundWork
 from assistant.conversations import ChannelBinding, ConversationStore
+from assistant.insights.service import InsightService
 from assistant.limits import QuestionLimits
 from assistant.service import Assistant
 
@@ -33,6 +34,7 @@ class SlackDeps:
     members: Members
     work: BackgroundWork
     limits: QuestionLimits
+    insights: InsightService | None = None  # the insight jobs' service, while this process runs them
     _shared: dict[str, tuple[float, bool]] = field(default_factory=dict)
 
     async def binding(

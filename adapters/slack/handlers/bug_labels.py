@@ -4,9 +4,9 @@ Each calls ``InsightService.label_bug``, which stores the verdict and labels the
 for the message classifier (retrained on its next use), then redraws the post to say who labelled
 it and how. "Duplicate of…" opens a modal listing the other open or confirmed reports.
 
-The service is the one the scheduled insight jobs run with (``adapters.scheduler``): the buttons
-exist only on reports those jobs posted, and labelling through it resets the very classifier the
-next bug scan uses. Imported lazily, so a Slack app without insight jobs does not load them.
+The service is the one the scheduled insight jobs run with (``SlackDeps.insights``, set by
+``serve`` when it starts them): the buttons exist only on reports those jobs posted, and labelling
+through it resets the very classifier the next bug scan uses.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from adapters.slack.events import action_value, container, user_id, view_input
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.replies import Notify, ephemeral, guarded
 from adapters.slack.steps import Steps, or_retry_later
-from assistant.errors import ConfigurationError
 from assistant.insights.records import BugReport, BugStatus
 from assistant.insights.service import InsightService
 
@@ -46,16 +45,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.view(ids.DUPLICATE_VIEW)(after_ack(deps, ids.DUPLICATE_VIEW, on_duplicate_submitted))
 
 
-def insight_service() -> InsightService | None:
-    """The running insight jobs' service, or None when this process runs none."""
-    from adapters.scheduler.jobs import installed_runtime
-
-    try:
-        return installed_runtime().service
-    except ConfigurationError:
-        return None
-
-
 Checked = tuple[BugRef, InsightService]
 
 
@@ -68,7 +57,7 @@ async def _checked(deps: SlackDeps, body: Body, notify: Notify | None) -> Checke
     elif not await deps.members.is_agent(user_id(body)):
         reply = texts.AGENTS_ONLY
     else:
-        service = insight_service()
+        service = deps.insights
         if service is not None:
             return ref, service
         reply = NOT_RUNNING
@@ -158,7 +147,7 @@ async def on_duplicate_submitted(deps: SlackDeps, client: AsyncWebClient, body: 
     user = user_id(body)
     selected = view_input(view, ids.DUPLICATE_BLOCK, ids.DUPLICATE_INPUT).get("selected_option") or {}
     original = selected.get("value")
-    service = insight_service()
+    service = deps.insights
     if post is None or not original or service is None or not await deps.members.is_agent(user):
         return
     notify = ephemeral(client, post.channel, user)

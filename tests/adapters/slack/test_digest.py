@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 
 from adapters.scheduler.jobs import (
     InsightRuntime,
-    install_runtime,
     installed_runtime,
     run_bug_scan,
     run_weekly_digest,
@@ -40,10 +41,12 @@ from tests.adapters.slack.conftest import (
     AGENT,
     CUSTOMER,
     CUSTOMER_CHANNEL,
+    SIGNING_SECRET,
     Harness,
     slack_settings,
 )
 from tests.adapters.slack.helpers import block_text, button, has_button
+from tests.fakes import SlackSender
 from tests.fakes.slack_requests import block_actions, view_submission
 
 DIGEST = "C0DIGEST"
@@ -61,18 +64,18 @@ def publisher_for(harness: Harness, *digest: str) -> SlackDigestPublisher:
 
 @pytest.fixture
 async def runtime(harness: Harness, embedder: Embedder) -> AsyncIterator[InsightRuntime]:
-    """The jobs' runtime on the harness's database, posting with the Slack app's client, installed
-    as ``start_insight_jobs`` installs it (the label buttons use it)."""
+    """The jobs' runtime on the harness's database, posting with the Slack app's client, its
+    service given to the Slack app as ``serve`` gives it (the label buttons use it)."""
     harness.fake.add_channel(DIGEST, is_private=True)
     harness.fake.add_channel(ENGINEERING, is_private=True)
     await ask_bug(harness.assistant)
     url = harness.assistant.settings.database_url
     async with insight_runtime(url, embedder, publisher_for(harness)) as started:
-        install_runtime(started)
+        harness.slack.deps.insights = started.service
         try:
             yield started
         finally:
-            install_runtime(None)
+            harness.slack.deps.insights = None
 
 
 async def test_the_weekly_digest_is_posted_with_its_charts_once(
@@ -258,10 +261,67 @@ async def test_bug_confirms_and_duplicate_of_picks_another_report(
 
 async def test_buttons_without_insight_jobs_say_so(harness: Harness, runtime: InsightRuntime) -> None:
     posted = await bug_post(harness, runtime)
-    install_runtime(None)
+    harness.slack.deps.insights = None
     await click(harness, posted, ids.BUG_CONFIRM, AGENT)
     [reply] = harness.fake.answered("chat.postEphemeral")
     assert "insight jobs" in reply.args["text"]
+
+
+async def test_serve_s_bug_buttons_label_through_its_insight_jobs(
+    harness: Harness, embedder: Embedder
+) -> None:
+    harness.fake.add_channel(DIGEST, is_private=True)
+    harness.fake.add_channel(ENGINEERING, is_private=True)
+    await ask_bug(harness.assistant)
+    settings = load_settings(database_url=harness.assistant.settings.database_url, anthropic_api_key=None)
+    stop, addresses = asyncio.Event(), list[str]()
+
+    def ready(line: str) -> None:
+        addresses.extend(re.findall(r"http://127\.0\.0\.1:\d+", line)[:1])
+
+    async def label_a_bug() -> BugStatus:
+        try:
+            async with asyncio.timeout(60):
+                while not addresses:
+                    await asyncio.sleep(0.05)
+                runtime = installed_runtime()
+                assert await run_bug_scan(runtime, NOW)
+                [posted] = harness.fake.messages(ENGINEERING)
+                async with aiohttp.ClientSession() as session:
+                    sender = SlackSender(session, f"{addresses[0]}/slack/events", SIGNING_SECRET)
+                    payload = block_actions(
+                        user=AGENT,
+                        action_id=ids.BUG_CONFIRM,
+                        value=button(posted, ids.BUG_CONFIRM)["value"],
+                        channel=ENGINEERING,
+                        message_ts=posted["ts"],
+                        response_url=harness.fake.response_url(ids.BUG_CONFIRM),
+                    )
+                    status, _, _ = await sender.interaction(payload)
+                    assert status == 200
+                [report] = await runtime.service.source.bug_reports()
+                while report.status is not BugStatus.BUG:
+                    await asyncio.sleep(0.05)
+                    [report] = await runtime.service.source.bug_reports()
+                return report.status
+        finally:
+            stop.set()
+
+    labelling = asyncio.create_task(label_a_bug())
+    await serve(
+        settings=settings,
+        slack_settings=slack_settings(harness.fake),
+        host="127.0.0.1",
+        port=0,
+        ready=ready,
+        stop=stop,
+        embedder=embedder,
+        insight_settings=insight_settings(
+            slack_digest_channels=DIGEST, slack_engineering_channels=ENGINEERING
+        ),
+    )
+    assert await labelling is BugStatus.BUG
+    assert not harness.fake.answered("chat.postEphemeral"), "no 'insight jobs not running' reply"
 
 
 async def test_serve_runs_the_insight_jobs_while_a_digest_channel_is_set(
