@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -267,13 +267,32 @@ async def test_buttons_without_insight_jobs_say_so(harness: Harness, runtime: In
     assert "insight jobs" in reply.args["text"]
 
 
+async def serve_on(
+    harness: Harness,
+    embedder: Embedder,
+    stop: asyncio.Event,
+    ready: Callable[[str], None] = lambda _line: None,
+    **insights: str,
+) -> None:
+    """``assistant serve`` on the harness's database and fake Slack, with these insight settings."""
+    await serve(
+        settings=load_settings(database_url=harness.assistant.settings.database_url, anthropic_api_key=None),
+        slack_settings=slack_settings(harness.fake),
+        host="127.0.0.1",
+        port=0,
+        ready=ready,
+        stop=stop,
+        embedder=embedder,
+        insight_settings=insight_settings(**insights),
+    )
+
+
 async def test_serve_s_bug_buttons_label_through_its_insight_jobs(
     harness: Harness, embedder: Embedder
 ) -> None:
     harness.fake.add_channel(DIGEST, is_private=True)
     harness.fake.add_channel(ENGINEERING, is_private=True)
     await ask_bug(harness.assistant)
-    settings = load_settings(database_url=harness.assistant.settings.database_url, anthropic_api_key=None)
     stop, addresses = asyncio.Event(), list[str]()
 
     def ready(line: str) -> None:
@@ -308,17 +327,8 @@ async def test_serve_s_bug_buttons_label_through_its_insight_jobs(
             stop.set()
 
     labelling = asyncio.create_task(label_a_bug())
-    await serve(
-        settings=settings,
-        slack_settings=slack_settings(harness.fake),
-        host="127.0.0.1",
-        port=0,
-        ready=ready,
-        stop=stop,
-        embedder=embedder,
-        insight_settings=insight_settings(
-            slack_digest_channels=DIGEST, slack_engineering_channels=ENGINEERING
-        ),
+    await serve_on(
+        harness, embedder, stop, ready, slack_digest_channels=DIGEST, slack_engineering_channels=ENGINEERING
     )
     assert await labelling is BugStatus.BUG
     assert not harness.fake.answered("chat.postEphemeral"), "no 'insight jobs not running' reply"
@@ -327,7 +337,6 @@ async def test_serve_s_bug_buttons_label_through_its_insight_jobs(
 async def test_serve_runs_the_insight_jobs_while_a_digest_channel_is_set(
     harness: Harness, embedder: Embedder
 ) -> None:
-    settings = load_settings(database_url=harness.assistant.settings.database_url, anthropic_api_key=None)
     stop = asyncio.Event()
     seen: list[InsightRuntime] = []
 
@@ -335,27 +344,10 @@ async def test_serve_runs_the_insight_jobs_while_a_digest_channel_is_set(
         seen.append(installed_runtime())
         stop.set()
 
-    await serve(
-        settings=settings,
-        slack_settings=slack_settings(harness.fake),
-        host="127.0.0.1",
-        port=0,
-        ready=ready,
-        stop=stop,
-        embedder=embedder,
-        insight_settings=insight_settings(slack_digest_channels=DIGEST),
-    )
+    await serve_on(harness, embedder, stop, ready, slack_digest_channels=DIGEST)
     assert len(seen) == 1 and isinstance(seen[0].publisher.publishers[0], SlackDigestPublisher)  # type: ignore[attr-defined]
     with pytest.raises(ConfigurationError):
         installed_runtime()  # stopped with the server
 
     with pytest.raises(ConfigurationError, match="Teams is not configured"):
-        await serve(
-            settings=settings,
-            slack_settings=slack_settings(harness.fake),
-            host="127.0.0.1",
-            port=0,
-            stop=stop,
-            embedder=embedder,
-            insight_settings=insight_settings(teams_digest_channels="19:digest@thread.tacv2"),
-        )
+        await serve_on(harness, embedder, stop, teams_digest_channels="19:digest@thread.tacv2")
