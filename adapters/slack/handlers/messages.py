@@ -21,11 +21,11 @@ deleted questions are forgotten.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import texts
@@ -39,10 +39,10 @@ from adapters.slack.events import (
     thread_root,
 )
 from adapters.slack.handlers.base import Body, after_ack
-from adapters.slack.posted import unsure_post
 from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer, resolution_key
+from adapters.slack.steps import or_retry_later
 from adapters.slack.text import clean_reply, is_resolution_reply, is_small_talk, slack_time
-from adapters.slack.work import RetryLater, is_transient
+from adapters.slack.work import RetryLater
 from assistant.conversations import ChannelBinding, MessageLink
 from assistant.errors import ServiceUnavailableError
 from assistant.models import Answer, Question, Role, Signal
@@ -173,28 +173,21 @@ async def _deliver(
 ) -> None:
     """Post the answer or the hand-off; a Slack outage, or a post that may or may not have
     happened, leaves the event to the inbox's next sweep (which resumes it)."""
-    try:
-        if answer.handed_off:
-            await hand_off(
-                deps,
-                client,
-                answer=answer,
-                question=question,
-                binding=binding,
-                thread_ts=root,
-                notice=texts.HANDOFF_NOTICE,
-                resuming=resuming,
-            )
-        else:
-            await post_answer(deps, client, answer, binding.channel_id, root, resuming=resuming)
-    except SlackApiError as exc:
-        if is_transient(exc):
-            raise RetryLater(f"answer {answer.id}: Slack said {exc.response.get('error')}") from exc
-        raise
-    except Exception as exc:
-        if unsure_post(exc):
-            raise RetryLater(f"answer {answer.id}: Slack's answer was lost ({type(exc).__name__})") from exc
-        raise
+    work: Awaitable[object]
+    if answer.handed_off:
+        work = hand_off(
+            deps,
+            client,
+            answer=answer,
+            question=question,
+            binding=binding,
+            thread_ts=root,
+            notice=texts.HANDOFF_NOTICE,
+            resuming=resuming,
+        )
+    else:
+        work = post_answer(deps, client, answer, binding.channel_id, root, resuming=resuming)
+    await or_retry_later(work, f"answer {answer.id}")
 
 
 async def _learn_from_reply(
