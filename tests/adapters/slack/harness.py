@@ -138,14 +138,16 @@ async def running_harness(
     background_refit: bool = False,
     settings_overrides: dict[str, Any] | None = None,
     slack_overrides: dict[str, Any] | None = None,
+    fake_slack: type[FakeSlack] = FakeSlack,
 ) -> AsyncIterator[Harness]:
     """Everything started on database ``url``; torn down on exit.
 
     ``background_refit`` is the production setting (the resolution head refits off the request
     path); tests keep it off so what they assert does not depend on timing. The overrides go to
-    the assistant's and the Slack app's settings.
+    the assistant's and the Slack app's settings; ``fake_slack`` is the fake Web API to run
+    (``FaultySlack`` for the fault tests).
     """
-    async with FakeSlack() as fake:
+    async with fake_slack() as fake:
         populate(fake)
         settings = load_settings(database_url=url, **(settings_overrides or {}))
         assistant = build_assistant(settings, embedder=embedder, background_refit=background_refit)

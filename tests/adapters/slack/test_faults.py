@@ -12,20 +12,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
-from adapters.slack import SlackApp, texts, web_app
+from adapters.slack import texts
 from adapters.slack.constants import PLATFORM
-from adapters.storage.sql.conversations import SqlConversationStore
 from adapters.storage.sql.conversations_schema import inbox_events
-from adapters.wiring import build_assistant
-from assistant.config import load_settings
-from assistant.models import Role, Signal
+from assistant.models import Signal
 from tests.adapters.slack.conftest import (
     AGENT,
     CUSTOMER,
@@ -34,19 +29,14 @@ from tests.adapters.slack.conftest import (
     OTHER_CUSTOMER,
     PASSWORD_A,
     PASSWORD_Q,
-    SEED,
-    SIGNING_SECRET,
     VAGUE,
     Harness,
-    bind_channels,
     database_url,
-    populate,
-    slack_settings,
+    running_harness,
 )
 from tests.adapters.slack.faulty_slack import FaultySlack
 from tests.adapters.slack.helpers import block_text, events_of
 from tests.adapters.slack.test_faults_db import failing_after_the_event_row
-from tests.fakes import SlackSender
 from tests.fakes.slack_requests import message_event, reaction_event
 
 INBOX = {"inbox_lease_seconds": 0.5, "inbox_sweep_seconds": 0.2}
@@ -61,37 +51,15 @@ async def faulty_harness(
     **settings: Any,
 ) -> AsyncIterator[tuple[Harness, FaultySlack]]:
     """``tests.adapters.slack.harness.running_harness`` on ``FaultySlack`` with a fast inbox."""
-    async with FaultySlack() as fake:
-        populate(fake)
-        config = load_settings(database_url=database_url(tmp_path), **settings)
-        assistant = build_assistant(config, embedder=embedder, background_refit=False)
-        await assistant.start()
-        conversations = SqlConversationStore(config.database_url)
-        await conversations.initialize()
-        await bind_channels(conversations)
-        for question, answer in SEED:
-            await assistant.teach(question, answer, actor="seed", role=Role.AGENT)
-        app = SlackApp(
-            assistant=assistant,
-            conversations=conversations,
-            settings=slack_settings(fake, **{**INBOX, **(slack or {})}),
-        )
-        await app.start()
-        runner = web.AppRunner(web_app(app, conversations), access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        base = f"http://{host}:{port}"
-        try:
-            async with aiohttp.ClientSession() as session:
-                sender = SlackSender(session, f"{base}/slack/events", SIGNING_SECRET)
-                yield Harness(fake, app, sender, assistant, conversations, base), fake
-        finally:
-            await runner.cleanup()
-            await app.close()
-            await conversations.close()
-            await assistant.close()
+    async with running_harness(
+        database_url(tmp_path),
+        embedder,
+        settings_overrides=settings,
+        slack_overrides={**INBOX, **(slack or {})},
+        fake_slack=FaultySlack,
+    ) as harness:
+        assert isinstance(harness.fake, FaultySlack)
+        yield harness, harness.fake
 
 
 async def inbox_status(harness: Harness, event_id: str) -> tuple[str, int]:
