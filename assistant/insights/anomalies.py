@@ -1,11 +1,17 @@
-"""Anomalies: a topic's (or the total's) daily volume against its own weekday-seasonal baseline.
+"""Anomalies: a topic's (or the total's) daily volume against what is normal for it.
 
-For each day checked, a series' expected volume comes only from the days before it (the last
-``anomaly_baseline_days``): the total's mean on that weekday, and a topic's mean scaled by the
-total's weekday factor (a topic is too sparse for weekday means of its own). A day is a spike
-when its volume is at least ``anomaly_min_count`` (``anomaly_total_min_count`` for the total),
-at least ``anomaly_ratio`` times the expected, and improbable under the baseline: the tail of a
-quasi-Poisson (Poisson with the history's dispersion) below ``anomaly_p_value``.
+Volume is judged on fine topics (``anomaly_similarity``, finer than the display topics) so that
+one problem's jump is not diluted by its neighbours. For each day checked, a series' normal comes
+only from the ``anomaly_baseline_days`` before it, from days of the same kind: the same weekday
+when there are ``MIN_SAME_WEEKDAYS`` of them, else weekdays (or weekend days) together. The
+normal level is robust to past incidents: the larger of the median and the interquartile mean
+(so an incident's first day does not hide its second, and a sparse topic's normal is not 0); its
+spread is the MAD (scaled to a standard deviation). A day is a spike when its volume is at least
+``anomaly_min_count`` (``anomaly_total_min_count`` for the total) from ``anomaly_min_accounts``
+accounts, at least ``anomaly_ratio`` times the normal, and improbable under a negative binomial
+with that mean and spread (Poisson when not overdispersed): tail below ``anomaly_p_value``.
+Every item says what normal looks like ("17 this Tuesday vs 2.5 on a usual Tuesday") and lists
+its messages as evidence.
 
 A topic first seen within ``new_topic_days`` that reaches ``new_topic_min_count`` questions is a
 new topic growing fast, flagged once, on the day it crosses (it has no baseline: its expected
@@ -21,22 +27,28 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from scipy.stats import poisson
+from scipy.stats import nbinom, poisson, trim_mean
 
-from assistant.insights.records import ConversationRecord, MessageRef
+from assistant.insights.records import ConversationRecord, Evidence, MessageRef, evidence_of
 from assistant.insights.settings import InsightSettings
 from assistant.insights.text import local_day
 from assistant.insights.topics import TopicModel
 
 TOTAL = "total"
-MIN_SAME_WEEKDAYS = 3
+MIN_SAME_WEEKDAYS = 4
+MAD_TO_SD = 1.4826
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 AnomalyKind = Literal["spike", "new_topic"]
 
 
 @dataclass(frozen=True, slots=True)
 class Anomaly:
-    """A flagged day of one series, with its size and examples."""
+    """A flagged day of one series, with its size, what is normal for it, and its messages.
+
+    ``expected`` is the normal volume of such a day and ``normal`` says it in words; ``evidence``
+    lists the day's messages (a new topic's: all of them so far).
+    """
 
     kind: AnomalyKind
     series: str
@@ -47,6 +59,9 @@ class Anomaly:
     ratio: float
     p_value: float
     examples: list[MessageRef] = field(default_factory=list)
+    normal: str = ""
+    accounts: int = 0
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +80,16 @@ class DailyVolume:
         return [self.start + timedelta(days=i) for i in range(len(self.total))]
 
 
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """What a series' volume looks like on days like the one judged."""
+
+    level: float
+    spread: float
+    days: int
+    like: str
+
+
 def daily_volume(model: TopicModel, zone: ZoneInfo, *, until: date | None = None) -> DailyVolume:
     """Count the model's questions per local day, from its first day to ``until`` (inclusive)."""
     if not model.records:
@@ -81,100 +106,92 @@ def daily_volume(model: TopicModel, zone: ZoneInfo, *, until: date | None = None
     return DailyVolume(start=start, total=topics.sum(axis=0), topics=topics)
 
 
+def baseline(history: np.ndarray, first: date, day: date) -> Baseline:
+    """The normal of ``day`` from ``history`` (daily counts from ``first``), robust to outliers."""
+    weekday = day.weekday()
+    kinds = [(first + timedelta(days=i)).weekday() for i in range(len(history))]
+    same = np.array([v for v, k in zip(history, kinds, strict=True) if k == weekday], dtype=np.float64)
+    if len(same) >= MIN_SAME_WEEKDAYS:
+        values, like = same, WEEKDAYS[weekday]
+    else:
+        weekend = weekday >= 5
+        values = np.array([v for v, k in zip(history, kinds, strict=True) if (k >= 5) == weekend], np.float64)
+        like = "weekend day" if weekend else "weekday"
+    if not len(values):
+        return Baseline(0.0, 0.0, 0, like)
+    median = float(np.median(values))
+    level = max(median, float(trim_mean(values, 0.25)))
+    spread = MAD_TO_SD * float(np.median(np.abs(values - median)))
+    return Baseline(level, spread, len(values), like)
+
+
+def tail_probability(count: int, level: float, spread: float) -> float:
+    """P(X ≥ count) for a count with mean ``level`` and standard deviation ≥ ``spread``."""
+    variance = max(level, spread**2)
+    if variance <= level * 1.05:
+        return float(poisson.sf(count - 1, level))
+    n = level**2 / (variance - level)
+    return float(nbinom.sf(count - 1, n, n / (n + level)))
+
+
 def detect_anomalies(
     model: TopicModel, days: Sequence[date], settings: InsightSettings, *, volume: DailyVolume | None = None
 ) -> list[Anomaly]:
-    """Spikes and fast-growing new topics on ``days``, largest first."""
+    """Spikes and fast-growing new topics on ``days``, day by day, largest first within a day."""
     zone = settings.zone
     volume = volume or daily_volume(model, zone, until=max(days) if days else None)
+    record_days = [local_day(r.asked_at, zone) for r in model.records]
     found: list[Anomaly] = []
     for day in sorted(days):
         at = volume.index(day)
         if at < settings.anomaly_min_history_days or at >= len(volume.total):
             continue
         lo = max(0, at - settings.anomaly_baseline_days)
-        history_total = volume.total[lo:at].astype(np.float64)
-        factors = _weekday_factors(history_total, volume.start + timedelta(days=lo))
-        weekday = day.weekday()
-        spike = _judge(
-            volume.total[at],
-            _expected_total(history_total, lo, volume, weekday),
-            history_total,
-            settings,
-            total=True,
-        )
+        first = volume.start + timedelta(days=lo)
+        todays = [i for i, d in enumerate(record_days) if d == day]
+        spike = _judge(int(volume.total[at]), baseline(volume.total[lo:at], first, day), settings, total=True)
         if spike is not None:
-            found.append(_anomaly("spike", TOTAL, "All questions", day, spike, model.records, zone, settings))
-        for cluster, topic in enumerate(model.topics):
-            count = int(volume.topics[cluster, at])
-            if count == 0:
-                continue
+            records = [model.records[i] for i in todays]
+            found.append(_anomaly("spike", TOTAL, "All questions", day, spike, records, settings))
+        by_topic: dict[int, list[int]] = {}
+        for i in todays:
+            by_topic.setdefault(model.assignment[i], []).append(i)
+        for cluster, members in by_topic.items():
+            topic = model.topics[cluster]
+            count = len(members)
             born = local_day(topic.first_seen, zone)
-            history = volume.topics[cluster, lo:at].astype(np.float64)
             if (day - born).days < settings.new_topic_days:
                 so_far = int(volume.topics[cluster, volume.index(born) : at + 1].sum())
                 if so_far >= settings.new_topic_min_count > so_far - count:
-                    members = [model.records[i] for i in topic.members]
-                    result = (so_far, 0.0, 0.0, 0.0)
-                    found.append(
-                        _anomaly(
-                            "new_topic",
-                            topic.id,
-                            topic.label,
-                            day,
-                            result,
-                            members,
-                            zone,
-                            settings,
-                            all_days=True,
-                        )
-                    )
+                    upto = [model.records[i] for i in topic.members if record_days[i] <= day]
+                    result = (so_far, 0.0, 0.0, 0.0, f"{so_far} since {born:%a %d %b}, none before")
+                    found.append(_anomaly("new_topic", topic.id, topic.label, day, result, upto, settings))
                 continue
-            expected = float(history.mean()) * factors[weekday]
-            spike = _judge(count, expected, history, settings, total=False)
+            records = [model.records[i] for i in members]
+            if len({r.account for r in records if r.account}) < settings.anomaly_min_accounts:
+                continue
+            spike = _judge(count, baseline(volume.topics[cluster, lo:at], first, day), settings, total=False)
             if spike is not None:
-                members = [model.records[i] for i in topic.members]
-                found.append(_anomaly("spike", topic.id, topic.label, day, spike, members, zone, settings))
+                found.append(_anomaly("spike", topic.id, topic.label, day, spike, records, settings))
     return sorted(found, key=lambda a: (a.day, a.kind, -a.ratio, a.series))
 
 
-def _expected_total(history: np.ndarray, lo: int, volume: DailyVolume, weekday: int) -> float:
-    first = volume.start + timedelta(days=lo)
-    same = [history[i] for i in range(len(history)) if (first + timedelta(days=i)).weekday() == weekday]
-    if len(same) >= MIN_SAME_WEEKDAYS:
-        return float(np.mean(same))
-    return float(history.mean()) if len(history) else 0.0
-
-
-def _weekday_factors(history: np.ndarray, first: date) -> list[float]:
-    """Each weekday's mean over the overall mean (1.0 where unknown), from the total's history."""
-    overall = float(history.mean()) if len(history) else 0.0
-    factors = []
-    for weekday in range(7):
-        same = [history[i] for i in range(len(history)) if (first + timedelta(days=i)).weekday() == weekday]
-        factors.append(float(np.mean(same)) / overall if same and overall > 0 else 1.0)
-    return factors
-
-
 def _judge(
-    count: int | np.integer, expected: float, history: np.ndarray, settings: InsightSettings, *, total: bool
-) -> tuple[int, float, float, float] | None:
-    """(count, expected, ratio, p) when the day is a spike, else None."""
-    count = int(count)
+    count: int, normal: Baseline, settings: InsightSettings, *, total: bool
+) -> tuple[int, float, float, float, str] | None:
+    """(count, expected, ratio, p, normal in words) when the day is a spike, else None."""
     floor = settings.anomaly_total_min_count if total else settings.anomaly_min_count
-    if count < floor:
+    if count < floor or normal.days == 0:
         return None
-    mean = max(expected, 1.0 / max(len(history), 1))
-    ratio = count / mean
+    level = max(normal.level, 0.5 / normal.days)
+    ratio = count / level
     if ratio < settings.anomaly_ratio:
         return None
-    dispersion = (
-        max(1.0, float(history.var()) / float(history.mean())) if len(history) and history.mean() > 0 else 1.0
-    )
-    p_value = float(poisson.sf(count / dispersion - 1, mean / dispersion))
+    p_value = tail_probability(count, level, normal.spread)
     if p_value > settings.anomaly_p_value:
         return None
-    return count, round(expected, 3), round(ratio, 2), p_value
+    words = f"vs {normal.level:.1f} on a usual {normal.like} (from the last {normal.days} such days)"
+    return count, round(normal.level, 3), round(ratio, 2), p_value, words
 
 
 def _anomaly(
@@ -182,19 +199,31 @@ def _anomaly(
     series: str,
     name: str,
     day: date,
-    result: tuple[int, float, float, float],
+    result: tuple[int, float, float, float, str],
     records: Sequence[ConversationRecord],
-    zone: ZoneInfo,
     settings: InsightSettings,
-    *,
-    all_days: bool = False,
 ) -> Anomaly:
-    count, expected, ratio, p_value = result
-    chosen = [r for r in records if all_days or local_day(r.asked_at, zone) == day]
+    count, expected, ratio, p_value, normal = result
+    if kind == "spike":
+        normal = f"{count} this {WEEKDAYS[day.weekday()]} {normal}"
     examples = [
         MessageRef(
             question_id=r.question_id, text=r.text, account=r.account, asked_at=r.asked_at, link=r.link
         )
-        for r in chosen[: settings.anomaly_examples]
+        for r in records[: settings.anomaly_examples]
     ]
-    return Anomaly(kind, series, name, day, count, expected, ratio, p_value, examples)
+    accounts = len({r.account for r in records if r.account})
+    return Anomaly(
+        kind,
+        series,
+        name,
+        day,
+        count,
+        expected,
+        ratio,
+        p_value,
+        examples,
+        normal,
+        accounts,
+        evidence_of(records),
+    )

@@ -1,8 +1,14 @@
 """Bug detection: several customers reporting the same unexpected behaviour become a likely bug.
 
-1. ``find_bug_groups``: messages the classifier calls bug reports are grouped by meaning (online
-   clustering, ``bug_similarity``); a group is a likely bug when some ``bug_window_hours`` window
-   holds at least ``bug_min_messages`` of its messages from ``bug_min_accounts`` accounts.
+1. ``find_bug_groups``: messages that read as a malfunction (the classifier's P(bug), and
+   malfunction wording unless the classifier is sure) are grouped by meaning (online clustering,
+   ``bug_similarity``), then groups whose centroids are close (``bug_merge_similarity``) are
+   merged, so one bug reported in many wordings ("export fails", "download is broken") is one
+   group; a group is a likely bug when some ``bug_window_hours`` window holds at least
+   ``bug_min_messages`` of its messages from ``bug_min_accounts`` accounts.
+   ``abnormal_groups`` then keeps only what is new or abnormally frequent against the history
+   (a stable routine intent such as "my card was declined" is never a bug) and not what the
+   assistant answers well (a documented how-to that reads like a bug), ranked by evidence.
 2. ``reconcile``: each group is matched with the stored reports (by shared messages, or by the
    cosine of its centroid and a report's signature): a match updates that report, and only a
    group matching nothing becomes a new report. So one bug is reported once, then updated.
@@ -14,11 +20,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
 
 from assistant.errors import InvalidInputError
 from assistant.insights.records import (
@@ -35,6 +43,23 @@ from assistant.models import new_id
 
 #: Share of a group's messages already in a report that makes it that report.
 OVERLAP_MATCH = 0.5
+#: A classifier this sure needs no malfunction wording.
+SURE_BUG = 0.9
+#: Share of a group's messages answered well that makes it a documented how-to, not a bug.
+DOCUMENTED_SHARE = 0.5
+MALFUNCTION = re.compile(
+    r"\b(error\w*|fail\w*|broken|break\w*|crash\w*|bug\w*|not (work\w*|load\w*|sav\w*)|"
+    r"(doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|stopped) (work|load|open|save|sync|export|download)\w*|"
+    r"does nothing|nothing happens|blank|empty|spins? forever|stuck|timed? ?out|5\d\d|4\d\d|wrong)\b",
+    re.I,
+)
+
+
+def reads_as_malfunction(text: str, bug_probability: float, settings: InsightSettings) -> bool:
+    """Whether a message reports something broken: malfunction wording and the classifier agree."""
+    if bug_probability >= SURE_BUG:
+        return True
+    return bug_probability >= settings.bug_probability / 2 and bool(MALFUNCTION.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +116,7 @@ def find_bug_groups(
     still add to a bug already reported.
     """
     order = sorted(range(len(records)), key=lambda i: records[i].asked_at)
-    chosen = [i for i in order if bug_probability[i] >= settings.bug_probability]
+    chosen = [i for i in order if reads_as_malfunction(records[i].text, float(bug_probability[i]), settings)]
     if not chosen:
         return []
     clusterer = OnlineClusterer(vectors.shape[1], threshold=settings.bug_similarity)
@@ -99,13 +124,81 @@ def find_bug_groups(
     for index in chosen:
         clusters.setdefault(clusterer.add(vectors[index]), []).append(int(index))
     groups = []
-    for cluster, members in clusters.items():
+    for members in _merged(clusters, clusterer.centroids, settings.bug_merge_similarity):
         group_records = [records[i] for i in members]
-        centroid = clusterer.centroids[cluster].copy()
+        centroid = vectors[members].mean(axis=0)
+        centroid = centroid / (float(np.linalg.norm(centroid)) or 1.0)
         central = int(np.argmax(vectors[members] @ centroid))
         ok = qualifies(group_records, settings)
         groups.append(BugGroup(records=group_records, centroid=centroid, central=central, qualified=ok))
     return groups
+
+
+def _merged(clusters: dict[int, list[int]], centroids: np.ndarray, similarity: float) -> list[list[int]]:
+    """Clusters whose centroids are close joined (average linkage): one bug, several wordings."""
+    keys = sorted(clusters)
+    if len(keys) < 2:
+        return [sorted(clusters[k]) for k in keys]
+    tree = linkage(centroids[keys].astype(np.float64), method="average", metric="cosine")
+    labels = fcluster(tree, t=1.0 - similarity, criterion="distance")
+    joined: dict[int, list[int]] = {}
+    for key, label in zip(keys, labels, strict=True):
+        joined.setdefault(int(label), []).extend(clusters[key])
+    return [sorted(members) for members in joined.values()]
+
+
+@dataclass(frozen=True, slots=True)
+class BugEvidence:
+    """Why a group is a likely bug: its reach, and how its volume compares with what is usual."""
+
+    group: BugGroup
+    accounts: int
+    count: int
+    usual: float
+    growth: float
+    normal: str
+
+
+def abnormal_groups(
+    groups: Sequence[BugGroup],
+    history: np.ndarray,
+    history_days: float,
+    window_days: float,
+    settings: InsightSettings,
+) -> list[BugEvidence]:
+    """The qualified groups that are new or abnormally frequent and not documented, best first.
+
+    ``history`` holds the vectors of the messages before the window (``history_days`` of them):
+    what is usual for a group is how many of them are as close to its centroid as its own
+    messages are, scaled to the window. Ranked by accounts affected, then growth, then count.
+    """
+    kept = []
+    for group in groups:
+        if not group.qualified:
+            continue
+        answered_well = sum(
+            1
+            for r in group.records
+            if r.answered and (r.outcome is True or r.helped > 0) and not r.not_helped
+        )
+        if answered_well >= DOCUMENTED_SHARE * len(group.records):
+            continue
+        usual = 0.0
+        if len(history) and history_days > 0 and history.shape[1] == group.centroid.shape[0]:
+            near = int((history @ group.centroid >= settings.bug_similarity).sum())
+            usual = near / history_days * window_days
+        count = len(group.records)
+        growth = count / max(usual, 0.5)
+        if growth < settings.bug_growth:
+            continue
+        normal = (
+            f"{count} reports from {len(group.accounts)} accounts vs {usual:.1f} usual in "
+            f"{window_days:.0f} days"
+            if usual
+            else f"{count} reports from {len(group.accounts)} accounts, none before"
+        )
+        kept.append(BugEvidence(group, len(group.accounts), count, round(usual, 2), round(growth, 1), normal))
+    return sorted(kept, key=lambda e: (-e.accounts, -e.growth, -e.count, e.group.records[0].asked_at))
 
 
 def reconcile(

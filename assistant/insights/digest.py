@@ -22,7 +22,7 @@ from assistant.insights.anomalies import Anomaly
 from assistant.insights.churn import AccountRisk
 from assistant.insights.gaps import KnowledgeGap
 from assistant.insights.learning_health import LearningHealth
-from assistant.insights.records import BugReport, BugStatus, MessageRef
+from assistant.insights.records import BugReport, BugStatus, Evidence, MessageRef
 from assistant.insights.requests import FeatureTheme
 
 SECTIONS = ("anomalies", "churn_risk", "bugs", "feature_requests", "knowledge_gaps", "learning")
@@ -36,6 +36,8 @@ class BugSummary:
 
     ``state``: ``new`` (first seen this period) or ``updated`` (seen before, and again this
     period); ``stored`` is False for a group found by this digest that no scan has saved yet.
+    ``usual`` is how many such reports a period of this length usually holds, ``growth`` this
+    period's over it, ``normal`` both in words; ``evidence`` lists its messages.
     """
 
     id: str
@@ -50,9 +52,23 @@ class BugSummary:
     first_seen: datetime
     last_seen: datetime
     examples: list[MessageRef]
+    usual: float = 0.0
+    growth: float = 0.0
+    normal: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
 
     @classmethod
-    def of(cls, report: BugReport, *, state: BugState, stored: bool) -> BugSummary:
+    def of(
+        cls,
+        report: BugReport,
+        *,
+        state: BugState,
+        stored: bool,
+        usual: float = 0.0,
+        growth: float = 0.0,
+        normal: str = "",
+        evidence: list[Evidence] | None = None,
+    ) -> BugSummary:
         return cls(
             id=report.id,
             title=report.title,
@@ -66,6 +82,10 @@ class BugSummary:
             first_seen=report.first_seen,
             last_seen=report.last_seen,
             examples=list(report.examples),
+            usual=usual,
+            growth=growth,
+            normal=normal,
+            evidence=list(evidence or []),
         )
 
 

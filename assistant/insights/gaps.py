@@ -1,7 +1,12 @@
 """Knowledge gaps: topics the assistant keeps handing to people, with a drafted answer.
 
 A topic is a gap when, in the period, at least ``gap_min_handoffs`` of its questions were handed
-off and they are at least ``gap_handoff_rate`` of its questions. The candidate answer is drafted
+off and they are at least ``gap_handoff_rate`` of its questions. Complaints and follow-ups ("this
+is unacceptable", "any update?") are not questions the knowledge base could answer, so they are
+not counted. Gaps are ranked by hand-off share and volume together: the lower bound of the
+share's 95% Wilson interval times log2(1 + hand-offs), so a topic handed off every time ranks
+above a busy topic handed off now and then, and a share from three questions is not trusted like
+one from thirty. The candidate answer is drafted
 from what agents replied to the topic's questions (at any time in the history loaded): the reply
 most like the others (mean TF-IDF cosine), with how many replies agree with it. Someone approves
 it into the knowledge base by teaching it (``assistant teach QUESTION ANSWER``).
@@ -14,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from scipy.stats import binomtest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from assistant.insights.records import ConversationRecord, MessageRef
+from assistant.insights.churn import NEGATIVE, STILL_NEED_HELP
+from assistant.insights.records import ConversationRecord, Evidence, MessageRef, evidence_of
 from assistant.insights.settings import InsightSettings
 from assistant.insights.topics import TopicModel
 
@@ -38,6 +45,9 @@ class KnowledgeGap:
     agreeing_replies: int
     replies: int
     examples: list[MessageRef] = field(default_factory=list)
+    normal: str = ""
+    rank_score: float = 0.0
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 def draft_answer(replies: Sequence[str]) -> tuple[str | None, int]:
@@ -59,10 +69,12 @@ def draft_answer(replies: Sequence[str]) -> tuple[str | None, int]:
 def knowledge_gaps(
     model: TopicModel, settings: InsightSettings, *, since: datetime, until: datetime, examples: int = 3
 ) -> list[KnowledgeGap]:
-    """Gap topics of [since, until), most hand-offs first."""
+    """Gap topics of [since, until), by hand-off share and volume (see the module's docstring)."""
+    period = [r for r in model.records if since <= r.asked_at < until]
+    overall = sum(1 for r in period if r.handed_off) / len(period) if period else 0.0
     gaps = []
     for topic in model.topics:
-        members: list[ConversationRecord] = model.member_records(topic)
+        members: list[ConversationRecord] = [r for r in model.member_records(topic) if _is_question(r)]
         current = [r for r in members if since <= r.asked_at < until]
         handoffs = [r for r in current if r.handed_off]
         if (
@@ -70,6 +82,8 @@ def knowledge_gaps(
             or len(handoffs) / len(current) < settings.gap_handoff_rate
         ):
             continue
+        low = binomtest(len(handoffs), len(current)).proportion_ci(method="wilson").low
+        rank = round(float(low) * float(np.log2(1 + len(handoffs))), 4)
         answer, agreeing = draft_answer([r.agent_reply for r in members if r.agent_reply])
         gaps.append(
             KnowledgeGap(
@@ -87,6 +101,17 @@ def knowledge_gaps(
                     MessageRef(r.question_id, r.text, r.account, r.asked_at, r.link)
                     for r in handoffs[:examples]
                 ],
+                normal=(
+                    f"{len(handoffs)} of {len(current)} handed off ({len(handoffs) / len(current):.0%}) "
+                    f"vs {overall:.0%} of all questions"
+                ),
+                rank_score=rank,
+                evidence=evidence_of(handoffs),
             )
         )
-    return sorted(gaps, key=lambda g: (-g.handoffs, -g.handoff_rate, g.topic_id))
+    return sorted(gaps, key=lambda g: (-g.rank_score, -g.handoffs, g.topic_id))
+
+
+def _is_question(record: ConversationRecord) -> bool:
+    """Not a complaint or a follow-up: something the knowledge base could answer."""
+    return not (NEGATIVE.search(record.text) or STILL_NEED_HELP.search(record.text))

@@ -26,7 +26,8 @@ class ConversationRecord:
 
     ``outcome`` is whether the sent answer was right (None: not known, or handed off);
     ``corrected`` says an agent corrected it; ``agent_reply`` is what an agent answered (a
-    correction or the reply to a hand-off); ``link`` points at the message in its chat platform.
+    correction or the reply to a hand-off); ``link`` points at the message in its chat platform
+    and ``external_id`` is that platform's id of it (a Slack ts, a Teams activity id).
     """
 
     question_id: str
@@ -45,6 +46,7 @@ class ConversationRecord:
     agent_reply: str | None = None
     link: str | None = None
     embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
+    external_id: str | None = None
 
     @property
     def handed_off(self) -> bool:
@@ -82,6 +84,41 @@ class MessageRef:
     account: str | None
     asked_at: datetime
     link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A message behind a digest claim, so that a lead can check the claim in one click."""
+
+    question_id: str
+    external_id: str | None
+    account: str | None
+    permalink: str | None
+
+
+#: How many messages a digest item lists as its evidence, at most.
+EVIDENCE_LIMIT = 25
+
+
+def evidence_of(records: Sequence[ConversationRecord], limit: int = EVIDENCE_LIMIT) -> list[Evidence]:
+    """The evidence of a claim: its messages, newest first, one per message, at most ``limit``.
+
+    Accounts are interleaved so that the first few links show the claim's breadth.
+    """
+    ordered = sorted(records, key=lambda r: (r.asked_at, r.question_id), reverse=True)
+    by_account: dict[str | None, list[ConversationRecord]] = {}
+    for record in ordered:
+        by_account.setdefault(record.account, []).append(record)
+    chosen: list[ConversationRecord] = []
+    seen: set[str] = set()
+    while len(chosen) < limit and any(by_account.values()):
+        for queue in by_account.values():
+            if queue and len(chosen) < limit:
+                record = queue.pop(0)
+                if record.question_id not in seen:
+                    seen.add(record.question_id)
+                    chosen.append(record)
+    return [Evidence(r.question_id, r.external_id, r.account, r.link) for r in chosen]
 
 
 @dataclass(slots=True)

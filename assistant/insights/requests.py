@@ -1,12 +1,16 @@
 """Feature requests grouped into themes, with counts, requesting accounts and a trend.
 
-Messages the classifier calls feature requests (P ≥ ``request_probability``) from this period
-and the one before it (of the same length) are clustered together (``request_similarity``), so a
-theme is the same theme in both periods; its trend compares the two counts.
+Messages that read as feature requests (the classifier's P ≥ ``request_probability`` and request
+wording, "please add", "would be great", "feature request", unless the classifier is sure) from
+this period and the one before it (of the same length) are clustered together
+(``request_similarity``), so a theme is the same theme in both periods; its trend compares the
+two counts. A theme needs ``request_min_messages`` messages (both periods together): a single
+message is not a theme.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,13 +18,29 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.insights.records import ConversationRecord, MessageRef
+from assistant.insights.records import ConversationRecord, Evidence, MessageRef, evidence_of
 from assistant.insights.settings import InsightSettings
 from assistant.insights.text import headline, keywords
 from assistant.insights.topics import OnlineClusterer
 
 Trend = Literal["new", "up", "down", "flat"]
 UP, DOWN = 1.5, 1 / 1.5
+#: A classifier this sure needs no request wording.
+SURE_REQUEST = 0.9
+REQUEST = re.compile(
+    r"(feature request|please (add|support|allow|make)|could you (add|support|allow|make)|"
+    r"would (be|love) (great|nice|useful|helpful)|would love|we'?d love|we would like|wish|"
+    r"\bsupport (for|of)\b|\badd (a|an|support)\b|ability to|be able to|option to|allow (us|me)|"
+    r"it would be)",
+    re.I,
+)
+
+
+def reads_as_request(text: str, feature_probability: float, settings: InsightSettings) -> bool:
+    """Whether a message asks for something new: request wording and the classifier agree."""
+    if feature_probability >= SURE_REQUEST:
+        return True
+    return feature_probability >= settings.request_probability / 2 and bool(REQUEST.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +54,7 @@ class FeatureTheme:
     trend: Trend
     accounts: list[str]
     examples: list[MessageRef] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 def trend_of(count: int, previous: int) -> Trend:
@@ -62,7 +83,7 @@ def feature_themes(
         (i for i, r in enumerate(records) if previous_start <= r.asked_at < until),
         key=lambda i: records[i].asked_at,
     )
-    chosen = [i for i in chosen if feature_probability[i] >= settings.request_probability]
+    chosen = [i for i in chosen if reads_as_request(records[i].text, float(feature_probability[i]), settings)]
     if not chosen:
         return []
     clusterer = OnlineClusterer(vectors.shape[1], threshold=settings.request_similarity)
@@ -72,7 +93,7 @@ def feature_themes(
     themes = []
     for cluster, members in groups.items():
         current = [records[i] for i in members if records[i].asked_at >= since]
-        if not current:
+        if not current or len(members) < settings.request_min_messages:
             continue
         previous = len(members) - len(current)
         central = members[int(np.argmax(vectors[members] @ clusterer.centroids[cluster]))]
@@ -90,6 +111,7 @@ def feature_themes(
                     MessageRef(r.question_id, r.text, r.account, r.asked_at, r.link)
                     for r in current[:examples]
                 ],
+                evidence=evidence_of(current),
             )
         )
     return sorted(themes, key=lambda t: (-t.count, -len(t.accounts), t.name))

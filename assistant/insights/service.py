@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.insights.anomalies import Anomaly, daily_volume, detect_anomalies
-from assistant.insights.bugs import BugScan, apply_verdict, find_bug_groups, reconcile
+from assistant.insights.bugs import BugScan, abnormal_groups, apply_verdict, find_bug_groups, reconcile
 from assistant.insights.churn import AccountRisk, score_accounts
 from assistant.insights.classifier import MessageClassifier, clean_text
 from assistant.insights.digest import BugState, BugSummary, Digest, TopicVolume
@@ -29,6 +29,7 @@ from assistant.insights.records import (
     InsightSource,
     MessageLabel,
     StoredModel,
+    evidence_of,
 )
 from assistant.insights.requests import FeatureTheme, feature_themes
 from assistant.insights.settings import InsightSettings
@@ -199,7 +200,7 @@ class InsightService:
         """Find bug groups among recent messages and new or updated reports (saved unless told)."""
         until = until or self._clock()
         since = until - timedelta(hours=2 * self.settings.bug_window_hours)
-        analysis = await self.analyse(since, until, history_days=0)
+        analysis = await self.analyse(since, until, history_days=self.settings.bug_history_days)
         scan = self._reconcile(analysis, await self.source.bug_reports(), now=until)
         if save:
             for report in scan.changed:
@@ -239,25 +240,73 @@ class InsightService:
             analysis.model.vectors[chosen],
             self.settings,
         )
-        return reconcile(groups, stored, self.settings, now=now)
+        history, history_days = self._history(analysis)
+        window_days = (analysis.until - analysis.since).total_seconds() / 86400
+        abnormal = abnormal_groups(groups, history, history_days, window_days, self.settings)
+        small = [g for g in groups if not g.qualified]
+        return reconcile([*(e.group for e in abnormal), *small], stored, self.settings, now=now)
+
+    @staticmethod
+    def _history(analysis: Analysis) -> tuple[np.ndarray, float]:
+        """The vectors of the messages before the period, and how many days they span."""
+        before = [i for i, r in enumerate(analysis.records) if r.asked_at < analysis.since]
+        if not before:
+            return analysis.model.vectors[:0], 0.0
+        span = (analysis.since - analysis.records[before[0]].asked_at).total_seconds() / 86400
+        return analysis.model.vectors[before], max(span, 1.0)
 
     async def _bug_summaries(self, analysis: Analysis) -> list[BugSummary]:
         stored = await self.source.bug_reports()
         scan = self._reconcile(analysis, stored, now=analysis.until)
         unsaved = {r.id for r in scan.new}
         current = {r.id: r for r in stored} | {r.id: r for r in scan.changed}
+        history, history_days = self._history(analysis)
+        window_days = (analysis.until - analysis.since).total_seconds() / 86400
+        by_id = {r.question_id: r for r in analysis.records}
         summaries = []
         for report in current.values():
             if report.status in (BugStatus.NOT_BUG, BugStatus.DUPLICATE):
                 continue
             if not (analysis.since <= report.last_seen < analysis.until):
                 continue
+            mine = [by_id[q] for q in report.question_ids if q in by_id]
+            recent = [r for r in mine if r.asked_at >= analysis.since]
+            usual = 0.0
+            if len(history) and history.shape[1] == report.signature.shape[0]:
+                near = int((history @ report.signature >= self.settings.bug_similarity).sum())
+                usual = near / history_days * window_days
+            growth = len(recent) / max(usual, 0.5)
+            if report.status is BugStatus.OPEN and growth < self.settings.bug_growth:
+                continue  # a routine problem, whatever was stored before
+            accounts = len({r.account for r in recent if r.account})
+            normal = (
+                f"{len(recent)} reports from {accounts} accounts this period vs {usual:.1f} usual"
+                if usual
+                else f"{len(recent)} reports from {accounts} accounts this period, none before"
+            )
             state: BugState = "new" if report.first_seen >= analysis.since else "updated"
-            summaries.append(BugSummary.of(report, state=state, stored=report.id not in unsaved))
-        return sorted(summaries, key=lambda s: (-s.count, s.title))
+            summaries.append(
+                BugSummary.of(
+                    report,
+                    state=state,
+                    stored=report.id not in unsaved,
+                    usual=round(usual, 2),
+                    growth=round(growth, 1),
+                    normal=normal,
+                    evidence=evidence_of(mine),
+                )
+            )
+        return sorted(summaries, key=lambda s: (-len(s.accounts), -s.growth, -s.count, s.first_seen))
 
     def _anomalies(self, analysis: Analysis, days: list[date]) -> list[Anomaly]:
-        return detect_anomalies(analysis.model, days, self.settings)
+        """Judged on fine topics, so that one problem's jump is not diluted by its neighbours."""
+        fine = build_topics(
+            analysis.records,
+            threshold=max(self.settings.anomaly_similarity, self.settings.topic_similarity),
+            keyword_count=self.settings.topic_keywords,
+            vectors_of=analysis.model.vectors,
+        )
+        return detect_anomalies(fine, days, self.settings)
 
     async def _churn(self, analysis: Analysis) -> list[AccountRisk]:
         first_seen = await self.source.account_first_seen()
@@ -278,7 +327,13 @@ class InsightService:
 
     def _learning(self, analysis: Analysis) -> LearningHealth:
         last_day = local_day(analysis.until - timedelta(microseconds=1), self.settings.zone)
-        return learning_health(analysis.records, self.settings.zone, until=last_day)
+        return learning_health(
+            analysis.records,
+            self.settings.zone,
+            until=last_day,
+            window_days=self.settings.learning_window_days,
+            min_questions=self.settings.learning_min_questions,
+        )
 
     def _volume(self, analysis: Analysis, days: list[date]) -> list[TopicVolume]:
         """Daily questions of the period's busiest topics (a chart's series)."""

@@ -65,6 +65,13 @@ class InsightSettings(BaseSettings):
     bug_match_similarity: float = Field(
         default=0.7, gt=0, lt=1, description="Cosine at which a new group is a known bug."
     )
+    bug_merge_similarity: float = Field(
+        default=0.65, gt=0, lt=1, description="Cosine of two wordings' centroids that are one bug."
+    )
+    bug_growth: float = Field(
+        default=3.0, gt=1, description="A bug is at least this many times its usual volume (or new)."
+    )
+    bug_history_days: int = Field(default=28, ge=0, description="History a bug scan compares with.")
     bug_examples: int = Field(default=5, ge=1)
 
     # anomalies
@@ -72,6 +79,10 @@ class InsightSettings(BaseSettings):
     anomaly_min_history_days: int = Field(default=14, ge=1)
     anomaly_min_count: int = Field(default=5, ge=1, description="A topic's day needs this many.")
     anomaly_total_min_count: int = Field(default=10, ge=1, description="The total's day needs this many.")
+    anomaly_min_accounts: int = Field(default=2, ge=1, description="A topic's day needs this many accounts.")
+    anomaly_similarity: float = Field(
+        default=0.65, gt=0, lt=1, description="Cosine of the fine topics whose volume is judged."
+    )
     anomaly_ratio: float = Field(default=2.0, gt=1, description="Volume / expected to be a spike.")
     anomaly_p_value: float = Field(default=0.001, gt=0, lt=1, description="Poisson tail probability.")
     new_topic_days: int = Field(default=7, ge=1)
@@ -87,16 +98,30 @@ class InsightSettings(BaseSettings):
         default=0.5, gt=0, le=1, description="A topic is basic when this share comes from young accounts."
     )
     churn_heavy_weekly: float = Field(default=5.0, gt=0, description="Questions a week that are heavy use.")
+    churn_p_value: float = Field(
+        default=0.01, gt=0, lt=1, description="How improbable under its normal a churn signal must be."
+    )
+    churn_min_evidence: int = Field(
+        default=3, ge=1, description="Messages a churn signal rests on, at least."
+    )
     churn_weights: ChurnWeights = Field(default_factory=ChurnWeights)
     churn_top: int = Field(default=10, ge=1)
+    churn_min_score: float = Field(default=10.0, ge=0, le=100, description="Scores below are not named.")
 
     # feature requests
     request_probability: float = Field(default=0.5, gt=0, lt=1)
     request_similarity: float = Field(default=0.5, gt=0, lt=1)
+    request_min_messages: int = Field(
+        default=2, ge=1, description="Messages a theme needs (a single one is not)."
+    )
 
     # knowledge gaps
     gap_min_handoffs: int = Field(default=3, ge=1)
     gap_handoff_rate: float = Field(default=0.6, gt=0, le=1)
+
+    # learning verdicts
+    learning_window_days: int = Field(default=14, ge=1, description="Each of the two windows compared.")
+    learning_min_questions: int = Field(default=50, ge=1, description="Questions needed in each window.")
 
     # the message classifier
     classifier_issues_dir: str | None = Field(

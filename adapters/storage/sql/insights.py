@@ -3,8 +3,8 @@
 Conversation records are read from ``questions`` joined with ``answers``, the live learning
 events of each answer (customers' helped / not helped, agents' corrections and replies, the reply
 text from the item the event taught) and, when a chat adapter linked the question's message, a
-link to it. Question texts are embedded with the assistant's embedder (which caches), not stored
-twice.
+link to it and its platform id (a Slack ts or Teams activity id, ``external_id``). Question texts
+are embedded with the assistant's embedder (which caches), not stored twice.
 
 The once-per-period claim of a job run is ``INSERT ... ON CONFLICT DO NOTHING`` on the primary
 key (job, period_key), atomic on SQLite and PostgreSQL alike; a claim whose run failed, or that
@@ -109,7 +109,7 @@ class SqlInsightSource(SqlStoreBase):
             rows = (await conn.execute(exchanges)).all()
             signals = (await conn.execute(events)).all()
             linked = {
-                row.question_id: self._link(row.channel_id, row.message_ts)
+                row.question_id: (self._link(row.channel_id, row.message_ts), row.message_ts)
                 for row in await conn.execute(links)
             }
         by_answer: dict[str, dict[str, Any]] = defaultdict(
@@ -144,7 +144,8 @@ class SqlInsightSource(SqlStoreBase):
                 if row.answer_id in by_answer
                 else False,
                 agent_reply=by_answer[row.answer_id].get("reply") if row.answer_id in by_answer else None,
-                link=linked.get(row.id),
+                link=linked[row.id][0] if row.id in linked else None,
+                external_id=linked[row.id][1] if row.id in linked else None,
                 embedding=None if vectors is None else vectors[index],
             )
             for index, row in enumerate(rows)

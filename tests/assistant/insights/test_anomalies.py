@@ -28,7 +28,10 @@ def history(make: RecordMaker) -> list[ConversationRecord]:
 
 
 def extra(make: RecordMaker, topic: int, text: str, day: int, count: int) -> list[ConversationRecord]:
-    return [make(text, topic=topic, at=T0 + days(day) + hours(8 + i * 0.1)) for i in range(count)]
+    return [
+        make(text, topic=topic, account=f"acct{i % 3}", at=T0 + days(day) + hours(8 + i * 0.1))
+        for i in range(count)
+    ]
 
 
 def flagged(records: list[ConversationRecord], checked: list[date], settings: InsightSettings):  # type: ignore[no-untyped-def]

@@ -122,6 +122,7 @@ def test_learning_health_per_week_and_month_over_month(
         "handoff_rate": "improved",
         "correction_rate": "improved",
     }
-    assert health.improving is True
+    assert health.verdict is not None and health.verdict.verdict == "not enough data"
+    assert health.improving is None, "24 questions decide nothing"
     assert health.weeks[0].period == "2026-W10" and sum(w.questions for w in health.weeks) == 24
     assert learning_health([], insight_settings.zone, until=date(2026, 4, 30)).improving is None
