@@ -59,6 +59,8 @@ MIN_HISTORY_DAYS = 7
 #: A peer counts towards the typical rate with this many questions in a window; peers' change
 #: counts when this many peers have it.
 MIN_PEER_QUESTIONS, MIN_PEERS = 5, 3
+#: The last messages before a silence, shown as its evidence.
+SILENCE_EVIDENCE = 5
 
 SIGNALS = (
     "volume_rising",
@@ -202,7 +204,7 @@ def score_accounts(
                 "'still need help' messages", mine, own, peers, _STILL, onboarding, settings, mine.still()
             ),
             "silence_after_heavy_use": _silence(
-                mine.n, own.n, recent_start - max(seen[account], baseline_start), settings
+                mine, own, recent_start - max(seen[account], baseline_start), settings
             ),
         }
         signals = [
@@ -260,7 +262,7 @@ def _volume_rising(
     value = float(np.clip((ratio - 1.5) / 2.5, 0.0, 1.0))
     days = settings.churn_recent_days
     why = f"{mine.n} questions in {days} days vs {expected:.0f} usual for it (×{ratio:.1f})"
-    return _Result(value, why, mine.n, expected, p_value)
+    return _Result(value, why, mine.n, expected, p_value, tuple(mine.records))
 
 
 Measure = Callable[[_Window], tuple[int, int]]
@@ -414,7 +416,10 @@ def _basic_late(
     return _Result(min(1.0, len(late) / 3), why, len(late), 0.0, 1.0, tuple(late))
 
 
-def _silence(recent: int, baseline: int, history: timedelta, settings: InsightSettings) -> _Result:
+def _silence(mine: _Window, own: _Window, history: timedelta, settings: InsightSettings) -> _Result:
+    """A heavy user gone quiet; its evidence is its last messages (the few recent ones included)."""
+    recent, baseline = mine.n, own.n
+    last = (*own.records[-SILENCE_EVIDENCE:], *mine.records)
     history_days = history.total_seconds() / 86400
     if history_days < MIN_HISTORY_DAYS:
         return _Result()
@@ -427,7 +432,7 @@ def _silence(recent: int, baseline: int, history: timedelta, settings: InsightSe
         return _Result(observed=recent, expected=expected, p_value=p_value)
     if recent == 0:
         why = f"silent for {settings.churn_recent_days} days after {weekly:.0f} questions a week"
-        return _Result(1.0, why, recent, expected, p_value)
+        return _Result(1.0, why, recent, expected, p_value, last)
     days = settings.churn_recent_days
     why = f"{recent} questions in {days} days vs {expected:.0f} usual ({weekly:.0f} a week)"
-    return _Result(float(np.clip(1 - recent / expected, 0.0, 1.0)), why, recent, expected, p_value)
+    return _Result(float(np.clip(1 - recent / expected, 0.0, 1.0)), why, recent, expected, p_value, last)

@@ -14,7 +14,7 @@ it into the knowledge base by teaching it (``assistant teach QUESTION ANSWER``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -67,14 +67,27 @@ def draft_answer(replies: Sequence[str]) -> tuple[str | None, int]:
 
 
 def knowledge_gaps(
-    model: TopicModel, settings: InsightSettings, *, since: datetime, until: datetime, examples: int = 3
+    model: TopicModel,
+    settings: InsightSettings,
+    *,
+    since: datetime,
+    until: datetime,
+    examples: int = 3,
+    exclude: Collection[str] = (),
 ) -> list[KnowledgeGap]:
-    """Gap topics of [since, until), by hand-off share and volume (see the module's docstring)."""
+    """Gap topics of [since, until), by hand-off share and volume (see the module's docstring).
+
+    ``exclude``: question ids already claimed by another section (a bug's reports are a bug, not
+    a missing article).
+    """
+    excluded = set(exclude)
     period = [r for r in model.records if since <= r.asked_at < until]
     overall = sum(1 for r in period if r.handed_off) / len(period) if period else 0.0
     gaps = []
     for topic in model.topics:
-        members: list[ConversationRecord] = [r for r in model.member_records(topic) if _is_question(r)]
+        members: list[ConversationRecord] = [
+            r for r in model.member_records(topic) if _is_question(r) and r.question_id not in excluded
+        ]
         current = [r for r in members if since <= r.asked_at < until]
         handoffs = [r for r in current if r.handed_off]
         if (

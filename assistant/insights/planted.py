@@ -367,7 +367,7 @@ def planted_stream(
             for _ in range(_poisson(rng, (0.3 if weekend else 1.0) * (3 + 0.4 * age))):
                 b.add(rng.choice(ONBOARDING), new_account, b.moment(day), handoff=base_handoff)
         # a knowledge gap: a rare problem agents always answer by hand
-        if not weekend and rng.random() < 0.6:
+        for _ in range(0 if weekend else _poisson(rng, 1.0)):
             gap = b.add(
                 "gap_webhooks",
                 rng.choice(accounts[:12]),

@@ -4,8 +4,8 @@ Messages that read as feature requests (the classifier's P ≥ ``request_probabi
 wording, "please add", "would be great", "feature request", unless the classifier is sure) from
 this period and the one before it (of the same length) are clustered together
 (``request_similarity``), so a theme is the same theme in both periods; its trend compares the
-two counts. A theme needs ``request_min_messages`` messages (both periods together): a single
-message is not a theme.
+two counts. A theme needs ``request_min_messages`` messages over both periods, one of them in this one:
+one or two messages are not a theme.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ UP, DOWN = 1.5, 1 / 1.5
 SURE_REQUEST = 0.9
 REQUEST = re.compile(
     r"(feature request|please (add|support|allow|make)|could you (add|support|allow|make)|"
-    r"would (be|love) (great|nice|useful|helpful)|would love|we'?d love|we would like|wish|"
-    r"\bsupport (for|of)\b|\badd (a|an|support)\b|ability to|be able to|option to|allow (us|me)|"
+    r"would be (great|nice|useful|helpful)|we'?d (love|like)|we would (love|like)|\\bwish\\b|"
+    r"\bsupport (for|of)\b|\badd (a|an|support)\b|ability to|option to|allow (us|me)|"
     r"it would be)",
     re.I,
 )

@@ -157,6 +157,8 @@ class InsightService:
         zone = self.settings.zone
         days = [local_day(since, zone) + timedelta(days=i) for i in range((until - since).days)]
         limit = self.settings.digest_limit
+        bugs = await self._bug_summaries(analysis)
+        claimed = {e.question_id for bug in bugs for e in bug.evidence}
         return Digest(
             period_start=since,
             period_end=until,
@@ -164,9 +166,9 @@ class InsightService:
             questions=len(analysis.in_period()),
             anomalies=self._anomalies(analysis, days)[: limit * 2],
             churn_risk=(await self._churn(analysis))[: self.settings.churn_top],
-            bugs=(await self._bug_summaries(analysis))[:limit],
+            bugs=bugs[:limit],
             feature_requests=self._themes(analysis)[:limit],
-            knowledge_gaps=self._gaps(analysis)[:limit],
+            knowledge_gaps=self._gaps(analysis, exclude=claimed)[:limit],
             learning=self._learning(analysis),
             days=days,
             volume=self._volume(analysis, days),
@@ -322,8 +324,10 @@ class InsightService:
             until=analysis.until,
         )
 
-    def _gaps(self, analysis: Analysis) -> list[KnowledgeGap]:
-        return knowledge_gaps(analysis.model, self.settings, since=analysis.since, until=analysis.until)
+    def _gaps(self, analysis: Analysis, *, exclude: set[str] | None = None) -> list[KnowledgeGap]:
+        return knowledge_gaps(
+            analysis.model, self.settings, since=analysis.since, until=analysis.until, exclude=exclude or ()
+        )
 
     def _learning(self, analysis: Analysis) -> LearningHealth:
         last_day = local_day(analysis.until - timedelta(microseconds=1), self.settings.zone)

@@ -112,7 +112,7 @@ class InsightSettings(BaseSettings):
     request_probability: float = Field(default=0.5, gt=0, lt=1)
     request_similarity: float = Field(default=0.5, gt=0, lt=1)
     request_min_messages: int = Field(
-        default=2, ge=1, description="Messages a theme needs (a single one is not)."
+        default=3, ge=1, description="Messages a theme needs (a single one is not)."
     )
 
     # knowledge gaps
