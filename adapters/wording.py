@@ -17,8 +17,9 @@ def confidence(value: float) -> str:
 
 
 def learning_line(digest: Digest, *, bold: Callable[[str], str]) -> str:
-    """The digest's learning health in one line: the latest week and the month-over-month verdict
-    (``bold`` is the platform's emphasis: ``*x*`` in Slack, ``**x**`` in Teams)."""
+    """The digest's learning health in one line: the latest week and the verdict of two equal
+    windows with its interval, or "not enough data" (``bold`` is the platform's emphasis: ``*x*``
+    in Slack, ``**x**`` in Teams)."""
     weeks = digest.learning.weeks
     if not weeks:
         return "_no questions yet_"
@@ -31,5 +32,9 @@ def learning_line(digest: Digest, *, bold: Callable[[str], str]) -> str:
         f"{week.period}: auto-resolution {pct(week.auto_resolution)}, precision {pct(week.precision)}, "
         f"hand-offs {pct(week.handoff_rate)}, {week.corrections} corrections"
     )
-    verdict = {True: "improving", False: "not improving", None: None}[digest.learning.improving]
-    return line + (f"; month over month: {bold(verdict)}" if verdict else "")
+    verdict = digest.learning.verdict
+    if verdict is None:
+        return line
+    shown = "no clear change" if verdict.verdict == "same" else verdict.verdict
+    detail = verdict.summary.split(": ", 1)[1] if verdict.verdict == "not enough data" else verdict.summary
+    return line + f"; verdict: {bold(shown)} ({detail})"

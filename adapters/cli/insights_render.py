@@ -48,10 +48,8 @@ def anomaly_lines(anomalies: Sequence[Anomaly]) -> list[str]:
         if a.kind == "new_topic":
             lines.append(f"  {a.day:%a %d %b}  NEW TOPIC  {a.name}: {a.count} questions since it appeared")
         else:
-            lines.append(
-                f"  {a.day:%a %d %b}  spike ×{a.ratio:.1f}  {a.name}: {a.count} questions "
-                f"(expected {a.expected:.1f}, p={a.p_value:.1e})"
-            )
+            normal = a.normal or f"{a.count} questions, expected {a.expected:.1f}"
+            lines.append(f"  {a.day:%a %d %b}  spike ×{a.ratio:.1f}  {a.name}: {normal} (p={a.p_value:.1e})")
         lines.extend(_examples(a.examples, indent=6))
     return lines or [NOTHING]
 
@@ -102,13 +100,10 @@ def learning_lines(health: LearningHealth) -> list[str]:
             f"  {w.period}  {w.questions:9d}  {_pct(w.auto_resolution):>8}  {_pct(w.precision):>9}  "
             f"{_pct(w.handoff_rate):>8}  {w.corrections:11d}"
         )
-    if health.month_over_month:
-        changes = ", ".join(f"{metric} {direction}" for metric, direction in health.month_over_month.items())
-        verdict = {True: "improving", False: "not improving", None: "unknown"}[health.improving]
-        lines.append(
-            f"  month over month ({health.months[-2].period} → {health.months[-1].period}): "
-            f"{verdict}; {changes}"
-        )
+    if health.verdict is not None:
+        verdict = health.verdict
+        shown = "no clear change" if verdict.verdict == "same" else verdict.verdict
+        lines.append(f"  verdict: {shown} — {verdict.summary}")
     return lines
 
 

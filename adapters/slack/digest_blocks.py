@@ -25,12 +25,13 @@ from adapters.wording import learning_line
 from assistant.insights.anomalies import Anomaly
 from assistant.insights.bugs import BugScan
 from assistant.insights.digest import Digest
-from assistant.insights.records import BugReport, BugStatus, MessageRef
+from assistant.insights.records import BugReport, BugStatus, Evidence, MessageRef
 
 Block = dict[str, Any]
 Message = dict[str, Any]
 
 ROWS = 5
+EVIDENCE_LINKS = 3
 QUOTE_CHARS = 140
 REPORT_EXAMPLES = 5
 SELECT_OPTIONS = 100  # Slack's limit for a static_select
@@ -62,6 +63,16 @@ def quote(ref: MessageRef) -> str:
     return f"{said} — {slack_link(ref.link, who)}"
 
 
+def evidence_links(evidence: Sequence[Evidence]) -> str:
+    """A few of the messages behind a claim as links (named by account), and how many more."""
+    linked = [e for e in evidence if e.permalink][:EVIDENCE_LINKS]
+    if not linked:
+        return ""
+    links = " · ".join(slack_link(e.permalink, e.account or "message") for e in linked)
+    more = len(evidence) - len(linked)
+    return f"\n_evidence:_ {links}" + (f" (+{more} more)" if more > 0 else "")
+
+
 def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, 150)}
 
@@ -80,17 +91,25 @@ def digest_blocks(digest: Digest) -> Message:
         ("Anomalies", [_anomaly_line(a) for a in digest.anomalies[:ROWS]]),
         (
             "Churn risk",
-            [f"*{r.score:.0f}* {escape(r.account)}: {escape(r.reason)}" for r in digest.churn_risk[:ROWS]],
+            [
+                f"*{r.score:.0f}* {escape(r.account)}: {escape(r.reason)}" + evidence_links(r.evidence)
+                for r in digest.churn_risk[:ROWS]
+            ],
         ),
         (
             "Likely bugs",
-            [_bug_line(b.title, b.count, b.accounts, b.state, b.examples) for b in digest.bugs[:ROWS]],
+            [
+                _bug_line(b.title, b.count, b.accounts, b.state, b.examples)
+                + (f"\n{escape(b.normal)}" if b.normal else "")
+                + evidence_links(b.evidence)
+                for b in digest.bugs[:ROWS]
+            ],
         ),
         (
             "Feature requests",
             [
                 f"*{t.count}* ({t.trend}, {t.previous_count} last period) {escape(t.name)}"
-                f" — {escape(', '.join(t.accounts))}"
+                f" — {escape(', '.join(t.accounts))}" + evidence_links(t.evidence)
                 for t in digest.feature_requests[:ROWS]
             ],
         ),
@@ -98,7 +117,9 @@ def digest_blocks(digest: Digest) -> Message:
             "Knowledge gaps",
             [
                 f"*{g.handoffs}/{g.questions}* handed off: {escape(g.name)}"
+                + (f" ({escape(g.normal)})" if g.normal else "")
                 + (f"\n>draft: {escape(truncate(g.candidate_answer, 300))}" if g.candidate_answer else "")
+                + evidence_links(g.evidence)
                 for g in digest.knowledge_gaps[:ROWS]
             ],
         ),
@@ -222,13 +243,11 @@ def _anomaly_line(anomaly: Anomaly, *, examples: bool = False) -> str:
     if anomaly.kind == "new_topic":
         line = f"{anomaly.day:%a %d}: new topic *{escape(anomaly.name)}*, {anomaly.count} questions so far"
     else:
-        line = (
-            f"{anomaly.day:%a %d}: *{escape(anomaly.name)}* ×{anomaly.ratio:.1f} "
-            f"({anomaly.count} questions, about {anomaly.expected:.0f} expected)"
-        )
+        normal = anomaly.normal or f"{anomaly.count} questions, about {anomaly.expected:.0f} expected"
+        line = f"{anomaly.day:%a %d}: *{escape(anomaly.name)}* ×{anomaly.ratio:.1f} ({escape(normal)})"
     if examples:
         line += "".join(f"\n>{quote(e)}" for e in anomaly.examples[:2])
-    return line
+    return line + evidence_links(anomaly.evidence)
 
 
 __all__ = [
@@ -239,6 +258,7 @@ __all__ = [
     "bug_update_reply",
     "digest_blocks",
     "duplicate_modal",
+    "evidence_links",
     "labelled_line",
     "mrkdwn",
 ]

@@ -20,9 +20,10 @@ from adapters.wording import learning_line
 from assistant.insights.anomalies import Anomaly
 from assistant.insights.bugs import BugScan
 from assistant.insights.digest import Digest
-from assistant.insights.records import BugReport, MessageRef
+from assistant.insights.records import BugReport, Evidence, MessageRef
 
 ROWS = 5
+EVIDENCE_LINKS = 3
 QUOTE_CHARS = 140
 IMAGE_BUDGET = 80_000  # base64 characters of chart images per card
 
@@ -33,6 +34,16 @@ def quote(ref: MessageRef) -> str:
     if ref.link and ref.link.startswith("https://"):
         return f"{said} — [{who}]({ref.link})"
     return f"{said} — {who}"
+
+
+def evidence_links(evidence: Sequence[Evidence]) -> str:
+    """A few of the messages behind a claim as Markdown links (https only), and how many more."""
+    linked = [e for e in evidence if e.permalink and e.permalink.startswith("https://")][:EVIDENCE_LINKS]
+    if not linked:
+        return ""
+    links = " · ".join(f"[{teams_text(e.account or 'message')}]({e.permalink})" for e in linked)
+    more = len(evidence) - len(linked)
+    return f" — evidence: {links}" + (f" (+{more} more)" if more > 0 else "")
 
 
 def _section(title: str, lines: Sequence[str]) -> list[Element]:
@@ -74,7 +85,7 @@ def digest_card(digest: Digest, charts: Sequence[tuple[str, bytes]] = ()) -> Car
     body += _section(
         "Churn risk",
         [
-            f"**{r.score:.0f}** {teams_text(r.account)}: {teams_text(r.reason)}"
+            f"**{r.score:.0f}** {teams_text(r.account)}: {teams_text(r.reason)}" + evidence_links(r.evidence)
             for r in digest.churn_risk[:ROWS]
         ],
     )
@@ -82,6 +93,8 @@ def digest_card(digest: Digest, charts: Sequence[tuple[str, bytes]] = ()) -> Car
         "Likely bugs",
         [
             f"**{teams_text(b.title)}** ({b.state}) — {b.count} messages from {len(b.accounts)} accounts"
+            + (f"; {teams_text(b.normal)}" if b.normal else "")
+            + evidence_links(b.evidence)
             for b in digest.bugs[:ROWS]
         ],
     )
@@ -89,6 +102,7 @@ def digest_card(digest: Digest, charts: Sequence[tuple[str, bytes]] = ()) -> Car
         "Feature requests",
         [
             f"**{t.count}** ({t.trend}, {t.previous_count} last period) {teams_text(t.name)}"
+            + evidence_links(t.evidence)
             for t in digest.feature_requests[:ROWS]
         ],
     )
@@ -96,6 +110,8 @@ def digest_card(digest: Digest, charts: Sequence[tuple[str, bytes]] = ()) -> Car
         "Knowledge gaps",
         [
             f"**{g.handoffs}/{g.questions}** handed off: {teams_text(g.name)}"
+            + (f" ({teams_text(g.normal)})" if g.normal else "")
+            + evidence_links(g.evidence)
             for g in digest.knowledge_gaps[:ROWS]
         ],
     )
@@ -146,10 +162,8 @@ def anomaly_line(anomaly: Anomaly, *, examples: bool = False) -> str:
     if anomaly.kind == "new_topic":
         line = f"{anomaly.day:%a %d}: new topic **{name}**, {anomaly.count} questions so far"
     else:
-        line = (
-            f"{anomaly.day:%a %d}: **{name}** ×{anomaly.ratio:.1f} "
-            f"({anomaly.count} questions, about {anomaly.expected:.0f} expected)"
-        )
+        normal = anomaly.normal or f"{anomaly.count} questions, about {anomaly.expected:.0f} expected"
+        line = f"{anomaly.day:%a %d}: **{name}** ×{anomaly.ratio:.1f} ({teams_text(normal)})"
     if examples:
         line += "".join(f"\n\n> {quote(e)}" for e in anomaly.examples[:2])
-    return line
+    return line + evidence_links(anomaly.evidence)

@@ -68,3 +68,24 @@ def test_charts_are_pngs(digest: Digest) -> None:
     charts = dict(render_digest_charts(digest))
     assert set(charts) == {VOLUME_CHART, LEARNING_CHART}
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000 for png in charts.values())
+
+
+async def test_the_slack_and_teams_digests_link_the_evidence_of_each_claim() -> None:
+    from adapters.teams.digest_cards import digest_card
+    from assistant.insights.planted import StreamShape, planted_stream
+
+    records, truth = planted_stream(StreamShape(seed=1))
+    settings = InsightSettings(_env_file=None)  # type: ignore[call-arg]
+    service = InsightService(source=InMemoryInsightSource(records), settings=settings)
+    digest = await service.digest(truth.period_start, truth.period_end)
+    slack = json.dumps(digest_blocks(digest)["blocks"])
+    teams = json.dumps(digest_card(digest))
+    for items in (digest.anomalies, digest.churn_risk, digest.bugs, digest.feature_requests):
+        first = items[0].evidence[0]
+        assert first.permalink
+        assert f"<{first.permalink}|" in slack, "Slack links the first messages behind each claim"
+        assert f"]({first.permalink})" in teams, "so does Teams"
+    assert "_evidence:_" in slack and "more)" in slack
+    spike = next(a for a in digest.anomalies if a.kind == "spike")
+    assert spike.normal in slack.replace("\\u2019", "'")
+    assert "verdict: *improving*" in slack and "95% CI" in slack
