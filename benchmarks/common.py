@@ -13,7 +13,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
+#: The shared eval data: $ASSISTANT_EVAL_DIR (from a worktree), else ../shared/eval.
+SHARED_EVAL = Path(os.environ.get("ASSISTANT_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 
 
 def machine(load_at_start: float | None = None) -> dict[str, Any]:

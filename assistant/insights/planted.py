@@ -366,8 +366,9 @@ def planted_stream(
             age = offset - total_days // 2
             for _ in range(_poisson(rng, (0.3 if weekend else 1.0) * (3 + 0.4 * age))):
                 b.add(rng.choice(ONBOARDING), new_account, b.moment(day), handoff=base_handoff)
-        # a knowledge gap: a rare problem agents always answer by hand
-        for _ in range(0 if weekend else _poisson(rng, 1.0)):
+        # a knowledge gap: a rare problem agents always answer by hand (every weekday of the period)
+        gap_today = 0 if weekend else _poisson(rng, 0.5) + (1 if offset >= period_first else 0)
+        for _ in range(gap_today):
             gap = b.add(
                 "gap_webhooks",
                 rng.choice(accounts[:12]),
