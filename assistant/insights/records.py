@@ -27,7 +27,8 @@ class ConversationRecord:
     ``outcome`` is whether the sent answer was right (None: not known, or handed off);
     ``corrected`` says an agent corrected it; ``agent_reply`` is what an agent answered (a
     correction or the reply to a hand-off); ``link`` points at the message in its chat platform
-    and ``external_id`` is that platform's id of it (a Slack ts, a Teams activity id).
+    and ``external_id`` is that platform's id of it as stored (channel and ts; conversation and
+    activity).
     """
 
     question_id: str

@@ -115,6 +115,8 @@ async def test_records_carry_what_happened_to_each_question(
     assert first.decision is handed.decision and first.account == "acme" and first.channel == "C1"
     assert first.agent_reply == "No, we cannot." and not first.corrected
     assert first.link == "https://slack.com/archives/C1/p1700000000000100"
+    assert first.external_id == "1700000000.000100", "no stored id: the linked message's ts"
+    assert other.external_id == "e2" and other.link is None
     assert other.not_helped == 1 and other.corrected and other.agent_reply == "Reset it under Settings."
     assert other.outcome is False
     assert first.embedding is not None and first.embedding.shape == (384,)

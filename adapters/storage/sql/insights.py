@@ -3,8 +3,8 @@
 Conversation records are read from ``questions`` joined with ``answers``, the live learning
 events of each answer (customers' helped / not helped, agents' corrections and replies, the reply
 text from the item the event taught) and, when a chat adapter linked the question's message, a
-link to it and its platform id (a Slack ts or Teams activity id, ``external_id``). Question texts
-are embedded with the assistant's embedder (which caches), not stored twice.
+link to it; ``external_id`` is the question's platform id as stored (else the linked message's
+ts). Question texts are embedded with the assistant's embedder (which caches), not stored twice.
 
 The once-per-period claim of a job run is ``INSERT ... ON CONFLICT DO NOTHING`` on the primary
 key (job, period_key), atomic on SQLite and PostgreSQL alike; a claim whose run failed, or that
@@ -75,6 +75,7 @@ class SqlInsightSource(SqlStoreBase):
         exchanges = (
             select(
                 questions.c.id,
+                questions.c.external_id,
                 questions.c.text,
                 questions.c.account,
                 questions.c.channel,
@@ -145,7 +146,7 @@ class SqlInsightSource(SqlStoreBase):
                 else False,
                 agent_reply=by_answer[row.answer_id].get("reply") if row.answer_id in by_answer else None,
                 link=linked[row.id][0] if row.id in linked else None,
-                external_id=linked[row.id][1] if row.id in linked else None,
+                external_id=row.external_id or (linked[row.id][1] if row.id in linked else None),
                 embedding=None if vectors is None else vectors[index],
             )
             for index, row in enumerate(rows)
