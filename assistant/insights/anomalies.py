@@ -8,8 +8,9 @@ normal level is robust to past incidents: the larger of the median and the inter
 (so an incident's first day does not hide its second, and a sparse topic's normal is not 0); its
 spread is the MAD (scaled to a standard deviation). A day is a spike when its volume is at least
 ``anomaly_min_count`` (``anomaly_total_min_count`` for the total) from ``anomaly_min_accounts``
-accounts, at least ``anomaly_ratio`` times the normal, and improbable under a negative binomial
-with that mean and spread (Poisson when not overdispersed): tail below ``anomaly_p_value``.
+accounts, at least ``anomaly_ratio`` times the normal (still so without its busiest account: one
+account's burst is not an incident), and improbable under a negative binomial with that mean and
+spread (Poisson when not overdispersed): tail below ``anomaly_p_value``.
 Every item says what normal looks like ("17 this Tuesday vs 2.5 on a usual Tuesday") and lists
 its messages as evidence.
 
@@ -20,6 +21,7 @@ volume and ratio are 0, its count is its questions so far).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -168,9 +170,14 @@ def detect_anomalies(
                     found.append(_anomaly("new_topic", topic.id, topic.label, day, result, upto, settings))
                 continue
             records = [model.records[i] for i in members]
-            if len({r.account for r in records if r.account}) < settings.anomaly_min_accounts:
+            by_account = Counter(r.account for r in records if r.account)
+            if len(by_account) < settings.anomaly_min_accounts:
                 continue
-            spike = _judge(count, baseline(volume.topics[cluster, lo:at], first, day), settings, total=False)
+            normal = baseline(volume.topics[cluster, lo:at], first, day)
+            spike = _judge(count, normal, settings, total=False)
+            busiest = max(by_account.values())
+            if spike is not None and (count - busiest) < settings.anomaly_ratio * max(normal.level, 0.5):
+                continue  # one account's burst (a retrying customer, a script) is not an incident
             if spike is not None:
                 found.append(_anomaly("spike", topic.id, topic.label, day, spike, records, settings))
     return sorted(found, key=lambda a: (a.day, a.kind, -a.ratio, a.series))

@@ -54,6 +54,8 @@ STILL_NEED_HELP = re.compile(
 BASIC_MIN_QUESTIONS, BASIC_MIN_ACCOUNTS = 5, 3
 #: Own history needed (questions in the baseline) before an account is its own normal.
 OWN_HISTORY_MIN = 20
+#: Questions in its baseline before an account's own volume is a normal (a Poisson count's).
+VOLUME_HISTORY_MIN = 10
 #: Days of its own history before an account's volume has a normal.
 MIN_HISTORY_DAYS = 7
 #: A peer counts towards the typical rate with this many questions in a window; peers' change
@@ -252,7 +254,7 @@ def _volume_rising(
     mine: _Window, own: _Window, history: timedelta, onboarding: bool, settings: InsightSettings
 ) -> _Result:
     history_days = history.total_seconds() / 86400
-    if onboarding or history_days < MIN_HISTORY_DAYS or own.n < OWN_HISTORY_MIN:
+    if onboarding or history_days < MIN_HISTORY_DAYS or own.n < VOLUME_HISTORY_MIN:
         return _Result()  # no own normal yet: a young account's growth is onboarding
     expected = own.n / history_days * settings.churn_recent_days
     p_value = float(poisson.sf(mine.n - 1, expected))

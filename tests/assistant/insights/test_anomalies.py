@@ -116,3 +116,44 @@ def test_daily_volume_counts_per_local_day(make: RecordMaker) -> None:
     model = build_topics([late, make("y", at=T0.replace(hour=15))], threshold=0.6)
     volume = daily_volume(model, settings.zone)
     assert volume.start == date(2026, 3, 1) and list(volume.total) == [1, 1]
+
+
+def test_an_incident_stays_flagged_while_it_lasts(
+    make: RecordMaker, insight_settings: InsightSettings
+) -> None:
+    records = history(make)
+    for day in (29, 30, 31):  # Tuesday to Thursday of the fifth week
+        records += extra(make, LOGIN, "Login link expired again", day, 25)
+    zone = insight_settings.zone
+    checked = [local_day(T0 + days(d), zone) for d in (29, 30, 31)]
+    login = [a for a in flagged(records, checked, insight_settings) if a.series != TOTAL]
+    assert [a.day for a in login] == checked, "the first days do not become the normal"
+    assert all(a.expected == 3 for a in login)
+    assert login[1].normal == "28 this Wednesday vs 3.0 on a usual Wednesday (from the last 4 such days)"
+    assert {e.question_id for e in login[0].evidence} <= {r.question_id for r in records}
+    assert len(login[0].evidence) == 25 and {e.account for e in login[0].evidence[:3]} == {
+        "acct0",
+        "acct1",
+        "acct2",
+    }, "the first links show the claim's breadth"
+
+
+def test_a_spike_from_one_account_is_not_a_topic_spike(
+    make: RecordMaker, insight_settings: InsightSettings
+) -> None:
+    records = history(make) + [
+        make("Login link expired again", topic=LOGIN, account="solo", at=T0 + days(30) + hours(i / 10))
+        for i in range(20)
+    ]
+    found = flagged(records, [local_day(T0 + days(30), insight_settings.zone)], insight_settings)
+    assert [a for a in found if a.series != TOTAL] == []
+
+
+def test_weekend_days_are_judged_against_weekend_days(
+    make: RecordMaker, insight_settings: InsightSettings
+) -> None:
+    sunday = 34
+    records = history(make) + extra(make, INVOICES, "Where are my invoices?", sunday, 6)
+    found = flagged(records, [local_day(T0 + days(sunday), insight_settings.zone)], insight_settings)
+    invoices = [a for a in found if a.series != TOTAL]
+    assert len(invoices) == 1 and invoices[0].expected == 1 and "usual Sunday" in invoices[0].normal
