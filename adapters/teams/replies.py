@@ -22,6 +22,7 @@ from adapters.teams.payloads import ExchangeRef
 from assistant.conversations import ChannelBinding
 from assistant.errors import AssistantError
 from assistant.handoff import HandoffNotice
+from assistant.learning.candidates import resolution_claim as resolution_key  # one claim everywhere
 from assistant.models import Answer, Role, Signal
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,6 @@ def is_transient(exc: BaseException) -> bool:
         status = getattr(response, "status_code", None) or getattr(response, "status", None) or 0
         return int(status) == 429 or int(status) >= 500
     return isinstance(exc, ClientRequestError | requests.RequestException)
-
-
-def resolution_key(answer_id: str) -> str:
-    """The claim that lets only one reply, draft or correction resolve an exchange."""
-    return f"resolution:{answer_id}"
 
 
 async def guarded(work: Awaitable[Any], notify: Notify | None, what: str) -> None:
