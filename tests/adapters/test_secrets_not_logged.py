@@ -56,10 +56,9 @@ async def test_the_anthropic_key_is_never_logged(
     caplog.set_level(logging.DEBUG)
     key = "sk-ant-secret-key-0123456789abcdef"
     script = [Reply("They last 30 days [1]."), overloaded(), overloaded(), overloaded()]
-    async with (
-        FakeAnthropic(script=script, api_key=key) as fake,
-        assistant_on(fake, tmp_path, embedder) as service,
-    ):
+    async with FakeAnthropic(script=script, api_key=key) as fake, assistant_on(
+        fake, tmp_path, embedder
+    ) as service:
         await service.teach(QUESTION, TAUGHT, actor="dana", role=Role.AGENT)
         await service.ask(Question(text=QUESTION, account="acme"))
         await service.ask(Question(text=QUESTION, account="acme"))

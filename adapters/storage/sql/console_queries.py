@@ -178,3 +178,4 @@ class ConsoleQueries:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+

@@ -104,10 +104,9 @@ async def test_an_output_check_failure_hands_off_with_the_safe_draft(tmp_path: P
 
 
 async def test_a_grounded_reply_still_passes(tmp_path: Path, embedder: Any) -> None:
-    async with (
-        FakeAnthropic(script=[Reply("They last 30 days [1].")]) as fake,
-        assistant_on(fake, tmp_path, embedder) as service,
-    ):
+    async with FakeAnthropic(script=[Reply("They last 30 days [1].")]) as fake, assistant_on(
+        fake, tmp_path, embedder
+    ) as service:
         await service.teach(QUESTION, TAUGHT, actor="dana", role=Role.AGENT)
         answer = await service.ask(Question(text=QUESTION, account="acme"))
 
@@ -132,10 +131,9 @@ async def test_leak_battery_with_a_hostile_model(tmp_path: Path, embedder: Any) 
         reply = replies[len(asker) % len(replies)]
         return reply(body) if callable(reply) else reply
 
-    async with (
-        FakeAnthropic(script=[Reply(hostile)] * 2000) as fake,
-        assistant_on(fake, tmp_path, embedder) as service,
-    ):
+    async with FakeAnthropic(script=[Reply(hostile)] * 2000) as fake, assistant_on(
+        fake, tmp_path, embedder
+    ) as service:
         result = await run_battery(service, accounts, victims_per_attacker=2, before_ask=asker.append)
         requests = len(fake.requests)
 

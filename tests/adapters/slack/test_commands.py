@@ -100,13 +100,9 @@ async def test_forget_stats_ask_help_and_unknown(harness: Harness) -> None:
 async def test_a_command_without_a_usable_response_url_is_answered_privately_in_the_channel(
     harness: Harness,
 ) -> None:
-    fields = slash_command(
-        user=CUSTOMER,
-        channel="C_ACME",
-        text="stats",
-        response_url="not a url",
-        team_id=(harness.fake.users[CUSTOMER]["team_id"]),
-    )
+    fields = slash_command(user=CUSTOMER, channel="C_ACME", text="stats", response_url="not a url", team_id=(
+        harness.fake.users[CUSTOMER]["team_id"]
+    ))
     status, _, _ = await harness.sender.command(fields)
     await harness.settle()
     assert status == 200

@@ -145,11 +145,9 @@ async def test_a_body_bolt_cannot_parse_is_refused_with_a_400(
 
 
 @EXAMPLES
-@given(
-    timestamp=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12).filter(
-        lambda t: not t.isdigit()
-    )
-)
+@given(timestamp=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12).filter(
+    lambda t: not t.isdigit()
+))
 async def test_a_timestamp_that_is_not_a_number_is_a_401(harness: Harness, timestamp: str) -> None:
     status, _, _ = await harness.sender.post(
         "{}", "application/json", signature="v0=", headers={"X-Slack-Request-Timestamp": timestamp}
