@@ -19,6 +19,7 @@ that made it was removed).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,13 @@ PROMOTING = "promoting"
 def resolution_claim(answer_id: str) -> str:
     """The event id claimed when an answer's thread teaches (replies, Send draft, the correction form)."""
     return f"resolution:{answer_id}"
+
+
+def correction_claim(answer_id: str, text: str, make_global: bool) -> str:
+    """The event id claimed by one correction form's content: a double submit (or the same form
+    submitted from two open copies) teaches once."""
+    digest = hashlib.sha256(f"{make_global}:{text.strip()}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"correction:{answer_id}:{digest[:32]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,9 +159,13 @@ def test_the_manifest_declares_what_the_app_uses() -> None:
     )
     assert features["app_home"]["home_tab_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
-    assert {"message.channels", "message.groups", "reaction_added", "app_home_opened"} <= set(
-        settings["event_subscriptions"]["bot_events"]
-    )
+    assert {
+        "message.channels",
+        "message.groups",
+        "reaction_added",
+        "reaction_removed",
+        "app_home_opened",
+    } <= set(settings["event_subscriptions"]["bot_events"])
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     needed = {
         "channels:history",
