@@ -129,6 +129,27 @@ def too_long(length: int, limit: int) -> str:
     )
 
 
+def stranger_handoff(channel: str, user: str, account: str | None, question: str) -> str:
+    """The hand-off alert for a question from someone whose organisation is not the channel's account."""
+    said = f"\n>{question[:500]}" if question else ""
+    return (
+        f":warning: <@{user}> asked in <#{channel}> (account {account or 'unknown'}), but their organisation "
+        "is not mapped to that account, so I did not answer from its knowledge. Please answer by hand, and "
+        f"map the organisation with `assistant channels set {channel} --account ... --org ...` if it "
+        f"belongs there.{said}"
+    )
+
+
+def unmapped_handoff(channel: str, user: str, orgs: list[str], question: str) -> str:
+    """The hand-off alert for a question in an unmapped channel shared with several organisations."""
+    said = f"\n>{question[:500]}" if question else ""
+    return (
+        f":warning: <@{user}> asked in <#{channel}>, which is shared with several organisations "
+        f"({', '.join(orgs)}) and not mapped to an account, so I did not answer. Please answer by hand "
+        f"and map it: `assistant channels set {channel} --account ... --org ...`.{said}"
+    )
+
+
 def too_long_handoff(channel: str, user: str, length: int) -> str:
     """The hand-off alert for a question too long to answer automatically."""
     return (

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -107,6 +108,14 @@ class CandidateStore(Protocol):
 
     async def pop_mark(self, platform: str, mark: str) -> str | None:
         """The event ``mark`` made, forgetting it; None when there is none."""
+        ...
+
+    async def set_channel_orgs(self, platform: str, channel_id: str, orgs: Collection[str]) -> None:
+        """Replace the organisations whose members belong to a customer channel's account."""
+        ...
+
+    async def get_channel_orgs(self, platform: str, channel_id: str) -> frozenset[str]:
+        """The organisations mapped to a channel (empty: none were mapped explicitly)."""
         ...
 
 

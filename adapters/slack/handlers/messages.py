@@ -8,6 +8,10 @@ deleted questions are forgotten.
   in the private note the agent gets, ✅ on the reply, the resolution of the conversation). Notes,
   holding replies, questions back and small talk (``assistant.learning.replies``) are not even
   kept.
+* Identity decides, not location: a customer whose organisation does not belong to the channel's
+  account (``SlackDeps.belongs``), or who asks in an unmapped channel shared with several
+  organisations, is not answered from any knowledge; they get the hand-off notice and agents an
+  alert in the hand-off channel.
 * Bots, edits and other subtypes are acknowledged and ignored.
 * Limits: a question over ``max_question_chars`` is not answered; the asker is told and the
   hand-off channel alerted, so a person reads it. A customer asking faster than the per-user or
@@ -74,7 +78,19 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     channel, user = str(event["channel"]), str(event["user"])
     user_team = event.get("user_team") or await deps.members.team_of(user)
     binding = await deps.binding(client, channel, user_team)
-    if binding is None or binding.kind != "customer":
+    if binding is None:
+        if not is_thread_reply(event) and not is_small_talk(str(event.get("text") or "")):
+            orgs = await deps.needs_mapping(client, channel, user_team)
+            if orgs:  # shared with several organisations: never bound by guess
+                await _hand_off_unanswered(
+                    deps,
+                    client,
+                    event,
+                    None,
+                    texts.unmapped_handoff(channel, user, sorted(orgs), str(event["text"])),
+                )
+        return
+    if binding.kind != "customer":
         return
     role = await deps.members.role_of(user)
     if role is None:
@@ -89,10 +105,33 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
         return
     if link is not None or is_small_talk(event["text"]):
         return
+    asker_orgs = frozenset(org for org in (user_team,) if org) | await deps.members.orgs_of(user)
+    if not await deps.belongs(client, binding, asker_orgs):  # identity decides, not the channel
+        log.info("question in %s from %s: organisation not of account %s", channel, user, binding.account)
+        alert = texts.stranger_handoff(channel, user, binding.account, str(event["text"]))
+        await _hand_off_unanswered(deps, client, event, binding, alert)
+        return
     prior = await deps.conversations.find_link(PLATFORM, channel, str(event["ts"]))
     if prior is None and not await _admitted(deps, client, event, binding, user, notify):
         return
     await guarded(_answer(deps, client, event, binding, user, prior), notify, "question")
+
+
+async def _hand_off_unanswered(
+    deps: SlackDeps, client: AsyncWebClient, event: dict[str, Any], binding: ChannelBinding | None, alert: str
+) -> None:
+    """A question not answered from any account's knowledge: the asker gets the hand-off notice in
+    the thread, agents the alert in the hand-off channel (once, however often the event runs)."""
+    channel, ts = str(event["channel"]), str(event["ts"])
+    if not await deps.conversations.claim_event(PLATFORM, f"unanswered:{channel}:{ts}"):
+        return
+    target = deps.handoff_channel(binding) if binding is not None else deps.settings.handoff_channel
+    if target is not None:
+        await or_retry_later(client.chat_postMessage(channel=target, text=alert), f"alert {channel}")
+    await or_retry_later(
+        client.chat_postMessage(channel=channel, thread_ts=thread_root(event), text=texts.HANDOFF_NOTICE),
+        f"notice {channel}",
+    )
 
 
 async def _admitted(

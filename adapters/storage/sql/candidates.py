@@ -1,4 +1,5 @@
-"""``CandidateStore`` on SQLAlchemy Core: agents' replies kept as candidates, and signal marks.
+"""``CandidateStore`` on SQLAlchemy Core: agents' replies kept as candidates, signal marks, and the
+organisations that belong to a customer channel.
 
 A mixin of ``SqlConversationStore`` (same engine, same transactions). Saving a candidate is an
 ``INSERT ... ON CONFLICT DO NOTHING`` (a redelivered message is kept once); promoting one is a
@@ -7,12 +8,13 @@ conditional ``UPDATE ... WHERE event_id IS <expected>``, so two promotions at on
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Row, delete, select, update
 
 from adapters.storage.sql.base import SqlStoreBase
-from adapters.storage.sql.candidates_schema import reply_candidates, signal_marks
+from adapters.storage.sql.candidates_schema import channel_orgs, reply_candidates, signal_marks
 from assistant.learning.candidates import ReplyCandidate
 from assistant.models import Signal, utcnow
 
@@ -101,6 +103,24 @@ class SqlCandidates(SqlStoreBase):
             if event_id is not None:
                 await conn.execute(delete(signal_marks).where(*where))
         return str(event_id) if event_id is not None else None
+
+    async def set_channel_orgs(self, platform: str, channel_id: str, orgs: Collection[str]) -> None:
+        where = (channel_orgs.c.platform == platform, channel_orgs.c.channel_id == channel_id)
+        now = utcnow()
+        rows = [
+            {"platform": platform, "channel_id": channel_id, "org_id": org, "created_at": now} for org in orgs
+        ]
+        async with self._transaction(write=True) as conn:
+            await conn.execute(delete(channel_orgs).where(*where))
+            if rows:
+                await conn.execute(channel_orgs.insert(), rows)
+
+    async def get_channel_orgs(self, platform: str, channel_id: str) -> frozenset[str]:
+        query = select(channel_orgs.c.org_id).where(
+            channel_orgs.c.platform == platform, channel_orgs.c.channel_id == channel_id
+        )
+        async with self._transaction() as conn:
+            return frozenset(str(org) for org in (await conn.execute(query)).scalars())
 
 
 def _candidate(row: Row[Any]) -> ReplyCandidate:

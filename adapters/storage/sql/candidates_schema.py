@@ -7,6 +7,8 @@ Migration 0008 creates them; importing this module adds them to ``schema.metadat
   (set with a conditional update, so two promotions of one reply cannot both win).
 * ``signal_marks``: which learning event one person's signal made (a reaction), so removing the
   reaction undoes exactly that event.
+* ``channel_orgs``: the organisations (Slack team or Enterprise Grid ids, Teams tenant ids) whose
+  members belong to a customer channel's account: identity, not location, decides who is answered.
 """
 
 from __future__ import annotations
@@ -39,5 +41,14 @@ signal_marks = Table(
     Column("platform", String(32), primary_key=True),
     Column("mark", String(255), primary_key=True),
     Column("event_id", String, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+channel_orgs = Table(
+    "channel_orgs",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("channel_id", String(255), primary_key=True),
+    Column("org_id", String(255), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
 )

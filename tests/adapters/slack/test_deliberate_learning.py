@@ -45,7 +45,7 @@ NOT_ANSWERS = [
 
 async def add_globex(harness: Harness) -> None:
     harness.fake.add_user(GLOBEX_USER, team_id="T_GLOBEX", name="globex")
-    harness.fake.add_channel(GLOBEX_CHANNEL, is_ext_shared=True)
+    harness.fake.add_channel(GLOBEX_CHANNEL, is_ext_shared=True, external_teams=["T_GLOBEX"])
     await harness.conversations.bind_channel(
         ChannelBinding("slack", GLOBEX_CHANNEL, "globex", "customer", HANDOFF_CHANNEL)
     )

@@ -1,4 +1,5 @@
-"""Deliberate learning: agents' replies kept as candidates, and the event each signal made.
+"""Deliberate learning and identity: agents' replies kept as candidates, the event each signal made,
+the organisations whose members belong to a customer channel's account.
 
 Written out by hand, like 0001-0006; ``tests/adapters/storage`` compares the migrated database
 with ``candidates_schema.py``.
@@ -50,9 +51,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "mark", name="pk_signal_marks"),
     )
+    op.create_table(
+        "channel_orgs",
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("channel_id", sa.String(255), nullable=False),
+        sa.Column("org_id", sa.String(255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("platform", "channel_id", "org_id", name="pk_channel_orgs"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("channel_orgs")
     op.drop_table("signal_marks")
     op.drop_index("ix_reply_candidates_platform_channel_id_thread_ts", table_name="reply_candidates")
     op.drop_table("reply_candidates")
