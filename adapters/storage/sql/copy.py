@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import Table, delete, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.storage.sql import conversations_schema, insights_schema  # noqa: F401  (their tables)
+from adapters.storage.sql import (  # noqa: F401  (their tables)
+    conversations_schema,
+    insights_schema,
+    integrations_schema,
+)
 from adapters.storage.sql.migrate import SQLITE_BEGIN, connect, upgrade_engine
 from adapters.storage.sql.schema import metadata
 from assistant.errors import InvalidInputError, ServiceUnavailableError
