@@ -13,7 +13,8 @@ webhooks run (the webhooks only for the ticket they name):
 3. **Close the loop.** An open ticket found closed as fixed is recorded; the affected customers'
    threads (or the agents) are told, and the fix is taught as a global resolution of the bug's
    questions (attributed to the tracker), so the next asker gets "fixed" at once. Each step is
-   flagged when done, so a failure half-way repeats only what is left.
+   flagged when done, so a failure half-way repeats only what is left. Engineers' comments are
+   internal: only a closing comment's ``Resolution: …`` line reaches customers.
 
 A tracker that fails is reported and retried next time; it never stops the other trackers or
 the answering (the sync runs outside the question path).
@@ -49,6 +50,7 @@ Confidence = Callable[[BugReport], Awaitable[float]]
 TAUGHT_EXAMPLES = 3
 QUOTES = 5
 QUOTE_CHARS = 300
+RESOLUTION_CHARS = 500
 
 
 class Teacher(Protocol):
@@ -115,13 +117,25 @@ def update_comment(report: BugReport, previous: int) -> str:
     )
 
 
-def fix_answer(report: BugReport, record: TicketRecord) -> str:
-    """What the assistant answers once the bug is fixed."""
+def customer_resolution(text: str) -> str:
+    """The part of an engineer's closing comment meant for customers: what follows a line that
+    starts with ``Resolution:`` (case-insensitive). Anything else on a ticket stays internal."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        head, colon, rest = line.strip().partition(":")
+        if colon and head.strip().lower() == "resolution":
+            return "\n".join([rest.strip(), *lines[index + 1 :]]).strip()[:RESOLUTION_CHARS]
+    return ""
+
+
+def fix_answer(record: TicketRecord) -> str:
+    """What customers are told once the bug is fixed: no other customer's words, only the
+    engineers' customer-facing ``Resolution:`` line when there is one."""
     resolution = f" {record.resolution.strip()}" if record.resolution.strip() else ""
     return (
-        f"This was a known bug ({report.title}) and it has been fixed.{resolution} "
+        f"This was a known problem and it has been fixed.{resolution} "
         "If you still see it, reply here and a person will look into it."
-    ).strip()
+    )
 
 
 class BugTicketSync:
@@ -310,15 +324,35 @@ class BugTicketSync:
             await self._save(record)
 
     async def _teach(self, report: BugReport, record: TicketRecord, actor: str) -> int:
+        """Each affected account learns the fix on its own customers' words (private to it);
+        every other account on the bug's keywords (global), so no customer's words cross over."""
         if self._teacher is None:
             return 0
-        answer = fix_answer(report, record)
-        questions = list(dict.fromkeys([report.symptom, *(e.text for e in report.examples)]))
-        for question in questions[:TAUGHT_EXAMPLES]:
+        answer = fix_answer(record)
+        key = f"bug-fixed:{report.id}"
+        taught = 0
+        by_account: dict[str, list[str]] = {}
+        for example in report.examples:
+            if example.account:
+                by_account.setdefault(example.account, []).append(example.text)
+        for account, texts in sorted(by_account.items()):
+            for question in list(dict.fromkeys(texts))[:TAUGHT_EXAMPLES]:
+                await self._teacher.teach(
+                    question,
+                    answer,
+                    actor=actor,
+                    role=Role.AGENT,
+                    account=account,
+                    private=True,
+                    resolution_key=key,
+                )
+                taught += 1
+        if report.keywords:
             await self._teacher.teach(
-                question, answer, actor=actor, role=Role.AGENT, resolution_key=f"bug-fixed:{report.id}"
+                " ".join(report.keywords), answer, actor=actor, role=Role.AGENT, resolution_key=key
             )
-        return min(len(questions), TAUGHT_EXAMPLES)
+            taught += 1
+        return taught
 
     async def _tell(self, report: BugReport, record: TicketRecord) -> int:
         if self._notifier is None or self._notify == "none":
@@ -340,7 +374,7 @@ class BugTicketSync:
     def _closed(record: TicketRecord, status: TicketStatus) -> None:
         record.state = TicketState.CLOSED
         record.fixed = status.fixed
-        record.resolution = status.resolution
+        record.resolution = customer_resolution(status.resolution) if status.fixed else ""
         record.last_error = ""
 
     def _done(self, record: TicketRecord) -> bool:

@@ -257,21 +257,30 @@ async def test_a_closed_fixed_ticket_tells_the_threads_and_teaches_the_fix(world
     await world.sync().sync()
     assert (await world.sync().sync()).closed == []
 
-    world.github.close(1, "completed", comment="Fixed in 4.2: large exports are streamed now.")
+    world.github.close(
+        1,
+        "completed",
+        comment="Root cause: the nightly job held a lock on db-7.\n"
+        "Resolution: Fixed in 4.2: large exports are streamed now.",
+    )
     closed = await world.sync().sync()
     assert closed.closed == ["github: #1 closed (fixed)"]
-    assert closed.taught == 3 and closed.notified == 3
+    assert (
+        closed.taught == 4 and closed.notified == 3
+    )  # 3 threads; 3 quotes (own accounts) + keywords (global)
     ((bug_id, threads),) = world.notifier.fixed
     assert bug_id == report.id
     assert {(t.channel, t.account) for t in threads} == {("C-acme", "acme"), ("C-globex", "globex")}
     record = await world.ledger.get_ticket(report.id, "github")
     assert record is not None and record.fixed and record.notified and record.taught
-    assert "Fixed in 4.2" in record.resolution
+    assert record.resolution == "Fixed in 4.2: large exports are streamed now."  # not the internal note
 
     events = [e for e in await world.assistant.learned(limit=10) if e.actor == "github"]
-    assert len(events) == 3 and all(e.signal is Signal.TEACH for e in events)
+    assert len(events) == 4 and all(e.signal is Signal.TEACH for e in events)
+    assert sorted(str(e.account) for e in events) == ["None", "acme", "acme", "globex"]
     answer = await world.assistant.ask(Question(text="CSV export gives a 500 error", account="umbrella"))
     assert "has been fixed" in answer.text and "Fixed in 4.2" in answer.text
+    assert "db-7" not in answer.text
 
     quiet = await world.sync().sync()
     assert quiet.closed == [] and quiet.taught == 0 and len(world.notifier.fixed) == 1
@@ -290,7 +299,7 @@ async def test_a_webhook_checks_just_its_ticket(world: World) -> None:
     world.jira.resolve("SUP-1", "Done", comment="Deployed the fix.")
     assert (await sync.ticket_changed("jira", "SUP-404")).closed == []
     changed = await sync.ticket_changed("jira", "SUP-1")
-    assert changed.closed == ["jira: SUP-1 closed (fixed)"] and changed.taught == 3
+    assert changed.closed == ["jira: SUP-1 closed (fixed)"] and changed.taught == 4
     assert (await sync.ticket_changed("jira", "SUP-1")).taught == 0
 
 
