@@ -357,10 +357,10 @@ class BugTicketSync:
     async def _tell(self, report: BugReport, record: TicketRecord) -> int:
         if self._notifier is None or self._notify == "none":
             return 0
-        threads = []
-        if self._notify == "threads" and self._threads is not None:
-            threads = await self._threads.threads_of(report.question_ids)
-        return await self._notifier.bug_fixed(report, record, threads)
+        threads = await self._threads.threads_of(report.question_ids) if self._threads is not None else []
+        return await self._notifier.bug_fixed(
+            report, record, threads, tell_customers=self._notify == "threads"
+        )
 
     # records
 

@@ -155,8 +155,11 @@ class Thread:
 class FixNotifier(Protocol):
     """Tells people that a bug is fixed: the customers' threads, or the agents."""
 
-    async def bug_fixed(self, report: BugReport, record: TicketRecord, threads: Sequence[Thread]) -> int:
-        """Post the news; return how many posts were made."""
+    async def bug_fixed(
+        self, report: BugReport, record: TicketRecord, threads: Sequence[Thread], *, tell_customers: bool
+    ) -> int:
+        """Post the news in the customers' ``threads`` (``tell_customers``) or to the agents, with
+        the threads to tell; return how many posts were made."""
         ...
 
     async def ticket_filed(self, report: BugReport, record: TicketRecord) -> None:

@@ -59,7 +59,9 @@ class RecordingNotifier:
     async def ticket_filed(self, report: BugReport, record: TicketRecord) -> None:
         self.filed.append((report.id, record.url))
 
-    async def bug_fixed(self, report: BugReport, record: TicketRecord, threads: Sequence[Thread]) -> int:
+    async def bug_fixed(
+        self, report: BugReport, record: TicketRecord, threads: Sequence[Thread], *, tell_customers: bool
+    ) -> int:
         self.fixed.append((report.id, list(threads)))
         return len(threads)
 
