@@ -11,6 +11,7 @@ from tqdm import tqdm
 from adapters.cli.channels_command import channels_app
 from adapters.cli.console_command import console_command
 from adapters.cli.insights_command import digest_command, insights_app
+from adapters.cli.integrations_command import integrations_app
 from adapters.cli.render import answer_json, answer_text, event_line, to_json
 from adapters.cli.replay_command import replay_command
 from adapters.cli.serve_command import serve_command
@@ -36,6 +37,7 @@ app.command("teams-package")(teams_package_command)
 app.add_typer(channels_app, name="channels")
 app.command("digest")(digest_command)
 app.add_typer(insights_app, name="insights")
+app.add_typer(integrations_app, name="integrations")
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Store URL or SQLite file (default: $ASSISTANT_DATABASE_URL).")

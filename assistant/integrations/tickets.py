@@ -107,6 +107,10 @@ class IssueTracker(Protocol):
 
     name: str
 
+    async def check(self) -> str:
+        """Whether the tracker is reachable and usable: a short description, or an error."""
+        ...
+
     async def create(self, draft: TicketDraft) -> ExternalTicket:
         """Create the ticket (one attempt: never retried blindly, see ``TrackerError``)."""
         ...

@@ -1,0 +1,150 @@
+"""The integrations at run time: one ``IntegrationRuntime`` for ``serve``, the CLI and the webhooks.
+
+``open_integrations`` builds the trackers, the ledger, the insight source and the ticket sync
+(``None`` when no tracker is configured). ``run_ticket_sync`` is the one entry point of a sync:
+``assistant integrations sync`` calls it directly, and ``serve`` calls it every
+``ASSISTANT_TICKETS_SYNC_MINUTES`` from ``IntegrationJobs`` after claiming the period in the
+database (``claim_job_run``, as the insight jobs do), so that of several instances one syncs.
+
+A failing integration never blocks answering: the loop runs beside the chat handlers, catches
+every error (logged without secrets) and tries again next period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from adapters.insights_wiring import build_insight_service, build_insight_source
+from adapters.integrations.http import Sleep
+from adapters.integrations.settings import IntegrationSettings
+from adapters.integrations.wiring import Trackers, build_ticket_sync, build_trackers
+from adapters.storage.sql.insights import SqlInsightSource
+from adapters.storage.sql.tickets import SqlTicketLedger
+from assistant.config import Settings
+from assistant.insights.settings import InsightSettings
+from assistant.integrations.bug_tickets import BugTicketSync, Teacher
+from assistant.integrations.tickets import FixNotifier, TicketSyncReport
+from assistant.models import utcnow
+from assistant.ports import Embedder
+
+log = logging.getLogger(__name__)
+
+TICKET_SYNC = "ticket_sync"
+
+
+@dataclass(slots=True)
+class IntegrationRuntime:
+    """What a ticket sync works with; close it when done."""
+
+    settings: IntegrationSettings
+    sync: BugTicketSync
+    trackers: Trackers
+    ledger: SqlTicketLedger
+    source: SqlInsightSource
+
+    async def close(self) -> None:
+        await self.trackers.close()
+        await self.ledger.close()
+        await self.source.close()
+
+
+@asynccontextmanager
+async def open_integrations(
+    settings: Settings,
+    integration_settings: IntegrationSettings,
+    insight_settings: InsightSettings,
+    *,
+    embedder: Embedder | None,
+    teacher: Teacher | None,
+    notifier: FixNotifier | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> AsyncIterator[IntegrationRuntime | None]:
+    """The runtime of the configured trackers (None when there is none), closed on exit."""
+    if not integration_settings.any_tracker:
+        yield None
+        return
+    source = build_insight_source(settings, insight_settings, embedder=embedder)
+    ledger = SqlTicketLedger(settings.database_url)
+    trackers = build_trackers(integration_settings, sleep=sleep)
+    runtime = IntegrationRuntime(
+        settings=integration_settings,
+        sync=build_ticket_sync(
+            integration_settings,
+            service=build_insight_service(source, insight_settings, embedder),
+            ledger=ledger,
+            trackers=trackers.trackers,
+            teacher=teacher,
+            threads=ledger,
+            notifier=notifier,
+        ),
+        trackers=trackers,
+        ledger=ledger,
+        source=source,
+    )
+    try:
+        await source.initialize()
+        await ledger.initialize()
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+def sync_period(now: datetime, minutes: float) -> str:
+    """The period a scheduled sync claims: the ``minutes``-long slot ``now`` falls in."""
+    return str(int(now.timestamp() // (minutes * 60)))
+
+
+async def run_ticket_sync(
+    runtime: IntegrationRuntime, *, dry_run: bool = False, claim_at: datetime | None = None
+) -> TicketSyncReport | None:
+    """One sync; with ``claim_at`` (the scheduled job) only when this instance claims the period."""
+    if claim_at is None:
+        return await runtime.sync.sync(dry_run=dry_run)
+    period = sync_period(claim_at, runtime.settings.assistant_tickets_sync_minutes)
+    if not await runtime.source.claim_job_run(TICKET_SYNC, period):
+        return None
+    try:
+        report = await runtime.sync.sync(dry_run=dry_run)
+    except Exception as exc:
+        await runtime.source.finish_job_run(TICKET_SYNC, period, ok=False, summary=type(exc).__name__)
+        raise
+    await runtime.source.finish_job_run(TICKET_SYNC, period, ok=not report.failed, summary=report.summary())
+    return report
+
+
+class IntegrationJobs:
+    """The scheduled ticket sync of a running ``serve``: a task, stopped with the service."""
+
+    def __init__(self, runtime: IntegrationRuntime, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.runtime = runtime
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="ticket-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        seconds = self.runtime.settings.assistant_tickets_sync_minutes * 60
+        while True:
+            try:
+                report = await run_ticket_sync(self.runtime, claim_at=self._clock())
+                if report is not None:
+                    log.info("ticket sync: %s", report.summary())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a tracker or the database down: try again next period
+                log.warning("ticket sync failed: %s", type(exc).__name__)
+            await asyncio.sleep(seconds)
