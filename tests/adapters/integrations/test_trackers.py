@@ -8,6 +8,7 @@ waited, so the rate-limit tests take no time.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -337,3 +338,25 @@ async def test_jira_comment_property_marks_it_and_status_reads_done(jira: FakeJi
 def test_adf_round_trip_keeps_paragraphs_and_lines() -> None:
     text = "first line\nsecond line\n\nnext paragraph"
     assert adf_text(adf(text)) == "first line\nsecond line\nnext paragraph\n"
+
+
+async def test_tokens_never_reach_the_logs(
+    github: FakeGitHub, jira: FakeJira, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sleeps = Sleeps()
+    gh, jr = github_client(github, sleeps, timeout=0.5), jira_client(jira, sleeps, timeout=0.5)
+    github.fail_next("POST", "/issues", "rate_limit", status=429, headers={"Retry-After": "1"})
+    jira.fail_next("POST", "/rest/api/3/issue", "lost_reply")
+    try:
+        ticket = await GitHubIssues(gh, github.repo).create(DRAFT)
+        await GitHubIssues(gh, github.repo).status(ticket)
+        with pytest.raises(TrackerError):
+            await JiraIssues(jr, site=jira.base_url, project="SUP").create(DRAFT)
+    finally:
+        await gh.close()
+        await jr.close()
+    logged = caplog.text
+    assert "rate limit" in logged  # the test saw the client's logging
+    for secret in (github.token, jira.token, basic_auth(jira.email, jira.token)):
+        assert secret not in logged
