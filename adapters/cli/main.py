@@ -68,13 +68,48 @@ def ingest(
 
 @app.command("import-tickets")
 def import_tickets(
-    file: Annotated[Path, typer.Argument(help="stream.jsonl (replay format) or CSV with question,answer.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="stream.jsonl (replay format), CSV with question,answer, or a helpdesk export."),
+    ] = None,
     make_global: Annotated[
         bool, typer.Option("--global", help="Share untagged answers with every account.")
     ] = False,
+    vendor: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="zendesk, intercom or freshdesk: the file is that export (zendesk --subdomain: its API).",
+        ),
+    ] = None,
+    subdomain: Annotated[
+        str | None, typer.Option(help="Zendesk: read from https://SUBDOMAIN.zendesk.com.")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="ZENDESK_API_TOKEN", help="Zendesk API or OAuth token (or $ZENDESK_API_TOKEN)."),
+    ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(envvar="ZENDESK_EMAIL", help="The agent e-mail of an API token (else OAuth)."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Zendesk API: tickets changed since this date (default: two years ago)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Learn past resolved tickets as resolutions (the file is checked whole before anything is written)."""
+    if vendor is not None or subdomain is not None:
+        from adapters.cli.tickets_import import import_helpdesk
+
+        import_helpdesk(
+            file, vendor=vendor, subdomain=subdomain, token=token, email=email, since=since,
+            make_global=make_global, db=db,
+        )  # fmt: skip
+        return
+    if file is None:
+        raise typer.BadParameter("give the file to import (or --from zendesk --subdomain … for the API)")
 
     async def work() -> None:
         records = parse_ticket_file(file)
