@@ -86,9 +86,12 @@ class JsonHttp:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         ok_missing: bool = False,
+        safe: bool = False,
     ) -> Any:
-        """The response's JSON (None for an empty body, or a 404 when ``ok_missing``)."""
-        write = method.upper() in WRITES
+        """The response's JSON (None for an empty body, or a 404 when ``ok_missing``).
+
+        ``safe``: a POST that only reads (a search), retried like a GET."""
+        write = method.upper() in WRITES and not safe
         rate_limited = 0
         attempt = 0
         while True:

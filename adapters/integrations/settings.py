@@ -44,6 +44,16 @@ class IntegrationSettings(BaseSettings):
     assistant_jira_issue_type: str = "Bug"
     jira_webhook_secret: SecretStr | None = None
 
+    hubspot_access_token: SecretStr | None = None
+    hubspot_api_url: str = "https://api.hubapi.com"
+    hubspot_account_map: str | None = Field(default=None, description="CSV account,company_id|domain")
+    hubspot_plan_property: str = "plan"
+    hubspot_arr_property: str = "annualrevenue"
+    hubspot_renewal_property: str = "renewal_date"
+    hubspot_tier_property: str = "tier"
+    assistant_hubspot_churn_threshold: float = Field(default=50.0, ge=0, le=100)
+    assistant_hubspot_context_timeout_seconds: float = Field(default=3.0, gt=0)
+
     assistant_tickets_auto_confidence: float | None = Field(default=None, gt=0, le=1)
     assistant_tickets_notify: Literal["threads", "agents", "none"] = "threads"
     assistant_tickets_label: str = "support-assistant"
@@ -58,7 +68,7 @@ class IntegrationSettings(BaseSettings):
             raise ValueError(f"'{value}' is not owner/name")
         return value.strip() if value else None
 
-    @field_validator("github_api_url", "jira_url")
+    @field_validator("github_api_url", "jira_url", "hubspot_api_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
@@ -81,6 +91,10 @@ class IntegrationSettings(BaseSettings):
         return self.jira_url is not None
 
     @property
+    def hubspot(self) -> bool:
+        return self.hubspot_access_token is not None
+
+    @property
     def any_tracker(self) -> bool:
         return self.github or self.jira
 
@@ -99,6 +113,8 @@ class IntegrationSettings(BaseSettings):
                     lines.append(f"{name}: required when JIRA_URL is set")
         elif self.assistant_jira_project or self.jira_api_token:
             lines.append("JIRA_URL: required when ASSISTANT_JIRA_PROJECT or JIRA_API_TOKEN is set")
+        if self.hubspot_account_map and not os.path.isfile(self.hubspot_account_map):
+            lines.append(f"HUBSPOT_ACCOUNT_MAP: no such file {self.hubspot_account_map!r}")
         return lines
 
 
