@@ -168,7 +168,7 @@ async def serve(
                 if slack is not None:  # the bug-label buttons label through the jobs' service
                     slack.deps.insights = jobs.runtime.service
                 log.info("insight jobs scheduled (%s)", insight_settings.timezone)
-        if integration_settings.any_tracker:  # bug tickets: the scheduled sync and the webhooks
+        if integration_settings.any_tracker or integration_settings.hubspot:  # tickets, CRM: sync, webhooks
             lines += await _start_integrations(
                 stack, app, settings, integration_settings, insight_settings, assistant, conversations, slack
             )

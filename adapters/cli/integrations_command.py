@@ -52,6 +52,12 @@ def status_command(db: DbOption = None) -> None:
                         typer.echo(
                             f"  {record.bug_id} ({record.key or 'no ticket yet'}): {record.last_error}"
                         )
+            if runtime.hubspot is not None:
+                try:
+                    reach = await runtime.hubspot.check()
+                except AssistantError as exc:
+                    reach = f"NOT OK: {exc.message}"
+                typer.echo(f"hubspot: {reach}")
             runs = await runtime.source.job_runs(TICKET_SYNC)
             if runs:
                 last = runs[0]
@@ -74,7 +80,7 @@ def sync_command(
 ) -> None:
     """Run every configured integration once (what the scheduled job runs)."""
     from adapters.cli.session import open_assistant
-    from adapters.integrations.runner import open_integrations, run_ticket_sync
+    from adapters.integrations.runner import open_integrations, run_churn_push, run_ticket_sync
     from adapters.integrations.settings import load_integration_settings
     from assistant.insights.settings import load_insight_settings
 
@@ -82,7 +88,7 @@ def sync_command(
         settings = settings_for(db)
         integration_settings = load_integration_settings()
         insight_settings = load_insight_settings()
-        if not integration_settings.any_tracker:
+        if not integration_settings.any_tracker and not integration_settings.hubspot:
             for line in _unconfigured(integration_settings):
                 typer.echo(line)
             return
@@ -101,10 +107,20 @@ def sync_command(
                 assert runtime is not None
                 try:
                     report = await run_ticket_sync(runtime, dry_run=dry_run)
+                    pushed = await run_churn_push(runtime, dry_run=dry_run)
                 finally:
                     if store is not None:
                         await store.close()
         assert report is not None
+        if pushed is not None:
+            for line in pushed.written:
+                typer.echo(f"{'would write' if dry_run else 'hubspot'}: {line}")
+            for account in pushed.entered:
+                typer.echo(f"hubspot: {account} entered the churn-risk list (note added)")
+            for account in pushed.left:
+                typer.echo(f"hubspot: {account} left the churn-risk list (note added)")
+            if pushed.unmapped:
+                typer.echo(f"hubspot: no company for {', '.join(pushed.unmapped)} (HUBSPOT_ACCOUNT_MAP)")
         for title, lines in (
             ("would", report.planned),
             ("created", report.created),
@@ -127,6 +143,8 @@ def _unconfigured(settings: Any) -> list[str]:
         lines.append("github: not configured (ASSISTANT_GITHUB_REPO, GITHUB_TOKEN)")
     if not settings.jira:
         lines.append("jira: not configured (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN, ASSISTANT_JIRA_PROJECT)")
+    if not settings.hubspot:
+        lines.append("hubspot: not configured (HUBSPOT_ACCESS_TOKEN)")
     return lines
 
 

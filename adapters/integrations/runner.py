@@ -21,12 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from adapters.insights_wiring import build_insight_service, build_insight_source
+from adapters.integrations.accounts import hubspot_companies
 from adapters.integrations.http import Sleep
+from adapters.integrations.hubspot import ChurnPush, HubSpotCompanies
 from adapters.integrations.settings import IntegrationSettings
 from adapters.integrations.wiring import Trackers, build_ticket_sync, build_trackers
 from adapters.storage.sql.insights import SqlInsightSource
 from adapters.storage.sql.tickets import SqlTicketLedger
 from assistant.config import Settings
+from assistant.errors import NotFoundError
+from assistant.insights.service import InsightService
 from assistant.insights.settings import InsightSettings
 from assistant.integrations.bug_tickets import BugTicketSync, Teacher
 from assistant.integrations.tickets import FixNotifier, TicketSyncReport
@@ -36,6 +40,7 @@ from assistant.ports import Embedder
 log = logging.getLogger(__name__)
 
 TICKET_SYNC = "ticket_sync"
+CRM_SYNC = "crm_sync"
 
 
 @dataclass(slots=True)
@@ -47,9 +52,13 @@ class IntegrationRuntime:
     trackers: Trackers
     ledger: SqlTicketLedger
     source: SqlInsightSource
+    service: InsightService
+    hubspot: HubSpotCompanies | None = None
 
     async def close(self) -> None:
         await self.trackers.close()
+        if self.hubspot is not None:
+            await self.hubspot.http.close()
         await self.ledger.close()
         await self.source.close()
 
@@ -65,18 +74,21 @@ async def open_integrations(
     notifier: FixNotifier | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> AsyncIterator[IntegrationRuntime | None]:
-    """The runtime of the configured trackers (None when there is none), closed on exit."""
-    if not integration_settings.any_tracker:
+    """The runtime of the configured integrations (None when there is none), closed on exit."""
+    if not integration_settings.any_tracker and not integration_settings.hubspot:
         yield None
         return
     source = build_insight_source(settings, insight_settings, embedder=embedder)
     ledger = SqlTicketLedger(settings.database_url)
     trackers = build_trackers(integration_settings, sleep=sleep)
+    service = build_insight_service(source, insight_settings, embedder)
     runtime = IntegrationRuntime(
         settings=integration_settings,
+        service=service,
+        hubspot=hubspot_companies(integration_settings),
         sync=build_ticket_sync(
             integration_settings,
-            service=build_insight_service(source, insight_settings, embedder),
+            service=service,
             ledger=ledger,
             trackers=trackers.trackers,
             teacher=teacher,
@@ -118,6 +130,33 @@ async def run_ticket_sync(
     return report
 
 
+async def run_churn_push(
+    runtime: IntegrationRuntime, *, dry_run: bool = False, claim_at: datetime | None = None
+) -> ChurnPush | None:
+    """The latest week's churn risk to HubSpot (None: no HubSpot, no data, or claimed elsewhere)."""
+    if runtime.hubspot is None:
+        return None
+    try:
+        since, until = await runtime.service.latest_week()
+    except NotFoundError:
+        return None
+    period = sync_period(claim_at, runtime.settings.assistant_tickets_sync_minutes) if claim_at else None
+    if period is not None and not await runtime.source.claim_job_run(CRM_SYNC, period):
+        return None
+    try:
+        risks = await runtime.service.churn(since, until)
+        accounts = list(await runtime.source.account_first_seen())
+        pushed = await runtime.hubspot.push_churn(risks, accounts, dry_run=dry_run)
+    except Exception as exc:
+        if period is not None:
+            await runtime.source.finish_job_run(CRM_SYNC, period, ok=False, summary=type(exc).__name__)
+        raise
+    if period is not None:
+        summary = f"{len(pushed.written)} written, {len(pushed.entered)} entered, {len(pushed.left)} left"
+        await runtime.source.finish_job_run(CRM_SYNC, period, ok=True, summary=summary)
+    return pushed
+
+
 class IntegrationJobs:
     """The scheduled ticket sync of a running ``serve``: a task, stopped with the service."""
 
@@ -139,12 +178,22 @@ class IntegrationJobs:
     async def _loop(self) -> None:
         seconds = self.runtime.settings.assistant_tickets_sync_minutes * 60
         while True:
+            now = self._clock()
             try:
-                report = await run_ticket_sync(self.runtime, claim_at=self._clock())
-                if report is not None:
-                    log.info("ticket sync: %s", report.summary())
+                if self.runtime.trackers.trackers:
+                    report = await run_ticket_sync(self.runtime, claim_at=now)
+                    if report is not None:
+                        log.info("ticket sync: %s", report.summary())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a tracker or the database down: try again next period
                 log.warning("ticket sync failed: %s", type(exc).__name__)
+            try:
+                pushed = await run_churn_push(self.runtime, claim_at=now)
+                if pushed is not None:
+                    log.info("HubSpot churn push: %d companies written", len(pushed.written))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("HubSpot churn push failed: %s", type(exc).__name__)
             await asyncio.sleep(seconds)

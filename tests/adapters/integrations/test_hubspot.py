@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,11 +11,19 @@ import pytest
 from adapters.integrations.accounts import GuardedAccountContext, select_account_context
 from adapters.integrations.http import JsonHttp
 from adapters.integrations.hubspot import LISTED, REASONS, RISK, HubSpotCompanies, read_account_map
+from adapters.integrations.runner import open_integrations, run_churn_push
 from adapters.integrations.settings import IntegrationSettings
 from assistant.accounts import AccountProfile, NoAccountContext
+from assistant.config import Settings
 from assistant.errors import MalformedFileError
 from assistant.insights.churn import AccountRisk, ChurnSignal
+from assistant.insights.settings import InsightSettings
+from assistant.models import Question
+from assistant.ports import Embedder
+from assistant.service import Assistant
 from tests.fakes.hubspot_api import FakeHubSpot
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def no_sleep(_seconds: float) -> None:
@@ -161,3 +169,34 @@ def test_selection_and_account_map(tmp_path: Path) -> None:
     with pytest.raises(MalformedFileError) as bad:
         read_account_map(mapping)
     assert bad.value.line == 3
+
+
+async def test_the_sync_pushes_the_stores_accounts(
+    hubspot: FakeHubSpot, assistant: Assistant, settings: Settings, embedder: Embedder
+) -> None:
+    """The scheduled job's code: every account of the store is written (risk 0 when calm)."""
+    for i, account in enumerate(("acme.com", "globex.io", "initech")):
+        await assistant.ask(
+            Question(text="How do I add a user?", account=account, asked_at=T0 + timedelta(hours=i))
+        )
+    integration = IntegrationSettings(
+        _env_file=None, hubspot_access_token=hubspot.token, hubspot_api_url=hubspot.base_url
+    )  # type: ignore[call-arg]
+    async with open_integrations(
+        settings,
+        integration,
+        InsightSettings(_env_file=None),
+        embedder=embedder,
+        teacher=None,  # type: ignore[call-arg]
+    ) as runtime:
+        assert runtime is not None and runtime.trackers.trackers == []
+        dry = await run_churn_push(runtime, dry_run=True)
+        assert dry is not None and hubspot.calls("PATCH") == []
+        pushed = await run_churn_push(runtime, claim_at=T0)
+        assert await run_churn_push(runtime, claim_at=T0) is None  # this period is done
+    assert pushed is not None and sorted(pushed.written) == [
+        "acme.com → company 101: risk 0",
+        "globex.io → company 202: risk 0",
+    ]
+    assert pushed.unmapped == ["initech"]
+    assert hubspot.companies["101"][RISK] == "0" and hubspot.companies["101"][LISTED] == "false"
