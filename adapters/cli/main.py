@@ -47,17 +47,31 @@ CLI_AGENT = "cli"
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Markdown, HTML or text files and folders.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Markdown, HTML or text files and folders, or a site's sitemap.xml or start URL."
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
     """Add or update documents; removed ones are retired, changed ones superseded."""
+    urls = [p for p in paths if p.startswith(("https://", "http://"))]
+    if urls:
+        from adapters.cli.site_command import ingest_sites
+
+        if len(urls) != len(paths):
+            raise typer.BadParameter("ingest either files and folders, or web addresses, not both at once")
+        ingest_sites(urls, db=db)
+        return
+    files = [Path(p) for p in paths]
 
     async def work() -> None:
         settings = settings_for(db)
-        total = len(discover_files(paths))
+        total = len(discover_files(files))
         async with open_assistant(settings) as assistant:
             with tqdm(total=total, unit="doc", desc="ingesting", disable=None) as bar:
-                report = await Ingestor(assistant).ingest_paths(paths, progress=bar.update)
+                report = await Ingestor(assistant).ingest_paths(files, progress=bar.update)
         typer.echo(
             f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
             f"{report.retired} retired; {report.chunks} passages indexed."

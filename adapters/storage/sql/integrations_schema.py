@@ -2,6 +2,8 @@
 
 * ``bug_tickets``: one row per bug report and tracker: the external ticket (id, key, link) once
   known, written as ``pending`` before the create is sent (``assistant.integrations.tickets``).
+* ``crawled_pages``: each crawled page's validators (``ETag``, ``Last-Modified``) for the next
+  crawl's conditional requests.
 """
 
 from __future__ import annotations
@@ -31,4 +33,14 @@ bug_tickets = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # webhooks find a record by the tracker's key
     Index(None, "tracker", "ticket_key"),
+)
+
+crawled_pages = Table(
+    "crawled_pages",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("site", String(512), nullable=False, index=True),
+    Column("etag", String(512)),
+    Column("last_modified", String(128)),
+    Column("crawled_at", UTCDateTime, nullable=False),
 )

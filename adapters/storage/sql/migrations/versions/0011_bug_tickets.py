@@ -1,4 +1,4 @@
-"""Bug tickets in GitHub / Jira: one row per bug report and tracker.
+"""Integrations: bug tickets in GitHub / Jira (one row per bug report and tracker), crawled pages.
 
 Written out by hand, like 0001-0006; ``tests/adapters/storage/test_sql_tickets.py`` compares the
 migrated database with ``integrations_schema.py``.
@@ -44,9 +44,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_bug_tickets_state", "bug_tickets", ["state"])
     op.create_index("ix_bug_tickets_tracker_ticket_key", "bug_tickets", ["tracker", "ticket_key"])
+    op.create_table(
+        "crawled_pages",
+        sa.Column("url", sa.String(2048), nullable=False),
+        sa.Column("site", sa.String(512), nullable=False),
+        sa.Column("etag", sa.String(512), nullable=True),
+        sa.Column("last_modified", sa.String(128), nullable=True),
+        sa.Column("crawled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("url", name="pk_crawled_pages"),
+    )
+    op.create_index("ix_crawled_pages_site", "crawled_pages", ["site"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_crawled_pages_site", table_name="crawled_pages")
+    op.drop_table("crawled_pages")
     op.drop_index("ix_bug_tickets_tracker_ticket_key", table_name="bug_tickets")
     op.drop_index("ix_bug_tickets_state", table_name="bug_tickets")
     op.drop_table("bug_tickets")
