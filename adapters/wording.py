@@ -33,3 +33,17 @@ def learning_line(digest: Digest, *, bold: Callable[[str], str]) -> str:
     )
     verdict = {True: "improving", False: "not improving", None: None}[digest.learning.improving]
     return line + (f"; month over month: {bold(verdict)}" if verdict else "")
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most ``limit`` characters, an ellipsis marking a cut (excerpts in alerts, cards, digests)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def rate_limited(retry_after: int, scope: str | None) -> str:
+    """A question refused by the rate limits: when to ask again."""
+    who = "this channel is" if scope == "channel" else "you are"
+    return (
+        f"Sorry, {who} asking faster than I can answer. Please ask again in {retry_after} seconds; "
+        "I did not read this one."
+    )

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from assistant.errors import InvalidInputError
+from assistant.learning.candidates import CandidateStore
 
 ChannelKind = Literal["customer", "internal"]
 LinkKind = Literal["answer", "handoff", "question"]
@@ -85,8 +86,9 @@ class InboxEvent:
     created_at: datetime
 
 
-class ConversationStore(Protocol):
-    """Durable conversation state for chat adapters; every method is one transaction."""
+class ConversationStore(CandidateStore, Protocol):
+    """Durable conversation state for chat adapters; every method is one transaction (agents'
+    candidate replies included: ``assistant.learning.candidates``)."""
 
     async def initialize(self) -> None: ...
 

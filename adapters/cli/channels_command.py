@@ -52,6 +52,15 @@ def set_channel(
     channel: Annotated[str, typer.Argument(help="The customer channel's id (C...).")],
     account: Annotated[str, typer.Option(help="The account its members belong to.")],
     handoff: Annotated[str | None, typer.Option(help="The internal channel hand-offs go to (C...).")] = None,
+    org: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--org",
+            help="An organisation whose members belong to ACCOUNT (Slack team T... or Grid org E..., "
+            "Teams tenant id); repeat it for several. Customers of other organisations asking in "
+            "CHANNEL are handed off, never answered from ACCOUNT's knowledge.",
+        ),
+    ] = None,
     platform: PlatformOption = "slack",
     db: DbOption = None,
 ) -> None:
@@ -62,11 +71,13 @@ def set_channel(
         try:
             binding = ChannelBinding(platform, channel, account, "customer", handoff)
             await store.bind_channel(binding)
+            if org:
+                await store.set_channel_orgs(platform, channel, [o.strip() for o in org if o.strip()])
             if handoff and await store.get_channel(platform, handoff) is None:
                 await store.bind_channel(ChannelBinding(platform, handoff, None, "internal"))
         finally:
             await store.close()
-        typer.echo(_line(binding))
+        typer.echo(_line(binding) + (f"  organisations {', '.join(org)}" if org else ""))
 
     run_command(work)
 

@@ -16,8 +16,9 @@ from typing import Any
 from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack import texts
-from adapters.slack.payloads import AnswerRef, HandoffRef, UndoRef
-from adapters.slack.text import neutralise_mentions, split_text, truncate
+from adapters.slack.payloads import AnswerRef, HandoffRef, ReplyRef, UndoRef
+from adapters.slack.text import neutralise_mentions, split_text
+from adapters.wording import truncate
 from assistant.models import Answer, LearningEvent, SourceRef
 
 Block = dict[str, Any]
@@ -109,6 +110,18 @@ def agent_answer_message(text: str, user: str) -> Message:
 def draft_message(answer: Answer) -> Message:
     """An agent sent the draft as it was: it reads like any answer, without buttons."""
     return {"text": fallback(answer.text), "blocks": [*said(answer.text), answer_footer(answer)]}
+
+
+def candidate_prompt(ref: ReplyRef, account: str | None) -> Message:
+    """The private note to an agent whose reply was kept as a candidate: teach it, or not."""
+    text = texts.candidate_kept(account)
+    value = ref.dump()
+    buttons = [
+        button(texts.TEACH_BUTTON, ids.TEACH_REPLY, value, style="primary"),
+        button(texts.TEACH_GLOBAL_BUTTON, ids.TEACH_REPLY_GLOBAL, value),
+    ]
+    section = {"type": "section", "text": mrkdwn(text)}
+    return {"text": text, "blocks": [section, {"type": "actions", "elements": buttons}]}
 
 
 def notice_message(text: str) -> Message:

@@ -22,6 +22,10 @@ SEND_DRAFT: Final = "handoff_send_draft"
 EDIT_AND_SEND: Final = "handoff_edit_and_send"
 TAKE_HANDOFF: Final = "handoff_take"
 
+# buttons on the note an agent sees privately after replying in a customer thread: teach the reply
+TEACH_REPLY: Final = "reply_teach"
+TEACH_REPLY_GLOBAL: Final = "reply_teach_global"
+
 # Undo buttons: in the /assistant learned list and on the App Home
 UNDO_LEARNED: Final = "learned_undo"
 UNDO_HOME: Final = "home_undo"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,6 +24,7 @@ from assistant.service import Assistant
 log = logging.getLogger(__name__)
 
 CHANNEL_INFO_TTL_SECONDS = 600.0
+AUTO_ACCOUNT_PREFIX = "slack:"
 
 
 @dataclass(slots=True)
@@ -35,19 +38,24 @@ class SlackDeps:
     work: BackgroundWork
     limits: QuestionLimits
     insights: InsightService | None = None  # the insight jobs' service, while this process runs them
-    _shared: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    _channels: dict[str, tuple[float, Mapping[str, Any]]] = field(default_factory=dict)
 
     async def binding(
         self, client: AsyncWebClient, channel: str, user_team: str | None
     ) -> ChannelBinding | None:
-        """What ``channel`` is. An unmapped Slack Connect channel becomes a customer channel of the
-        external organisation (account ``slack:<team id>``) the first time one of its members asks;
-        ``assistant channels set`` renames it."""
+        """What ``channel`` is. An unmapped Slack Connect channel shared with exactly one external
+        organisation becomes a customer channel of that organisation (account ``slack:<team id>``)
+        the first time one of its members asks; ``assistant channels set`` renames it. A channel
+        shared with several is never bound by guess (``needs_mapping``)."""
         binding = await self.conversations.get_channel(PLATFORM, channel)
         if binding is not None:
             return binding
-        home = (await self.members.identity()).team_id
-        if not user_team or user_team == home or not await self._is_shared(client, channel):
+        identity = await self.members.identity()
+        if not user_team or user_team in identity.orgs:
+            return None
+        info = await self._channel_info(client, channel)
+        external = external_orgs(info, identity.orgs)
+        if not info.get("is_ext_shared") or external != frozenset({user_team}):
             return None
         binding = ChannelBinding(
             platform=PLATFORM,
@@ -57,22 +65,68 @@ class SlackDeps:
             handoff_channel=self.settings.handoff_channel,
         )
         await self.conversations.bind_channel(binding)
+        await self.conversations.set_channel_orgs(PLATFORM, channel, external)
         log.info("bound Slack Connect channel %s to account %s", channel, binding.account)
         return binding
+
+    async def needs_mapping(
+        self, client: AsyncWebClient, channel: str, user_team: str | None
+    ) -> frozenset[str]:
+        """The external organisations of an unmapped shared channel that cannot be bound by itself
+        (several share it); empty when there is nothing to map."""
+        identity = await self.members.identity()
+        if not user_team or user_team in identity.orgs:
+            return frozenset()
+        if await self.conversations.get_channel(PLATFORM, channel) is not None:
+            return frozenset()
+        info = await self._channel_info(client, channel)
+        external = external_orgs(info, identity.orgs)
+        return external if info.get("is_ext_shared") and len(external) > 1 else frozenset()
+
+    async def belongs(
+        self, client: AsyncWebClient, binding: ChannelBinding, asker_orgs: frozenset[str]
+    ) -> bool:
+        """Whether a customer asking in ``binding``'s channel belongs to its account: identity, not
+        location, decides. The account's organisations are those mapped to the channel
+        (``assistant channels set --org``), else the one of an auto-bound ``slack:<team>``
+        account, else the channel's only external organisation. The app's own organisation (its
+        guests) always belongs; a channel shared with several unmapped organisations admits none."""
+        identity = await self.members.identity()
+        if asker_orgs & identity.orgs:
+            return True
+        allowed = await self.conversations.get_channel_orgs(PLATFORM, binding.channel_id)
+        if not allowed and binding.account and binding.account.startswith(AUTO_ACCOUNT_PREFIX):
+            allowed = frozenset({binding.account.removeprefix(AUTO_ACCOUNT_PREFIX)})
+        if not allowed:
+            info = await self._channel_info(client, binding.channel_id)
+            external = external_orgs(info, identity.orgs)
+            if not external:  # not shared outside (only the app's organisation and its guests), or unknown
+                return info.get("is_ext_shared") is False
+            allowed = external if len(external) == 1 else frozenset()
+        return bool(asker_orgs & allowed)
 
     def handoff_channel(self, binding: ChannelBinding) -> str | None:
         return binding.handoff_channel or self.settings.handoff_channel
 
-    async def _is_shared(self, client: AsyncWebClient, channel: str) -> bool:
+    async def _channel_info(self, client: AsyncWebClient, channel: str) -> Mapping[str, Any]:
+        """``conversations.info``'s channel (cached); empty when it cannot be read."""
         now = time.monotonic()
-        cached = self._shared.get(channel)
+        cached = self._channels.get(channel)
         if cached is not None and cached[0] > now:
             return cached[1]
+        info: Mapping[str, Any]
         try:
-            info = (await client.conversations_info(channel=channel))["channel"]
-            shared = bool(info.get("is_ext_shared"))
+            info = (await client.conversations_info(channel=channel))["channel"] or {}
         except SlackApiError as exc:
             log.warning("conversations.info failed for %s: %s", channel, exc.response.get("error"))
-            shared = False
-        self._shared[channel] = (now + CHANNEL_INFO_TTL_SECONDS, shared)
-        return shared
+            info = {}
+        self._channels[channel] = (now + CHANNEL_INFO_TTL_SECONDS, info)
+        return info
+
+
+def external_orgs(info: Mapping[str, Any], own: frozenset[str]) -> frozenset[str]:
+    """The organisations other than the app's own that a channel is shared with, from
+    ``conversations.info`` (``connected_team_ids``, less ``internal_team_ids`` of a Grid org)."""
+    connected = info.get("connected_team_ids") or info.get("shared_team_ids") or []
+    internal = set(info.get("internal_team_ids") or [])
+    return frozenset(str(org) for org in connected if org and org not in own and org not in internal)

@@ -20,8 +20,7 @@ from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack.blocks import button, context, fallback, mrkdwn, plain, sections
 from adapters.slack.payloads import ButtonPayload
-from adapters.slack.text import truncate
-from adapters.wording import learning_line
+from adapters.wording import learning_line, truncate
 from assistant.insights.anomalies import Anomaly
 from assistant.insights.bugs import BugScan
 from assistant.insights.digest import Digest

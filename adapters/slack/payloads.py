@@ -57,3 +57,10 @@ class UndoRef(ButtonPayload):
     """A learning event to undo."""
 
     event_id: str
+
+
+class ReplyRef(ButtonPayload):
+    """An agent's reply in a customer thread, kept as a candidate answer ("Teach this")."""
+
+    channel: str
+    ts: str

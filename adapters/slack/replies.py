@@ -22,16 +22,12 @@ from adapters.slack.posted import find_posted, post_metadata
 from adapters.slack.steps import Steps, claimed
 from assistant.conversations import ChannelBinding
 from assistant.errors import AssistantError
+from assistant.learning.candidates import resolution_claim as resolution_key  # one claim everywhere
 from assistant.models import Answer, Role, Signal
 
 log = logging.getLogger(__name__)
 
 Notify = Callable[[str], Awaitable[Any]]
-
-
-def resolution_key(answer_id: str) -> str:
-    """The claim that lets only one reply, draft or correction resolve an exchange."""
-    return f"resolution:{answer_id}"
 
 
 async def guarded(work: Awaitable[Any], notify: Notify | None, what: str) -> None:

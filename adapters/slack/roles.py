@@ -1,9 +1,12 @@
 """Who is who: the app's own identity, and whether a member is an agent, a customer or a bot.
 
-An agent is a member of the app's own workspace who is neither a bot nor a guest; when
+An agent is a member of the app's own organisation, the workspace it is installed in or, on
+Enterprise Grid, any workspace of the same enterprise (``auth.test``'s ``enterprise_id`` against
+the member's ``enterprise_user.enterprise_id``), who is neither a bot nor a guest; when
 ``SLACK_AGENT_USERGROUP`` is set, only that user group's members are agents. Everyone else who
 writes in a customer channel (members of a Slack Connect partner organisation, guests) is a
-customer. Lookups (``auth.test``, ``users.info``, ``usergroups.users.list``) are cached.
+customer: nobody is an agent by default. Lookups (``auth.test``, ``users.info``,
+``usergroups.users.list``) are cached.
 """
 
 from __future__ import annotations
@@ -33,13 +36,36 @@ class BotIdentity:
     team_id: str
     user_id: str
     bot_id: str | None
+    enterprise_id: str | None = None
+
+    @property
+    def orgs(self) -> frozenset[str]:
+        """The app's own organisation: its workspace and, on Enterprise Grid, its enterprise."""
+        return frozenset(org for org in (self.team_id, self.enterprise_id) if org)
 
 
-def member_role(user: Mapping[str, Any], *, home_team: str) -> Role | None:
+def enterprise_of(user: Mapping[str, Any]) -> str | None:
+    """The Enterprise Grid organisation of a ``users.info`` user, when it has one."""
+    grid = user.get("enterprise_user") or {}
+    enterprise = grid.get("enterprise_id") if isinstance(grid, Mapping) else None
+    return str(enterprise) if enterprise else None
+
+
+def orgs_of(user: Mapping[str, Any]) -> frozenset[str]:
+    """The organisations a member belongs to: their workspace and, on Grid, their enterprise."""
+    return frozenset(str(org) for org in (user.get("team_id"), enterprise_of(user)) if org)
+
+
+def member_role(
+    user: Mapping[str, Any], *, home_team: str, home_enterprise: str | None = None
+) -> Role | None:
     """A ``users.info`` user's role without a user group: None for bots and deactivated members."""
     if user.get("is_bot") or user.get("deleted") or user.get("id") == "USLACKBOT":
         return None
-    if user.get("team_id") != home_team or user.get("is_restricted") or user.get("is_ultra_restricted"):
+    own = user.get("team_id") == home_team or (
+        home_enterprise is not None and enterprise_of(user) == home_enterprise
+    )
+    if not own or user.get("is_restricted") or user.get("is_ultra_restricted"):
         return Role.CUSTOMER
     return Role.AGENT
 
@@ -65,7 +91,10 @@ class Members:
         if self._identity is None:
             result = await self._client.auth_test()
             self._identity = BotIdentity(
-                team_id=str(result["team_id"]), user_id=str(result["user_id"]), bot_id=result.get("bot_id")
+                team_id=str(result["team_id"]),
+                user_id=str(result["user_id"]),
+                bot_id=result.get("bot_id"),
+                enterprise_id=result.get("enterprise_id") or None,
             )
         return self._identity
 
@@ -79,7 +108,7 @@ class Members:
         user = await self._user(user_id)
         if user is None:
             return None
-        role = member_role(user, home_team=identity.team_id)
+        role = member_role(user, home_team=identity.team_id, home_enterprise=identity.enterprise_id)
         if role is None or self._usergroup is None:
             return role
         return Role.AGENT if user_id in await self._group_members() else Role.CUSTOMER
@@ -90,6 +119,11 @@ class Members:
     async def team_of(self, user_id: str) -> str | None:
         user = await self._user(user_id)
         return str(user["team_id"]) if user is not None and user.get("team_id") else None
+
+    async def orgs_of(self, user_id: str) -> frozenset[str]:
+        """The member's workspace and Grid enterprise (empty when they cannot be looked up)."""
+        user = await self._user(user_id)
+        return orgs_of(user) if user is not None else frozenset()
 
     async def _user(self, user_id: str) -> Mapping[str, Any] | None:
         now = self._clock()

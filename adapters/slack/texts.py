@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from adapters.wording import confidence as confidence  # shared with the other platform: one wording
+from adapters.wording import rate_limited as rate_limited
 
 HANDOFF_NOTICE: Final = (
     "Thanks for your question. I've passed it to our support team and a person will follow up "
@@ -18,10 +19,15 @@ NOT_HELPED_NOTED: Final = "A person from our team will follow up here."
 
 HELPED_BUTTON: Final = "This solved it"
 NOT_HELPED_BUTTON: Final = "I still need help"
-SEND_DRAFT_BUTTON: Final = "Send draft"
+SEND_DRAFT_BUTTON: Final = "Send and teach"
 EDIT_AND_SEND_BUTTON: Final = "Edit and send"
 TAKE_BUTTON: Final = "I'll take it"
 UNDO_BUTTON: Final = "Undo"
+TEACH_BUTTON: Final = "Teach this"
+TEACH_GLOBAL_BUTTON: Final = "Teach for everyone"
+NOT_A_CANDIDATE: Final = (
+    "That reply is not kept as an answer (notes, holding replies and questions never are)."
+)
 
 AGENTS_ONLY: Final = (
     "Sorry, only our support team can do that. If you have a question, just ask it in this channel "
@@ -46,10 +52,21 @@ HELP: Final = (
     "• `forget ID`: undo a learning event or forget an item (agents)\n"
     "• `stats`: auto-resolution, hand-offs and corrections (agents)\n"
     "• `help`: this list\n\n"
-    "In a thread after my answer, an agent's reply teaches me the right answer; start it with `note:` "
-    "or `(internal)` when it is not the answer. React with :white_check_mark: or :x: to approve or "
-    "reject an answer."
+    "In a thread after my answer, an agent's reply is only a candidate: I learn it when you press "
+    "*Teach this* (or react :white_check_mark: on your reply), when the customer reacts "
+    ":white_check_mark: on it, or when the conversation is resolved with it. Notes, holding replies and "
+    "questions are never learned. React with :white_check_mark: or :x: to approve or reject an answer; "
+    "removing the reaction takes it back."
 )
+
+
+def candidate_kept(account: str | None) -> str:
+    """What an agent sees privately after replying in a customer thread: nothing is learned yet."""
+    scope = f"for {account} only" if account else "for this account only"
+    return (
+        f":memo: Not learned yet. If your reply is the answer, *Teach this* ({scope}) or react "
+        ":white_check_mark: on it; *Teach for everyone* makes it shared knowledge."
+    )
 
 
 def handoff_title(account: str | None) -> str:
@@ -104,20 +121,32 @@ def could_not_handle(channel: str | None, attempts: int, excerpt: str) -> str:
     )
 
 
-def rate_limited(retry_after: int, scope: str | None) -> str:
-    """A question refused by the rate limits: when to ask again."""
-    who = "this channel is" if scope == "channel" else "you are"
-    return (
-        f"Sorry, {who} asking faster than I can answer. Please ask again in {retry_after} seconds; "
-        "I did not read this one."
-    )
-
-
 def too_long(length: int, limit: int) -> str:
     """A question over the length limit: what to do instead (a person was told)."""
     return (
         f"Your message is {length:,} characters long; I answer questions of up to {limit:,}. "
         "I've asked our support team to read it; a shorter question gets an answer from me at once."
+    )
+
+
+def stranger_handoff(channel: str, user: str, account: str | None, question: str) -> str:
+    """The hand-off alert for a question from someone whose organisation is not the channel's account."""
+    said = f"\n>{question[:500]}" if question else ""
+    return (
+        f":warning: <@{user}> asked in <#{channel}> (account {account or 'unknown'}), but their organisation "
+        "is not mapped to that account, so I did not answer from its knowledge. Please answer by hand, and "
+        f"map the organisation with `assistant channels set {channel} --account ... --org ...` if it "
+        f"belongs there.{said}"
+    )
+
+
+def unmapped_handoff(channel: str, user: str, orgs: list[str], question: str) -> str:
+    """The hand-off alert for a question in an unmapped channel shared with several organisations."""
+    said = f"\n>{question[:500]}" if question else ""
+    return (
+        f":warning: <@{user}> asked in <#{channel}>, which is shared with several organisations "
+        f"({', '.join(orgs)}) and not mapped to an account, so I did not answer. Please answer by hand "
+        f"and map it: `assistant channels set {channel} --account ... --org ...`.{said}"
     )
 
 

@@ -40,7 +40,7 @@ from adapters.slack import texts
 from adapters.slack.constants import PLATFORM
 from adapters.slack.interactions import describe, inbox_key
 from adapters.slack.settings import SlackSettings
-from adapters.slack.text import truncate
+from adapters.wording import truncate
 from adapters.work import BackgroundWork
 from assistant.conversations import ConversationStore, InboxEvent
 from assistant.errors import AssistantError

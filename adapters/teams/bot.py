@@ -84,10 +84,11 @@ class TeamsBot(TeamsActivityHandler):
         self.adapter = CloudAdapter(authentication or build_authentication(settings))
         self.adapter.on_turn_error = self._on_turn_error
         self.work = BackgroundWork()
+        settings.check_agent_rule()  # nobody is an agent by default
         rules = AgentRules(
             agent_ids=settings.agent_id_set,
             customer_tenants=settings.customer_tenant_set,
-            home_tenant=(settings.tenant_id or "").lower() or None,
+            home_tenant=settings.home_tenant,
         )
         self.messenger = Messenger(
             adapter=self.adapter,

@@ -15,15 +15,12 @@ from adapters.markup import teams_text
 from adapters.teams import constants as ids
 from adapters.teams import texts
 from adapters.teams.payloads import ExchangeRef
+from adapters.wording import truncate as truncate  # one excerpt rule on both platforms
 from assistant.handoff import HandoffNotice
 from assistant.models import Answer, SourceRef
 
 Card = dict[str, Any]
 Element = dict[str, Any]
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def attachment(card: Card) -> dict[str, Any]:

@@ -31,12 +31,12 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.inbox import Inbox, InboxTicket
 from adapters.markup import teams_text
-from adapters.slack.text import truncate  # the same excerpt rule on both platforms
 from adapters.teams import texts
 from adapters.teams.activities import card_submission, clean_text, place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.messenger import Messenger, text_activity
 from adapters.teams.settings import TeamsSettings
+from adapters.wording import truncate  # the same excerpt rule on both platforms
 from assistant.conversations import ConversationStore, InboxEvent
 from assistant.errors import AssistantError
 

@@ -22,6 +22,8 @@ from adapters.teams.payloads import ExchangeRef
 from assistant.conversations import ChannelBinding
 from assistant.errors import AssistantError
 from assistant.handoff import HandoffNotice
+from assistant.learning.candidates import correction_claim
+from assistant.learning.candidates import resolution_claim as resolution_key  # one claim everywhere
 from assistant.models import Answer, Role, Signal
 
 log = logging.getLogger(__name__)
@@ -40,11 +42,6 @@ def is_transient(exc: BaseException) -> bool:
         status = getattr(response, "status_code", None) or getattr(response, "status", None) or 0
         return int(status) == 429 or int(status) >= 500
     return isinstance(exc, ClientRequestError | requests.RequestException)
-
-
-def resolution_key(answer_id: str) -> str:
-    """The claim that lets only one reply, draft or correction resolve an exchange."""
-    return f"resolution:{answer_id}"
 
 
 async def guarded(work: Awaitable[Any], notify: Notify | None, what: str) -> None:
@@ -128,11 +125,19 @@ async def send_draft(
 
 async def send_correction(
     deps: TeamsDeps, ref: ExchangeRef, *, text: str, make_global: bool, user: str, name: str
-) -> None:
-    """An agent's corrected answer: learned (Signal.CORRECT) and posted in the customer's thread."""
-    learned = await deps.assistant.feedback(
-        ref.answer_id, Signal.CORRECT, actor=user, role=Role.AGENT, text=text, make_global=make_global
-    )
+) -> bool:
+    """An agent's corrected answer: learned (Signal.CORRECT) and posted in the customer's thread;
+    False (nothing done) when the same correction was submitted before (a double submit)."""
+    claim = correction_claim(ref.answer_id, text, make_global)
+    if not await deps.conversations.claim_event(PLATFORM, claim):
+        return False
+    try:
+        learned = await deps.assistant.feedback(
+            ref.answer_id, Signal.CORRECT, actor=user, role=Role.AGENT, text=text, make_global=make_global
+        )
+    except BaseException:
+        await deps.conversations.release_event(PLATFORM, claim)
+        raise
     # An explicit correction also closes the thread to later replies being learned again.
     await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id))
     answer = await deps.assistant.get_answer(ref.answer_id)
@@ -143,3 +148,4 @@ async def send_correction(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
     )
     log.info("answer %s corrected by %s (global=%s): event %s", answer.id, user, make_global, learned.id)
+    return True

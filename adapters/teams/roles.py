@@ -5,11 +5,12 @@ The rule, in order:
 1. Bots (the assistant itself included) have no role: what they write is ignored.
 2. When ``TEAMS_AGENT_IDS`` lists AAD object ids, exactly those users are agents; everyone else
    is a customer.
-3. Otherwise an agent is a member of the bot's own tenant (``MICROSOFT_APP_TENANT_ID``, or, for a
-   multi-tenant bot without it, the tenant the conversation belongs to) who is not a guest or an
-   anonymous user, and whose tenant is not listed in ``TEAMS_CUSTOMER_TENANTS``. Members of other
-   tenants (shared channels, external chats), guests and users without an AAD object id are
-   customers.
+3. Otherwise an agent is a member of the vendor's own tenant (``TEAMS_AGENT_TENANT_ID``, else
+   ``MICROSOFT_APP_TENANT_ID``) who is not a guest or an anonymous user, and whose tenant is not
+   listed in ``TEAMS_CUSTOMER_TENANTS``. Members of other tenants (shared channels, external
+   chats), guests and users without an AAD object id are customers. The tenant a conversation
+   belongs to never makes anyone an agent: without a vendor tenant (and without
+   ``TEAMS_AGENT_IDS``) nobody is an agent, and the bot refuses to start (``check_agent_rule``).
 
 Rule 3 needs the member's tenant and role, which Teams gives only through the roster API
 (``TeamsInfo.get_member``); ``Members`` asks once per member and caches the answer.
@@ -66,7 +67,7 @@ def member_role(member: MemberFacts, rules: AgentRules, *, conversation_tenant: 
     if rules.by_id:
         return Role.AGENT if aad and aad in rules.agent_ids else Role.CUSTOMER
     tenant = (member.tenant_id or conversation_tenant or "").lower()
-    own = (rules.home_tenant or conversation_tenant or "").lower()
+    own = (rules.home_tenant or "").lower()  # never the conversation's: a customer's chat is theirs
     if not aad or not tenant or not own or (member.user_role or "").lower() in NOT_MEMBERS:
         return Role.CUSTOMER
     if tenant in rules.customer_tenants:

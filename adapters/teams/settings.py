@@ -81,6 +81,11 @@ class TeamsSettings(BaseSettings):
     agent_ids: str = Field(
         default="", validation_alias=_env("agent_ids"), description="AAD object ids of the agents."
     )
+    agent_tenant_id: str | None = Field(
+        default=None,
+        validation_alias=_env("agent_tenant_id"),
+        description="The vendor's own tenant id: its members are agents (default MICROSOFT_APP_TENANT_ID).",
+    )
     customer_tenants: str = Field(
         default="", validation_alias=_env("customer_tenants"), description="Tenant ids of customers."
     )
@@ -125,7 +130,7 @@ class TeamsSettings(BaseSettings):
         description="After this many attempts a message is handed to people, not retried.",
     )
 
-    @field_validator("app_id", "tenant_id", "handoff_channel")
+    @field_validator("app_id", "tenant_id", "agent_tenant_id", "handoff_channel")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -198,6 +203,22 @@ class TeamsSettings(BaseSettings):
     @property
     def customer_tenant_set(self) -> frozenset[str]:
         return _ids(self.customer_tenants)
+
+    @property
+    def home_tenant(self) -> str | None:
+        """The vendor's tenant, whose members are agents (``roles.member_role``), lower-cased."""
+        tenant = self.agent_tenant_id or self.tenant_id
+        return tenant.lower() if tenant else None
+
+    def check_agent_rule(self) -> None:
+        """Raise ConfigurationError unless agents are defined explicitly: a customer must never be
+        an agent by default (a multi-tenant bot cannot tell its own tenant from a customer's)."""
+        if not self.agent_id_set and not self.home_tenant:
+            raise ConfigurationError(
+                "The Teams bot cannot tell agents from customers: set TEAMS_AGENT_TENANT_ID (or "
+                "MICROSOFT_APP_TENANT_ID) to your organisation's tenant id (Entra admin center > "
+                "Overview > Tenant ID), or TEAMS_AGENT_IDS to the agents' Entra object ids."
+            )
 
     def check_handoff_destination(self, *, slack_configured: bool) -> None:
         """Raise ConfigurationError when hand-offs should go to Slack but Slack does not run here."""

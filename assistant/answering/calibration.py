@@ -3,14 +3,17 @@
 Every answer stores its features; outcomes arrive as people approve, correct, take over a
 hand-off (whose reply says whether the draft was right) or stay silent past the acceptance window.
 A logistic model over those features is refitted as outcomes accumulate. Before there are enough,
-a conservative prior built on similarity and margin speaks, and its weight fades as data arrives.
-The answer/hand-off threshold is then chosen so that the expected precision of what is answered
-meets the target.
+a conservative prior built on similarity and margin speaks; the fit is shrunk towards that prior
+(not towards "know nothing"), so a few outcomes that agree with it never make the model less sure
+than it was before they came: with experience the assistant may only grow bolder where the
+outcomes say it was right. The answer/hand-off threshold is then chosen so that the expected
+precision of what is answered meets the target.
 
 Outcomes only teach about questions like those already seen. A question unlike anything resolved
 before (its neighbourhood less similar than that of all but the ``novelty_quantile`` least
 familiar of the questions answered rightly) is handed off whatever the model says: the assistant
-cannot know what it has never seen, so it asks a person.
+cannot know what it has never seen, so it asks a person. A near-duplicate of a question already
+resolved is not novel, however sparse its neighbourhood (one example of a rare answer).
 """
 
 from __future__ import annotations
@@ -39,8 +42,15 @@ FEATURE_NAMES = (
 )
 NEIGHBOURHOOD_FEATURE = FEATURE_NAMES.index("neighbourhood_similarity")
 PRIOR_MARGIN_FEATURE = FEATURE_NAMES.index("similarity_margin")
+SIMILARITY_FEATURE = FEATURE_NAMES.index("top_similarity")
+#: A question this similar to a resolved one is a repeat of it, never novel.
+NEAR_DUPLICATE_SIMILARITY = 0.97
 
-_PRIOR_WEIGHT = 40.0
+#: The prior as logistic weights: logit = 1 + 20 (similarity - 0.7) + 15 (similarity margin - 0.1).
+PRIOR_WEIGHTS = np.zeros(len(FEATURE_NAMES))
+PRIOR_WEIGHTS[0] = 1.0 - 20.0 * 0.7 - 15.0 * 0.1
+PRIOR_WEIGHTS[SIMILARITY_FEATURE] = 20.0
+PRIOR_WEIGHTS[PRIOR_MARGIN_FEATURE] = 15.0
 _MIN_OUTCOMES = 30
 _L2 = 1.0
 _MIN_ANSWERED_SUPPORT = 40
@@ -82,26 +92,21 @@ class Calibrator:
     @staticmethod
     def prior(features: np.ndarray) -> np.ndarray:
         """The cold-start guess for many rows: similarity and its margin over the runner-up."""
-        similarity, margin = features[:, 1], features[:, PRIOR_MARGIN_FEATURE]
-        logit = 1.0 + 20.0 * (similarity - 0.7) + 15.0 * (margin - 0.1)
-        return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+        return _sigmoid(features @ PRIOR_WEIGHTS)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """``probability`` for many rows at once: the prior fades as outcomes accumulate."""
-        prior = self.prior(features)
+        """``probability`` for many rows at once: the prior until a model is fitted, then the
+        model (which the prior regularises)."""
         weights = self.state.weights
-        if weights is None:
-            return prior
-        fitted = 1.0 / (1.0 + np.exp(-np.clip(features @ weights, -30, 30)))
-        n = self.state.outcomes
-        return (n * fitted + _PRIOR_WEIGHT * prior) / (n + _PRIOR_WEIGHT)
+        return self.prior(features) if weights is None else _sigmoid(features @ weights)
 
     def should_answer(self, probability: float, features: Sequence[float]) -> bool:
-        """Answer when confident enough and the question is not novel."""
-        return (
-            probability >= self.state.threshold
-            and features[NEIGHBOURHOOD_FEATURE] >= self.state.novelty_floor
+        """Answer when confident enough and the question is not novel (a repeat never is)."""
+        familiar = (
+            features[NEIGHBOURHOOD_FEATURE] >= self.state.novelty_floor
+            or features[SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY
         )
+        return probability >= self.state.threshold and familiar
 
     def fit(self, outcomes: Sequence[LabelledOutcome]) -> None:
         """Refit on past outcomes and recompute the threshold."""
@@ -113,7 +118,7 @@ class Calibrator:
         w = np.array([o.weight for o in outcomes])
         if y.min() == y.max():
             return
-        weights = _fit_logistic(x, y, w, start=self.state.weights)
+        weights = _fit_logistic(x, y, w, start=self.state.weights, centre=PRIOR_WEIGHTS)
         self.state = CalibrationState(weights=weights, outcomes=len(outcomes), threshold=self._target)
         probabilities = self.probabilities(x)
         self.state.threshold = choose_threshold(probabilities, y, w, self._target)
@@ -146,20 +151,47 @@ def choose_threshold(
     return float(min(max(best, _THRESHOLD_FLOOR), _THRESHOLD_CEILING))
 
 
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30))))
+
+
 def _fit_logistic(
-    x: np.ndarray, y: np.ndarray, w: np.ndarray, *, start: np.ndarray | None, iterations: int = 25
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    *,
+    start: np.ndarray | None,
+    centre: np.ndarray,
+    iterations: int = 50,
 ) -> np.ndarray:
-    """Weighted L2 logistic regression by Newton's method (few features, so it is exact and fast)."""
-    beta = np.zeros(x.shape[1]) if start is None or start.shape[0] != x.shape[1] else start.copy()
+    """Weighted logistic regression by Newton's method (few features, so it is exact and fast),
+    with an L2 penalty pulling the weights towards ``centre`` (the prior): few outcomes move the
+    model a little from the prior, many move it as far as they say."""
+    beta = centre.copy() if start is None or start.shape[0] != x.shape[1] else start.copy()
     penalty = np.full(x.shape[1], _L2)
     penalty[0] = 1e-6
+
+    def objective(b: np.ndarray) -> float:
+        z = x @ b
+        return float(w @ (np.logaddexp(0.0, z) - y * z) + 0.5 * penalty @ (b - centre) ** 2)
+
+    current = objective(beta)
     for _ in range(iterations):
-        z = np.clip(x @ beta, -30, 30)
-        p = 1.0 / (1.0 + np.exp(-z))
-        gradient = x.T @ (w * (p - y)) + penalty * beta
+        p = _sigmoid(x @ beta)
+        gradient = x.T @ (w * (p - y)) + penalty * (beta - centre)
         hessian = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(penalty)
         step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if np.abs(step).max() < 1e-6:
+        # Newton's step, halved until it lowers the objective (a saturated start overshoots).
+        scale = 1.0
+        while scale > 1e-4:
+            candidate = beta - scale * step
+            value = objective(candidate)
+            if value <= current:
+                break
+            scale /= 2
+        else:
+            break
+        beta, current = candidate, value
+        if np.abs(scale * step).max() < 1e-6:
             break
     return beta

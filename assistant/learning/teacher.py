@@ -111,7 +111,10 @@ class Teacher:
                 or (answer.resolution_key if outcome else None)
                 or text_resolution_key(new_text)
             )
-            shared = resolution_key is not None or (outcome and rested is not None and rested.account is None)
+            # Scope is never widened by inference: only an agent's choice, or the very text of a
+            # global draft, makes an agent's words global knowledge.
+            same_text = new_text == (answer.text or "").strip()
+            shared = same_text and rested is not None and rested.account is None
             account_scope = None if (make_global if make_global is not None else shared) else answer.account
         elif signal is Signal.APPROVE and role is Role.AGENT and rested is not None:
             new_text = rested.text
@@ -138,8 +141,11 @@ class Teacher:
             event.item_id = item.id
             replaces = signal is Signal.CORRECT and rested is not None and rested.kind is ItemKind.RESOLUTION
             if replaces and rested is not None and await self._same_question(vector, rested):
+                # A correction supersedes only an item of its own scope; a private correction of
+                # a global item shadows it for its account alone (``RetrievalEngine``).
                 item.supersedes = rested.id
-                change.status_changes.append((rested.id, ItemStatus.SUPERSEDED))
+                if rested.account == item.account:
+                    change.status_changes.append((rested.id, ItemStatus.SUPERSEDED))
 
         weight = OUTCOME_WEIGHTS.get((signal, role))
         if outcome is not None and weight is not None:
@@ -232,6 +238,14 @@ class Teacher:
         await self._assistant.engine.unindex([item.id])
         return forget_event
 
+    async def retract(self, event_id: str) -> LearningEvent | None:
+        """Undo an event because the signal that made it was taken back (a reaction removed);
+        None when it is unknown or already undone."""
+        event = await self._assistant.store.get_event(event_id)
+        if event is None or event.undone_at is not None:
+            return None
+        return await self._undo(event)
+
     async def accept_silent_answers(self, *, before: datetime) -> int:
         """Answers without an objection by ``before`` count as weakly right."""
         store = self._assistant.store
@@ -316,4 +330,7 @@ def _describe(signal: Signal, change: LearningChange, key: str | None) -> str:
         text += f"; learned it for similar questions ({scope})"
     if change.status_changes:
         text += "; replaced the earlier answer"
+    elif change.new_items and change.new_items[0][0].supersedes:
+        item = change.new_items[0][0]
+        text += f"; the shared answer is no longer given to {item.account}"
     return text

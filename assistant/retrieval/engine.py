@@ -53,6 +53,8 @@ class RetrievalEngine:
         self._refit_task: asyncio.Task[None] | None = None
         self.head = ResolutionHead(dimension)
         self._items: dict[str, KnowledgeItem] = {}
+        # account -> {global item id: the account's private item that shadows it}
+        self._shadows: dict[str, dict[str, str]] = {}
         self._cursor = 0
         self._retention = change_retention(sync_seconds)
         self._last_prune: float | None = None
@@ -68,6 +70,7 @@ class RetrievalEngine:
             await self._vectors.upsert([_entry(item, vector) for item, vector in entries])
         for item, vector in entries:
             self._items[item.id] = item
+            self._shadow(item)
             self.head.add(item.id, vector, item.resolution_key, item.account, online=False)
         if entries:
             self.head.invalidate()
@@ -137,8 +140,24 @@ class RetrievalEngine:
             await self._vectors.upsert([_entry(item, vector) for item, vector in pairs])
         for item, vector in pairs:
             self._items[item.id] = item
+            self._shadow(item)
             self.head.add(item.id, vector, item.resolution_key, item.account)
         self.maybe_refit()
+
+    def _shadow(self, item: KnowledgeItem) -> None:
+        """A private correction of a global item hides that item from its account only."""
+        if item.account is not None and item.supersedes:
+            self._shadows.setdefault(item.account, {})[item.supersedes] = item.id
+
+    def _unshadow(self, item: KnowledgeItem) -> None:
+        if item.account is not None and item.supersedes:
+            shadows = self._shadows.get(item.account, {})
+            if shadows.get(item.supersedes) == item.id:
+                del shadows[item.supersedes]
+
+    def shadowed(self, account: str | None) -> frozenset[str]:
+        """The global items ``account`` no longer gets, because its own correction replaces them."""
+        return frozenset(self._shadows.get(account, {})) if account is not None else frozenset()
 
     async def unindex(self, item_ids: Sequence[str], *, write_vectors: bool = True) -> None:
         """Stop retrieving items (superseded, retired, forgotten)."""
@@ -148,7 +167,9 @@ class RetrievalEngine:
             await self._vectors.remove(list(item_ids))
         self.head.remove(item_ids)
         for item_id in item_ids:
-            self._items.pop(item_id, None)
+            gone = self._items.pop(item_id, None)
+            if gone is not None:
+                self._unshadow(gone)
         self.maybe_refit()
 
     async def rank(
@@ -163,8 +184,9 @@ class RetrievalEngine:
             item_id = self.head.representative(key, account)
             if item_id is not None:
                 representatives[key] = item_id
+        hidden = self.shadowed(account)
         ids = list(dict.fromkeys([hit.item_id for hit in hits] + list(representatives.values())))
-        items = await self.get_items(ids)
+        items = {i: item for i, item in (await self.get_items(ids)).items() if i not in hidden}
         examples = {
             key: self.head.examples_of(key) for key in {hit.resolution_key for hit in hits} | set(top_head)
         }

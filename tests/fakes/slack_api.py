@@ -28,7 +28,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -73,6 +73,7 @@ class FakeSlack:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
+        self.enterprise_id: str | None = None  # set for an Enterprise Grid install
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
@@ -131,14 +132,33 @@ class FakeSlack:
         is_bot: bool = False,
         is_restricted: bool = False,
         name: str | None = None,
+        enterprise_id: str | None = None,
     ) -> None:
+        """A member; ``enterprise_id`` makes them an Enterprise Grid user of that organisation."""
         self.users[user_id] = shapes.user_record(
-            user_id, team_id=team_id or self.team_id, is_bot=is_bot, is_restricted=is_restricted, name=name
+            user_id,
+            team_id=team_id or self.team_id,
+            is_bot=is_bot,
+            is_restricted=is_restricted,
+            name=name,
+            enterprise_id=enterprise_id,
         )
 
-    def add_channel(self, channel_id: str, *, is_ext_shared: bool = False, is_private: bool = False) -> None:
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        is_ext_shared: bool = False,
+        is_private: bool = False,
+        external_teams: Sequence[str] = (),
+    ) -> None:
+        """A channel; a Slack Connect one (``is_ext_shared``) connects ``external_teams``."""
         self.channels[channel_id] = shapes.channel_record(
-            channel_id, team_id=self.team_id, is_ext_shared=is_ext_shared, is_private=is_private
+            channel_id,
+            team_id=self.team_id,
+            is_ext_shared=is_ext_shared,
+            is_private=is_private,
+            external_teams=external_teams,
         )
 
     def add_usergroup(self, usergroup_id: str, members: list[str]) -> None:
@@ -318,6 +338,7 @@ class FakeSlack:
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
         }
 
     def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:

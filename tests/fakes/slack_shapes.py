@@ -7,16 +7,23 @@ Field names and types follow Slack's method reference (``users.info``, ``convers
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
 
 
 def user_record(
-    user_id: str, *, team_id: str, is_bot: bool = False, is_restricted: bool = False, name: str | None = None
+    user_id: str,
+    *,
+    team_id: str,
+    is_bot: bool = False,
+    is_restricted: bool = False,
+    name: str | None = None,
+    enterprise_id: str | None = None,
 ) -> dict[str, Any]:
-    """A ``users.info`` ``user``."""
-    return {
+    """A ``users.info`` ``user``; an Enterprise Grid member carries ``enterprise_user``."""
+    record: dict[str, Any] = {
         "id": user_id,
         "team_id": team_id,
         "name": name or user_id.lower(),
@@ -30,11 +37,29 @@ def user_record(
         "tz": "Europe/London",
         "profile": {"display_name": name or user_id, "team": team_id},
     }
+    if enterprise_id:
+        record["enterprise_user"] = {
+            "id": user_id,
+            "enterprise_id": enterprise_id,
+            "enterprise_name": enterprise_id,
+            "is_admin": False,
+            "is_owner": False,
+            "teams": [team_id],
+        }
+    return record
 
 
-def channel_record(channel_id: str, *, team_id: str, is_ext_shared: bool, is_private: bool) -> dict[str, Any]:
-    """A ``conversations.info`` ``channel``."""
-    return {
+def channel_record(
+    channel_id: str,
+    *,
+    team_id: str,
+    is_ext_shared: bool,
+    is_private: bool,
+    external_teams: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A ``conversations.info`` ``channel``; a Slack Connect channel lists the organisations it
+    connects in ``connected_team_ids`` (the host first), as Slack documents for shared channels."""
+    record: dict[str, Any] = {
         "id": channel_id,
         "name": channel_id.lower(),
         "is_channel": not is_private,
@@ -50,6 +75,11 @@ def channel_record(channel_id: str, *, team_id: str, is_ext_shared: bool, is_pri
         "context_team_id": team_id,
         "created": 1_700_000_000,
     }
+    if is_ext_shared:
+        record["conversation_host_id"] = team_id
+        record["connected_team_ids"] = [team_id, *external_teams]
+        record["internal_team_ids"] = []
+    return record
 
 
 def bot_message(args: dict[str, Any], *, ts: str, user: str, bot_id: str, team_id: str) -> dict[str, Any]:

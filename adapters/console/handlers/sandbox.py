@@ -1,5 +1,9 @@
 """The sandbox page: a shared channel (the customer's side) beside the internal channel (the
-agents' side), and the forms that drive ``adapters.console.sandbox.Sandbox``."""
+agents' side), and the forms that drive ``adapters.console.sandbox.Sandbox``.
+
+A viewer scoped to one account acts privately for that account only: what they teach, correct or
+send is private to it whatever the form says (a global scope needs a token for every account).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ DEFAULT_ACCOUNTS = ("acme", "globex")
 MAX_FIELD_CHARS = 8000
 
 Form = MultiDictProxy[Any]
-Action = Callable[[Sandbox, str, str, Form], Awaitable[str]]
+Action = Callable[[Sandbox, str, str, Form, Viewer], Awaitable[str]]
 
 
 def register(app: web.Application) -> None:
@@ -83,7 +87,7 @@ async def teach(request: web.Request) -> web.StreamResponse:
     deps, who = deps_of(request), viewer(request)
     form = await request.post()
     account = _field(form, "account")
-    private = _field(form, "private") == "on"
+    private = _field(form, "private") == "on" or who.scope is not None  # scoped: private, always
     if not who.owns(account or None):
         raise _back(account, error="You can only teach your own account.")
     try:
@@ -102,37 +106,42 @@ async def teach(request: web.Request) -> web.StreamResponse:
 # what each agent or customer button does; returns the note shown after it
 
 
-async def _approve(sandbox: Sandbox, answer_id: str, agent: str, _form: Form) -> str:
+async def _approve(sandbox: Sandbox, answer_id: str, agent: str, _form: Form, _who: Viewer) -> str:
     return (await sandbox.approve(answer_id, agent=agent)).effect
 
 
-async def _reject(sandbox: Sandbox, answer_id: str, agent: str, _form: Form) -> str:
+async def _reject(sandbox: Sandbox, answer_id: str, agent: str, _form: Form, _who: Viewer) -> str:
     return (await sandbox.reject(answer_id, agent=agent)).effect
 
 
-async def _reply(sandbox: Sandbox, answer_id: str, agent: str, form: Form) -> str:
-    share = {"everyone": True, "account": False}.get(_field(form, "scope"))
-    event = await sandbox.reply(answer_id, agent=agent, text=_field(form, "text"), share=share)
+def _share(form: Form, who: Viewer) -> bool | None:
+    """The scope the form asks for; a viewer scoped to one account never shares with everyone."""
+    if who.scope is not None:
+        return False
+    return {"everyone": True, "account": False}.get(_field(form, "scope"))
+
+
+async def _reply(sandbox: Sandbox, answer_id: str, agent: str, form: Form, who: Viewer) -> str:
+    event = await sandbox.reply(answer_id, agent=agent, text=_field(form, "text"), share=_share(form, who))
     return event.effect if event is not None else "Someone already answered this one."
 
 
-async def _send_draft(sandbox: Sandbox, answer_id: str, agent: str, form: Form) -> str:
-    share = {"everyone": True, "account": False}.get(_field(form, "scope"))
-    event = await sandbox.reply(answer_id, agent=agent, text=None, share=share)
+async def _send_draft(sandbox: Sandbox, answer_id: str, agent: str, form: Form, who: Viewer) -> str:
+    event = await sandbox.reply(answer_id, agent=agent, text=None, share=_share(form, who))
     return event.effect if event is not None else "Someone already answered this one."
 
 
-async def _take(sandbox: Sandbox, answer_id: str, agent: str, _form: Form) -> str:
+async def _take(sandbox: Sandbox, answer_id: str, agent: str, _form: Form, _who: Viewer) -> str:
     taken = await sandbox.take(answer_id, agent=agent)
     return f"{agent} took the hand-off." if taken else "Someone already took this hand-off."
 
 
-async def _helped(sandbox: Sandbox, answer_id: str, _agent: str, _form: Form) -> str:
+async def _helped(sandbox: Sandbox, answer_id: str, _agent: str, _form: Form, _who: Viewer) -> str:
     await sandbox.verdict(answer_id, helped=True)
     return "The customer said this solved it."
 
 
-async def _not_helped(sandbox: Sandbox, answer_id: str, _agent: str, _form: Form) -> str:
+async def _not_helped(sandbox: Sandbox, answer_id: str, _agent: str, _form: Form, _who: Viewer) -> str:
     await sandbox.verdict(answer_id, helped=False)
     return "The customer still needs help: handed off to the agents."
 
@@ -160,7 +169,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         exchange = deps.sandbox.get(answer_id)
         if not who.owns(exchange.account):
             raise PermissionDeniedError("That conversation belongs to another account.")
-        note = await action(deps.sandbox, answer_id, deps.settings.agent_name, form)
+        note = await action(deps.sandbox, answer_id, deps.settings.agent_name, form, who)
     except AssistantError as exc:
         account = exchange.account if exchange is not None and who.owns(exchange.account) else ""
         raise _back(account, error=exc.message) from None

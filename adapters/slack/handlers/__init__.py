@@ -7,7 +7,16 @@ from collections.abc import Callable
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.deps import SlackDeps
-from adapters.slack.handlers import actions, bug_labels, commands, home, messages, reactions, shortcuts
+from adapters.slack.handlers import (
+    actions,
+    bug_labels,
+    commands,
+    home,
+    messages,
+    reactions,
+    shortcuts,
+    teaching,
+)
 
 Registrar = Callable[[AsyncApp, SlackDeps], None]
 
@@ -16,6 +25,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     reactions.register,
     actions.register,
     shortcuts.register,
+    teaching.register,
     commands.register,
     home.register,
     bug_labels.register,

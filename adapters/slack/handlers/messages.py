@@ -2,11 +2,16 @@
 deleted questions are forgotten.
 
 * A customer's top-level message, or a message in a thread that has no answer yet, is a question
-  (unless it is small talk: ``text.is_small_talk``).
-* An agent's reply in a thread after the assistant's answer is a correction (Signal.CORRECT);
-  after a hand-off it is the resolution (Signal.RESOLVE). Only the first such reply counts, and
-  replies that ``text.is_resolution_reply`` rejects ("note: ...") never do. When the database
-  fails while learning, nothing is learned, the agent is told, and the reply may be sent again.
+  (unless it is small talk: ``assistant.learning.replies.is_small_talk``).
+* An agent's reply in a thread after the assistant's answer or a hand-off is only a *candidate*
+  (``assistant.learning.candidates``): nothing is learned until a deliberate signal ("Teach this"
+  in the private note the agent gets, ✅ on the reply, the resolution of the conversation). Notes,
+  holding replies, questions back and small talk (``assistant.learning.replies``) are not even
+  kept.
+* Identity decides, not location: a customer whose organisation does not belong to the channel's
+  account (``SlackDeps.belongs``), or who asks in an unmapped channel shared with several
+  organisations, is not answered from any knowledge; they get the hand-off notice and agents an
+  alert in the hand-off channel.
 * Bots, edits and other subtypes are acknowledged and ignored.
 * Limits: a question over ``max_question_chars`` is not answered; the asker is told and the
   hand-off channel alerted, so a person reads it. A customer asking faster than the per-user or
@@ -28,7 +33,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import texts
+from adapters.slack import blocks, texts
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.events import (
@@ -39,17 +44,18 @@ from adapters.slack.events import (
     thread_root,
 )
 from adapters.slack.handlers.base import Body, after_ack
-from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer, resolution_key
+from adapters.slack.payloads import ReplyRef
+from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer
 from adapters.slack.steps import or_retry_later
-from adapters.slack.text import clean_reply, is_resolution_reply, is_small_talk, slack_time
+from adapters.slack.text import slack_time
 from adapters.slack.work import RetryLater
 from assistant.conversations import ChannelBinding, MessageLink
 from assistant.errors import ServiceUnavailableError
-from assistant.models import Answer, Question, Role, Signal
+from assistant.learning.candidates import ReplyLearning
+from assistant.learning.replies import is_small_talk
+from assistant.models import Answer, Question, Role
 
 log = logging.getLogger(__name__)
-
-LEARNED_REACTION = "mortar_board"
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -72,7 +78,19 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     channel, user = str(event["channel"]), str(event["user"])
     user_team = event.get("user_team") or await deps.members.team_of(user)
     binding = await deps.binding(client, channel, user_team)
-    if binding is None or binding.kind != "customer":
+    if binding is None:
+        if not is_thread_reply(event) and not is_small_talk(str(event.get("text") or "")):
+            orgs = await deps.needs_mapping(client, channel, user_team)
+            if orgs:  # shared with several organisations: never bound by guess
+                await _hand_off_unanswered(
+                    deps,
+                    client,
+                    event,
+                    None,
+                    texts.unmapped_handoff(channel, user, sorted(orgs), str(event["text"])),
+                )
+        return
+    if binding.kind != "customer":
         return
     role = await deps.members.role_of(user)
     if role is None:
@@ -83,14 +101,37 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     notify = ephemeral(client, channel, user, thread_root(event))
     if role is Role.AGENT:
         if link is not None:
-            await guarded(_learn_from_reply(deps, client, event, link, user), notify, "agent reply")
+            await guarded(_keep_reply(deps, client, event, link, user), notify, "agent reply")
         return
     if link is not None or is_small_talk(event["text"]):
+        return
+    asker_orgs = frozenset(org for org in (user_team,) if org) | await deps.members.orgs_of(user)
+    if not await deps.belongs(client, binding, asker_orgs):  # identity decides, not the channel
+        log.info("question in %s from %s: organisation not of account %s", channel, user, binding.account)
+        alert = texts.stranger_handoff(channel, user, binding.account, str(event["text"]))
+        await _hand_off_unanswered(deps, client, event, binding, alert)
         return
     prior = await deps.conversations.find_link(PLATFORM, channel, str(event["ts"]))
     if prior is None and not await _admitted(deps, client, event, binding, user, notify):
         return
     await guarded(_answer(deps, client, event, binding, user, prior), notify, "question")
+
+
+async def _hand_off_unanswered(
+    deps: SlackDeps, client: AsyncWebClient, event: dict[str, Any], binding: ChannelBinding | None, alert: str
+) -> None:
+    """A question not answered from any account's knowledge: the asker gets the hand-off notice in
+    the thread, agents the alert in the hand-off channel (once, however often the event runs)."""
+    channel, ts = str(event["channel"]), str(event["ts"])
+    if not await deps.conversations.claim_event(PLATFORM, f"unanswered:{channel}:{ts}"):
+        return
+    target = deps.handoff_channel(binding) if binding is not None else deps.settings.handoff_channel
+    if target is not None:
+        await or_retry_later(client.chat_postMessage(channel=target, text=alert), f"alert {channel}")
+    await or_retry_later(
+        client.chat_postMessage(channel=channel, thread_ts=thread_root(event), text=texts.HANDOFF_NOTICE),
+        f"notice {channel}",
+    )
 
 
 async def _admitted(
@@ -190,23 +231,19 @@ async def _deliver(
     await or_retry_later(work, f"answer {answer.id}")
 
 
-async def _learn_from_reply(
+async def _keep_reply(
     deps: SlackDeps, client: AsyncWebClient, event: dict[str, Any], link: MessageLink, user: str
 ) -> None:
-    if not is_resolution_reply(event["text"]):
+    """Keep an agent's reply as a candidate answer and tell the agent, privately, how to teach it."""
+    ts = str(event["ts"])
+    candidate = await ReplyLearning(deps.assistant, deps.conversations).propose(
+        link, message_ts=ts, actor=user, text=str(event["text"])
+    )
+    if candidate is None:
         return
-    if not await deps.conversations.claim_event(PLATFORM, resolution_key(link.answer_id)):
-        return
-    signal = Signal.RESOLVE if link.kind == "handoff" else Signal.CORRECT
-    try:
-        learned = await deps.assistant.feedback(
-            link.answer_id, signal, actor=user, role=Role.AGENT, text=clean_reply(event["text"])
-        )
-    except ServiceUnavailableError:  # nothing was learned (one transaction): the reply may be sent again
-        await deps.conversations.release_event(PLATFORM, resolution_key(link.answer_id))
-        raise
-    log.info("answer %s %s by %s: event %s", link.answer_id, signal.value, user, learned.id)
-    await client.reactions_add(channel=link.channel_id, timestamp=str(event["ts"]), name=LEARNED_REACTION)
+    answer = await deps.assistant.get_answer(link.answer_id)
+    message = blocks.candidate_prompt(ReplyRef(channel=link.channel_id, ts=ts), answer.account)
+    await client.chat_postEphemeral(channel=link.channel_id, user=user, thread_ts=link.thread_ts, **message)
 
 
 async def on_deleted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:

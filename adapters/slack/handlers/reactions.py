@@ -1,9 +1,15 @@
-"""Reactions on the assistant's answers: approve and reject emoji are learning signals.
+"""Reactions: approve and reject emoji on the assistant's answers, ✅ on an agent's reply.
 
-From an agent they count fully (Role.AGENT); from a customer weakly (Role.CUSTOMER: the core
-weights it). One person's reaction counts once per answer and signal, however often it is
-removed and added again. When the database fails while learning, nothing is learned and the
-claim is released: the event stays in the inbox and the sweep runs it again.
+* On an answer: from an agent the signal counts fully (Role.AGENT); from a customer weakly
+  (Role.CUSTOMER: the core weights it). One person's reaction counts once per answer and signal
+  (a retried event, or the reaction added twice, changes nothing more).
+* On an agent's reply kept as a candidate (``adapters.slack.handlers.teaching``): ✅ from an agent,
+  or from the customer saying it solved it, teaches the reply (private to the account).
+* Removing the reaction (``reaction_removed``) takes back exactly what adding it did: the learning
+  event it made is undone, and adding it again counts again.
+
+When the database fails while learning, nothing is learned and the claim is released: the event
+stays in the inbox and the sweep runs it again.
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers.base import Body, after_ack
+from adapters.slack.handlers.teaching import promote
+from adapters.slack.replies import ephemeral
 from adapters.slack.text import reaction_signal
 from assistant.errors import AssistantError, ServiceUnavailableError
+from assistant.learning.candidates import ReplyLearning
 from assistant.models import Signal
 
 log = logging.getLogger(__name__)
@@ -29,6 +38,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         return (event.get("item") or {}).get("type") == "message" and _signal(deps, event) is not None
 
     app.event("reaction_added")(after_ack(deps, "reaction_added", on_reaction, accept=accept))
+    app.event("reaction_removed")(after_ack(deps, "reaction_removed", on_reaction_removed, accept=accept))
 
 
 def _signal(deps: SlackDeps, event: Body) -> Signal | None:
@@ -36,25 +46,69 @@ def _signal(deps: SlackDeps, event: Body) -> Signal | None:
     return reaction_signal(name, approve=deps.settings.approve_names, reject=deps.settings.reject_names)
 
 
+def _mark(channel: str, ts: str, user: str, signal: Signal) -> str:
+    """One person's reaction of one kind on one message: what it made is remembered under this."""
+    return f"reaction:{channel}:{ts}:{user}:{signal.value}"
+
+
 async def on_reaction(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
     event = body["event"]
     item, user = event["item"], str(event.get("user", ""))
+    channel, ts = str(item["channel"]), str(item["ts"])
     signal = _signal(deps, event)
     if signal is None:
-        return
-    link = await deps.conversations.find_link(PLATFORM, str(item["channel"]), str(item["ts"]))
-    if link is None or link.kind != "answer":
         return
     role = await deps.members.role_of(user)
     if role is None:
         return
-    key = f"reaction:{link.answer_id}:{user}:{signal.value}"
+    link = await deps.conversations.find_link(PLATFORM, channel, ts)
+    if link is None:
+        if signal is Signal.APPROVE:
+            await _approve_reply(deps, client, channel, ts, user)
+        return
+    if link.kind != "answer":
+        return
+    key = _mark(channel, ts, user, signal)
     if not await deps.conversations.claim_event(PLATFORM, key):
         return
     try:
-        await deps.assistant.feedback(link.answer_id, signal, actor=user, role=role)
+        learned = await deps.assistant.feedback(link.answer_id, signal, actor=user, role=role)
     except ServiceUnavailableError:  # nothing was learned: the inbox runs the reaction again later
         await deps.conversations.release_event(PLATFORM, key)
         raise
     except AssistantError as exc:
         log.info("reaction on %s refused: %s", link.answer_id, type(exc).__name__)
+        return
+    await deps.conversations.record_mark(PLATFORM, key, learned.id)
+
+
+async def _approve_reply(deps: SlackDeps, client: AsyncWebClient, channel: str, ts: str, user: str) -> None:
+    """✅ on an agent's candidate reply: an agent teaching it, or the customer saying it solved it."""
+    candidate = await ReplyLearning(deps.assistant, deps.conversations).candidate(PLATFORM, channel, ts)
+    if candidate is None or candidate.event_id is not None:
+        return
+    notify = ephemeral(client, channel, user, candidate.thread_ts)
+    event = await promote(deps, client, candidate, by=user, notify=notify)
+    if event is not None:
+        await deps.conversations.record_mark(PLATFORM, _mark(channel, ts, user, Signal.APPROVE), event.id)
+
+
+async def on_reaction_removed(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    """Take back what the same reaction did: the event it made is undone (once)."""
+    event = body["event"]
+    item, user = event["item"], str(event.get("user", ""))
+    channel, ts = str(item["channel"]), str(item["ts"])
+    signal = _signal(deps, event)
+    if signal is None:
+        return
+    key = _mark(channel, ts, user, signal)
+    event_id = await deps.conversations.pop_mark(PLATFORM, key)
+    if event_id is None:
+        return
+    candidate = await ReplyLearning(deps.assistant, deps.conversations).candidate(PLATFORM, channel, ts)
+    if candidate is not None and candidate.event_id == event_id:
+        await ReplyLearning(deps.assistant, deps.conversations).withdraw(candidate, event_id=event_id)
+    else:
+        await deps.assistant.teacher.retract(event_id)
+    await deps.conversations.release_event(PLATFORM, key)
+    log.info("reaction %s removed by %s: event %s undone", signal.value, user, event_id)

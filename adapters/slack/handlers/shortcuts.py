@@ -22,7 +22,8 @@ from adapters.slack.events import user_id, view_scope, view_text
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.payloads import HandoffRef
 from adapters.slack.replies import ephemeral, guarded, resolution_key
-from adapters.slack.steps import Steps, or_retry_later
+from adapters.slack.steps import Steps, claimed, or_retry_later
+from assistant.learning.candidates import correction_claim
 from assistant.models import Role, Signal
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,21 @@ async def on_correct_submitted(deps: SlackDeps, client: AsyncWebClient, body: Bo
     steps = Steps.of(deps.conversations, body)
     make_global = view_scope(view) == ids.SCOPE_EVERYONE
 
-    async def learn() -> None:
-        learned = await deps.assistant.feedback(
-            ref.answer_id, Signal.CORRECT, actor=user, role=Role.AGENT, text=text, make_global=make_global
-        )
-        log.info("answer %s corrected by %s (global=%s): %s", ref.answer_id, user, make_global, learned.id)
+    async def learn() -> bool:
+        async def taught() -> None:
+            learned = await deps.assistant.feedback(
+                ref.answer_id, Signal.CORRECT, actor=user, role=Role.AGENT, text=text, make_global=make_global
+            )
+            log.info(
+                "answer %s corrected by %s (global=%s): %s", ref.answer_id, user, make_global, learned.id
+            )
+
+        # the same correction submitted twice (two open copies of the form) teaches once
+        if await claimed(deps.conversations, correction_claim(ref.answer_id, text, make_global), taught):
+            return True
+        if notify is not None:
+            await notify(texts.ALREADY_HANDLED)
+        return False
 
     async def post() -> str | None:
         message = blocks.agent_answer_message(text, user)
@@ -81,7 +92,8 @@ async def on_correct_submitted(deps: SlackDeps, client: AsyncWebClient, body: Bo
         return str(posted["ts"])
 
     async def correct() -> None:
-        await steps.once("learn", learn, before=None)
+        if not await steps.once("learn", learn, before=True):
+            return
         # An explicit correction also closes the thread to later replies being learned again.
         await deps.conversations.claim_event(PLATFORM, resolution_key(ref.answer_id))
         answer = await deps.assistant.get_answer(ref.answer_id)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Row, delete, select, update
 
 from adapters.storage.sql.base import SqlStoreBase
+from adapters.storage.sql.candidates import SqlCandidates
 from adapters.storage.sql.conversations_schema import (
     channel_bindings,
     conversation_references,
@@ -42,7 +43,7 @@ from assistant.models import utcnow
 __all__ = ["SqlConversationStore"]
 
 
-class SqlConversationStore(SqlStoreBase):
+class SqlConversationStore(SqlCandidates, SqlStoreBase):
     """Conversation state in SQL; pass the knowledge store's URL (or an engine to share)."""
 
     async def _insert_once(self, table: Any, values: dict[str, Any]) -> bool:

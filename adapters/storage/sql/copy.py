@@ -15,6 +15,7 @@ from sqlalchemy import Table, delete, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.sql import (  # noqa: F401  (their tables)
+    candidates_schema,
     conversations_schema,
     insights_schema,
     integrations_schema,

@@ -174,9 +174,10 @@ async def on_correct_submit(click: Click) -> Outcome:
     if not text:
         return Outcome(message=texts.EMPTY_CORRECTION)
     make_global = click.data.get(ids.SCOPE_INPUT) == ids.SCOPE_EVERYONE
-    await send_correction(
+    if not await send_correction(
         click.deps, click.ref, text=text, make_global=make_global, user=click.user, name=click.name
-    )
+    ):
+        return Outcome(message=texts.ALREADY_HANDLED)
     answer = await click.deps.assistant.get_answer(click.ref.answer_id)
     status = texts.corrected_by(click.name)
     return Outcome(card=cards.answer_card(answer, click.ref, status=status, correctable=False))

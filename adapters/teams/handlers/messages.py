@@ -2,9 +2,11 @@
 
 * A customer's message at the top of a channel, or in a thread that has no answer yet, is a
   question (unless it is small talk); in a 1:1 chat every message from anyone is a question.
-* An agent's reply in a channel thread after the assistant's answer is a correction
-  (Signal.CORRECT); after a hand-off it is the resolution (Signal.RESOLVE). Only the first such
-  reply counts, and replies that ``is_resolution_reply`` rejects ("note: ...") never do.
+* An agent's reply in a channel thread after the assistant's answer or a hand-off is only a
+  *candidate* (``assistant.learning.candidates``): it is learned when the conversation is resolved
+  with it, never by being typed. Notes, holding replies, questions back and small talk
+  (``assistant.learning.replies``) are not even kept. Agents teach on purpose with the answer
+  card's "Correct this" form and "Send and teach" on a hand-off.
 * A customer asking faster than the per-user or per-channel rate (``assistant.limits``) is told
   when to ask again.
 * The turn only decides; the answer is composed and sent in the background (``BackgroundWork``),
@@ -26,8 +28,6 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.inbox import RetryLater
-from adapters.slack.text import is_resolution_reply, is_small_talk  # the same rules on both platforms
-from adapters.slack.texts import rate_limited  # the same wording on both platforms
 from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
@@ -41,12 +41,14 @@ from adapters.teams.replies import (
     hand_off,
     is_transient,
     post_answer,
-    resolution_key,
 )
 from adapters.teams.roles import conversation_tenant
+from adapters.wording import rate_limited  # the same wording on both platforms
 from assistant.conversations import ChannelBinding, MessageLink
 from assistant.errors import ServiceUnavailableError
-from assistant.models import Answer, Question, Role, Signal, utcnow
+from assistant.learning.candidates import ReplyLearning
+from assistant.learning.replies import is_small_talk  # the same rules on both platforms
+from assistant.models import Answer, Question, Role, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
         link = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
     if role is Role.AGENT and not place.personal:
         if link is not None:
-            spawn(_learn_from_reply(deps, text, link, user), f"teams reply {activity.id}")
+            spawn(_keep_reply(deps, text, link, user, str(activity.id)), f"teams reply {activity.id}")
         return
     if link is not None or is_small_talk(text):
         return
@@ -169,11 +171,10 @@ async def _deliver(
         raise
 
 
-async def _learn_from_reply(deps: TeamsDeps, text: str, link: MessageLink, user: str) -> None:
-    if not is_resolution_reply(text):
-        return
-    if not await deps.conversations.claim_event(PLATFORM, resolution_key(link.answer_id)):
-        return
-    signal = Signal.RESOLVE if link.kind == "handoff" else Signal.CORRECT
-    learned = await deps.assistant.feedback(link.answer_id, signal, actor=user, role=Role.AGENT, text=text)
-    log.info("answer %s %s by %s: event %s", link.answer_id, signal.value, user, learned.id)
+async def _keep_reply(deps: TeamsDeps, text: str, link: MessageLink, user: str, message_id: str) -> None:
+    """Keep an agent's reply as a candidate answer (nothing is learned from it yet)."""
+    candidate = await ReplyLearning(deps.assistant, deps.conversations).propose(
+        link, message_ts=message_id, actor=user, text=text
+    )
+    if candidate is not None:
+        log.info("reply %s kept as a candidate for answer %s", message_id, link.answer_id)

@@ -128,3 +128,22 @@ def test_replay_writes_the_report_and_plots_both_arms(cli, tmp_path: Path) -> No
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = cli("replay", str(directory), "--out", str(out), "--checkpoints", "ten", ok=False)
     assert bad.exit_code == 1 and "--checkpoints" in bad.output
+
+
+def test_a_private_correction_shadows_the_shared_answer_for_its_account_only(cli) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14: correcting a shared answer for acme (no --global) neither widens the correction
+    nor takes the shared answer away from other accounts."""
+    cli("teach", "How do I export my invoices?", "Settings > Billing > Export.")
+    acme = json.loads(cli("ask", "How do I export my invoices?", "--account", "acme", "--json").output)
+    assert acme["text"] == "Settings > Billing > Export."
+    corrected = cli("feedback", acme["id"], "correct", "Acme exports through their ERP connector.").output
+    assert "private to acme" in corrected
+    again = json.loads(cli("ask", "How do I export my invoices?", "--account", "acme", "--json").output)
+    other = json.loads(cli("ask", "How do I export my invoices?", "--account", "globex", "--json").output)
+    assert again["text"] == "Acme exports through their ERP connector."
+    assert other["text"] == "Settings > Billing > Export."
+
+
+def test_channels_set_maps_the_organisations_of_an_account(cli) -> None:  # type: ignore[no-untyped-def]
+    out = cli("channels", "set", "C0ACME", "--account", "acme", "--org", "T0ACME", "--org", "E0ACME").output
+    assert "account acme" in out and "T0ACME" in out and "E0ACME" in out

@@ -229,3 +229,35 @@ async def test_an_uploaded_replay_runs_and_its_files_are_removed(console: Consol
         assert "Upload kb.jsonl, stream.jsonl" in await refused.text()
     finally:
         await client.close()
+
+
+async def test_a_token_scoped_to_one_account_teaches_and_corrects_privately_only(console: Console) -> None:
+    """Issue 14: Teach with "private" unticked, or Correct/Send with scope everyone, from a token
+    scoped to acme, stays private to acme; globex is never given it."""
+    acme = await console.client(ACME_TOKEN)
+    everyone = await console.client()
+    try:
+        question = "What payment terms did we agree for our invoices?"
+        taught = await acme.post(
+            "/console/sandbox/teach",
+            data={"account": "acme", "question": question, "answer": "Acme pays Net 45."},
+        )
+        assert taught.status == 200
+        (event,) = await console.assistant.learned()
+        assert event.account == "acme" and "private to acme" in event.effect
+        await everyone.post("/console/sandbox/ask", data={"account": "globex", "text": question})
+        assert "Net 45" not in console.deps.sandbox.exchanges()[-1].answer.text
+
+        asked = await acme.post("/console/sandbox/ask", data={"account": "acme", "text": CRYPTO_Q})
+        (answer_id,) = answer_ids(await asked.text())
+        sent = await acme.post(
+            f"/console/sandbox/{answer_id}/correct", data={"text": CRYPTO_A, "scope": "everyone"}
+        )
+        assert sent.status == 200
+        learned = [e for e in await console.assistant.learned() if e.answer_id == answer_id]
+        assert learned and all("for everyone" not in e.effect for e in learned)
+        await everyone.post("/console/sandbox/ask", data={"account": "globex", "text": CRYPTO_AGAIN})
+        assert "accounts receivable only" not in console.deps.sandbox.exchanges()[-1].answer.text
+    finally:
+        await acme.close()
+        await everyone.close()

@@ -119,7 +119,7 @@ def populate(fake: FakeSlack) -> None:
     fake.add_user(AGENT, name="agent")
     fake.add_user(CUSTOMER, team_id=ACME_TEAM, name="customer")
     fake.add_user(OTHER_CUSTOMER, team_id=ACME_TEAM, name="customer2")
-    fake.add_channel(CUSTOMER_CHANNEL, is_ext_shared=True)
+    fake.add_channel(CUSTOMER_CHANNEL, is_ext_shared=True, external_teams=[ACME_TEAM])
     fake.add_channel(HANDOFF_CHANNEL, is_private=True)
 
 

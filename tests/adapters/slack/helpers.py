@@ -40,3 +40,14 @@ def block_text(message: dict[str, Any]) -> str:
 
 async def events_of(assistant: Assistant, signal: Signal) -> list[LearningEvent]:
     return [e for e in await assistant.learned(limit=100, include_undone=True) if e.signal is signal]
+
+
+def teach_prompts(fake: Any, user: str) -> list[dict[str, Any]]:
+    """The private "Teach this" notes ``user`` got after replying in a customer thread, oldest first."""
+    from adapters.slack import constants as ids
+
+    return [
+        call.args
+        for call in fake.answered("chat.postEphemeral")
+        if call.args.get("user") == user and has_button(call.args, ids.TEACH_REPLY)
+    ]

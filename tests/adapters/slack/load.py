@@ -5,7 +5,8 @@ answered or handed off once, no learning event lost) and ``benchmarks/load.py`` 
 latency and memory). Each account gets its own shared channel, customer and binding; agents are
 members of the home team. Every question runs as its own task, all at once: the customer asks;
 when the assistant's reply shows up on the fake Slack, the question's follow-up is sent at once:
-an agent's reply in the thread (a correction, or the resolution of a hand-off), a customer's
+an agent's reply in the thread and then the agent's ✅ on it (a reply alone is only a candidate;
+the ✅ teaches it: a correction, or the resolution of a hand-off), a customer's
 approving reaction or an agent's rejecting one (reactions only on answers, so a hand-off gets the
 agent's reply instead), or nothing. An event the app does not acknowledge with 200 is sent again
 as Slack would (same event id, a retry header), and counted.
@@ -89,7 +90,7 @@ async def add_accounts(harness: Harness, count: int, *, agents: int = 5) -> list
     for n in range(count):
         account = Account(f"load-{n:02d}", f"C_LOAD{n:02d}", f"U_LOADCUST{n:02d}", agent_ids[n % agents])
         harness.fake.add_user(account.customer, team_id=f"T_LOAD{n:02d}", name=account.customer.lower())
-        harness.fake.add_channel(account.channel, is_ext_shared=True)
+        harness.fake.add_channel(account.channel, is_ext_shared=True, external_teams=[f"T_LOAD{n:02d}"])
         await harness.conversations.bind_channel(
             ChannelBinding(PLATFORM, account.channel, account.name, "customer", HANDOFF_CHANNEL)
         )
@@ -188,16 +189,23 @@ async def burst(
             report.reactions_sent += delivered
         elif action != 3:
             text = f"<@{account.customer}> Thanks for waiting: step {n} in Settings > Help fixes it."
+            reply_ts = harness.ts()
             reply_event = message_event(
                 account.channel,
                 account.agent,
                 text,
-                ts=harness.ts(),
+                ts=reply_ts,
                 thread_ts=ts,
                 user_team=harness.fake.team_id,
             )
-            delivered = await _deliver(harness, report, reply_event)
-            report.replies_sent += delivered
+            if not await _deliver(harness, report, reply_event):
+                return
+            # a typed reply is only a candidate: the agent's ✅ on it is what teaches it
+            if not await _candidate_kept(harness, account.channel, reply_ts, timeout):
+                report.unanswered.append(reply_ts)
+                return
+            approval = reaction_event(account.agent, "white_check_mark", channel=account.channel, ts=reply_ts)
+            report.replies_sent += await _deliver(harness, report, approval)
 
     try:
         await asyncio.gather(*(one(a, n) for n in range(per_account) for a in accounts))
@@ -221,6 +229,16 @@ async def burst(
     after = await _learning_events(harness)
     report.learning_events = sum(after[s] - before[s] for s in LEARNING_SIGNALS)
     return report
+
+
+async def _candidate_kept(harness: Harness, channel: str, ts: str, timeout: float) -> bool:
+    """Wait until the app kept an agent's reply as a candidate (its event runs in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await harness.conversations.get_candidate(PLATFORM, channel, ts) is not None:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 async def _learning_events(harness: Harness) -> Counter[Signal]:

@@ -23,13 +23,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from adapters.server import HEALTH_PATH, health_handler
+from adapters.slack import constants as ids
 from adapters.storage.sql.conversations import SqlConversationStore
 from adapters.storage.sql.schema import learning_events
 from assistant.errors import ServiceUnavailableError
 from assistant.models import Role, Signal
 from assistant.service import Assistant
-from tests.adapters.slack.conftest import AGENT, HANDOFF_CHANNEL, PASSWORD_Q, Harness
+from tests.adapters.slack.conftest import AGENT, PASSWORD_Q, Harness
+from tests.adapters.slack.helpers import button, teach_prompts
 from tests.adapters.slack.test_serve import free_port
+from tests.fakes.slack_requests import block_actions
 from tests.postgres import POSTGRES_URL, fresh_database
 
 
@@ -130,22 +133,33 @@ async def test_a_learning_event_is_all_or_nothing_when_the_database_fails_mid_wa
     assert (await assistant.store.get_event(learned.id)) is not None
 
 
-async def test_an_agent_is_told_when_a_correction_cannot_be_saved_and_may_send_it_again(
+async def test_teaching_a_reply_while_the_database_fails_learns_nothing_and_may_be_pressed_again(
     harness: Harness,
 ) -> None:
     assistant = harness.assistant
     ts = await harness.say(PASSWORD_Q)
     rows = await learning_event_rows(assistant)
+    reply = await harness.say("Open Settings > Security and press Reset.", user=AGENT, thread_ts=ts)
+    [prompt] = teach_prompts(harness.fake, AGENT)
+
+    async def teach() -> None:
+        await harness.interact(
+            block_actions(
+                user=AGENT,
+                action_id=ids.TEACH_REPLY,
+                value=button(prompt, ids.TEACH_REPLY)["value"],
+                channel="C_ACME",
+                message_ts=harness.ts(),
+                response_url=harness.fake.response_url("teach"),
+            )
+        )
 
     with failing_after_the_event_row(assistant):
-        reply = await harness.say("Open Settings > Security and press Reset.", user=AGENT, thread_ts=ts)
-    [told] = [c for c in harness.fake.answered("chat.postEphemeral") if c.args["user"] == AGENT]
-    assert "database is unavailable" in told.args["text"] and told.args["thread_ts"] == ts
+        await teach()
     assert await learning_event_rows(assistant) == rows
     assert not [c for c in harness.fake.calls_to("reactions.add") if c.args["timestamp"] == reply]
 
-    again = await harness.say("Open Settings > Security and press Reset.", user=AGENT, thread_ts=ts)
-    assert await learning_event_rows(assistant) == rows + 1  # the claim was released: it is learned now
+    await teach()  # the candidate and the exchange's claim were released: it is learned now
+    assert await learning_event_rows(assistant) == rows + 1
     [mark] = harness.fake.answered("reactions.add")
-    assert mark.args["timestamp"] == again
-    assert harness.fake.messages(HANDOFF_CHANNEL) == []
+    assert mark.args["timestamp"] == reply

@@ -9,6 +9,7 @@ import json
 from assistant.conversations import ChannelBinding
 from assistant.models import ItemStatus
 from tests.adapters.slack.conftest import AGENT, HANDOFF_CHANNEL, OTHER_CUSTOMER, Harness
+from tests.fakes.slack_requests import reaction_event
 
 VAGUE = "Our nightly export to the data warehouse stopped, what do we do?"
 HANDOFF_NOTE = "ACME-SECRET-7f3a is their warehouse password, do not share"
@@ -19,7 +20,7 @@ GLOBEX_CUSTOMER = "U_GLOBEX"
 
 
 async def test_agent_notes_are_never_learned_and_private_answers_stay_private(harness: Harness) -> None:
-    harness.fake.add_channel(GLOBEX_CHANNEL, is_ext_shared=True)
+    harness.fake.add_channel(GLOBEX_CHANNEL, is_ext_shared=True, external_teams=["T_GLOBEX"])
     harness.fake.add_user(GLOBEX_CUSTOMER, team_id="T_GLOBEX", name="globex")
     await harness.conversations.bind_channel(
         ChannelBinding("slack", GLOBEX_CHANNEL, "globex", "customer", HANDOFF_CHANNEL)
@@ -30,7 +31,10 @@ async def test_agent_notes_are_never_learned_and_private_answers_stay_private(ha
     # Agents discuss it in the internal channel, then one leaves a note and answers in the thread.
     await harness.say(HANDOFF_NOTE, user=AGENT, channel=HANDOFF_CHANNEL, thread_ts=handoff["ts"])
     await harness.say(THREAD_NOTE, user=AGENT, thread_ts=question_ts)
-    await harness.say(RESOLUTION, user=AGENT, thread_ts=question_ts)
+    resolution_ts = await harness.say(RESOLUTION, user=AGENT, thread_ts=question_ts)
+    # a typed reply is a candidate; the agent's ✅ on it teaches it
+    await harness.sender.event(reaction_event(AGENT, "white_check_mark", channel="C_ACME", ts=resolution_ts))
+    await harness.settle()
 
     learned = await harness.assistant.store.list_items(status=ItemStatus.ACTIVE, limit=1000)
     texts = json.dumps([(item.text, item.question, item.account) for item in learned])

@@ -15,7 +15,7 @@ from tests.adapters.slack.conftest import (
     VAGUE,
     Harness,
 )
-from tests.adapters.slack.helpers import block_text, button, events_of, has_button
+from tests.adapters.slack.helpers import block_text, button, events_of, has_button, teach_prompts
 from tests.fakes.slack_requests import block_actions, reaction_event, view_submission
 
 CORRECTED = "Go to Settings > Security and press Reset password; the link in the email is valid for an hour."
@@ -40,10 +40,27 @@ async def test_question_answer_reject_correct_and_the_next_customer_gets_the_cor
     assert (rejection.actor, rejection.role) == (AGENT, Role.AGENT)
 
     reply_ts = await harness.say(f"<@{CUSTOMER}> {CORRECTED}", user=AGENT, thread_ts=question_ts)
+    # typed is not taught: the reply is a candidate until the agent says it is the answer
+    assert await events_of(harness.assistant, Signal.CORRECT) == []
+    [prompt] = teach_prompts(harness.fake, AGENT)
+    assert "acme" in prompt["text"] and prompt["thread_ts"] == question_ts
+    await harness.interact(
+        block_actions(
+            user=AGENT,
+            action_id=ids.TEACH_REPLY,
+            value=button(prompt, ids.TEACH_REPLY)["value"],
+            channel="C_ACME",
+            message_ts=harness.ts(),
+            response_url=harness.fake.response_url("teach"),
+        )
+    )
     [correction] = await events_of(harness.assistant, Signal.CORRECT)
     assert correction.actor == AGENT and correction.account == "acme"
+    assert "private to acme" in correction.effect
     [learned_mark] = harness.fake.answered("reactions.add")
     assert learned_mark.args["timestamp"] == reply_ts
+    told = harness.fake.answered("chat.postEphemeral")[-1].args["text"]
+    assert correction.id in told and "forget" in told  # what was learned, and how to undo it
 
     second_ts = await harness.say(PASSWORD_Q, user=OTHER_CUSTOMER)
     [second] = harness.replies(second_ts)
@@ -197,12 +214,18 @@ async def test_ill_take_it_claims_once_and_an_agent_reply_resolves(harness: Harn
     assert len(harness.fake.answered("chat.update")) == 1
 
     fix = "Your account was locked; I've unlocked it, please try again."
-    await harness.say(fix, user=AGENT, thread_ts=question_ts)
+    fix_ts = await harness.say(fix, user=AGENT, thread_ts=question_ts)
+    assert await events_of(harness.assistant, Signal.RESOLVE) == []  # a candidate, not knowledge
+    await harness.sender.event(reaction_event(AGENT, "white_check_mark", channel="C_ACME", ts=fix_ts))
+    await harness.settle()
     [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
     assert resolution.actor == AGENT
-    # a note is not a resolution, and only the first reply counts
+    # a note is not even a candidate, and only one reply resolves the exchange
     await harness.say("note: checked the auth logs", user=AGENT, thread_ts=question_ts)
-    await harness.say("Also, please update your browser.", user=AGENT, thread_ts=question_ts)
+    assert len(teach_prompts(harness.fake, AGENT)) == 1
+    also_ts = await harness.say("Also, please update your browser.", user=AGENT, thread_ts=question_ts)
+    await harness.sender.event(reaction_event(AGENT, "white_check_mark", channel="C_ACME", ts=also_ts))
+    await harness.settle()
     assert len(await events_of(harness.assistant, Signal.RESOLVE)) == 1
 
 
@@ -244,5 +267,14 @@ async def test_customer_buttons_helped_and_still_need_help(harness: Harness) -> 
     [handoff] = harness.fake.messages(HANDOFF_CHANNEL)
     assert PASSWORD_Q in block_text(handoff)
 
-    await harness.say("Your account is SSO-only: sign in with Okta instead.", user=AGENT, thread_ts=second)
-    assert len(await events_of(harness.assistant, Signal.RESOLVE)) == 1
+    sso_ts = await harness.say(
+        "Your account is SSO-only: sign in with Okta instead.", user=AGENT, thread_ts=second
+    )
+    assert await events_of(harness.assistant, Signal.RESOLVE) == []
+    # the customer's ✅ on the agent's reply: "this solved it"
+    await harness.sender.event(
+        reaction_event(OTHER_CUSTOMER, "white_check_mark", channel="C_ACME", ts=sso_ts)
+    )
+    await harness.settle()
+    [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
+    assert resolution.actor == AGENT and resolution.account == "acme"

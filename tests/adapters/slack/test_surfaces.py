@@ -138,7 +138,7 @@ async def test_a_deleted_question_loses_its_text(harness: Harness) -> None:
 async def test_an_unmapped_slack_connect_channel_belongs_to_the_partner_organisation(
     harness: Harness,
 ) -> None:
-    harness.fake.add_channel("C_NEW", is_ext_shared=True)
+    harness.fake.add_channel("C_NEW", is_ext_shared=True, external_teams=[ACME_TEAM])
     harness.fake.add_channel("C_INTERNAL_UNMAPPED")
     ts = await harness.say(PASSWORD_Q, channel="C_NEW")
     assert len(harness.fake.messages("C_NEW", ts)) == 1

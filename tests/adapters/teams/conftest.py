@@ -57,7 +57,7 @@ def populate(connector: FakeBotConnector) -> None:
 
 
 def teams_settings(**overrides: Any) -> TeamsSettings:
-    values: dict[str, Any] = {"allow_unauthenticated": True, **overrides}
+    values: dict[str, Any] = {"allow_unauthenticated": True, "agent_tenant_id": HOME_TENANT, **overrides}
     return TeamsSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 

@@ -7,6 +7,7 @@ import json
 from adapters.markup import teams_text
 from adapters.teams import constants as ids
 from adapters.teams import texts
+from assistant.learning.candidates import ReplyLearning
 from assistant.models import Role, Signal
 from tests.adapters.slack.helpers import events_of
 from tests.adapters.teams.conftest import (
@@ -123,10 +124,21 @@ async def test_take_it_then_an_agent_reply_in_the_thread_is_the_resolution(harne
 
     fix = "Your account was locked; I've unlocked it, please try again."
     await harness.say(fix, user=AGENT, thread=question["id"])
-    [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
-    assert resolution.actor == "aad-agent"
     await harness.say("note: checked the auth logs", user=AGENT, thread=question["id"])
+    await harness.say("Let me check with the team and get back to you.", user=AGENT, thread=question["id"])
+    assert await events_of(harness.assistant, Signal.RESOLVE) == []  # typed is not taught
+    # the conversation is resolved: its latest real answer is what is learned, once
+    learning = ReplyLearning(harness.assistant, harness.conversations)
+    channel, thread = CUSTOMER_CHANNEL, question["id"]
+    learned = await learning.promote_thread("teams", channel, thread, by="aad-agent")
+    assert learned is not None
+    [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
+    assert resolution.actor == "aad-agent" and "private to" in resolution.effect
+    assert (await harness.assistant.store.get_items([resolution.item_id or ""]))[
+        resolution.item_id or ""
+    ].text == fix
     await harness.say("Also, please update your browser.", user=AGENT, thread=question["id"])
+    assert await learning.promote_thread("teams", channel, thread, by="aad-agent") is None
     assert len(await events_of(harness.assistant, Signal.RESOLVE)) == 1
     # an agent's message is never answered, a customer's follow-up in an answered thread neither
     await harness.say("Thanks, and how do I change my email?", thread=question["id"])

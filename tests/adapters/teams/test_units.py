@@ -26,13 +26,20 @@ HOME, ACME = "tenant-home", "tenant-acme"
         # TEAMS_AGENT_IDS: exactly those users, whatever their tenant
         (MemberFacts("AAD-1", ACME), AgentRules(agent_ids=frozenset({"aad-1"})), Role.AGENT),
         (MemberFacts("aad-2", HOME), AgentRules(agent_ids=frozenset({"aad-1"})), Role.CUSTOMER),
-        # otherwise: members of the bot's own tenant who are not guests
-        (MemberFacts("aad-1", HOME, "user"), AgentRules(), Role.AGENT),
-        (MemberFacts("aad-1", HOME, "guest"), AgentRules(), Role.CUSTOMER),
-        (MemberFacts("aad-1", HOME, "anonymous"), AgentRules(), Role.CUSTOMER),
-        (MemberFacts("aad-1", ACME, "user"), AgentRules(), Role.CUSTOMER),
-        (MemberFacts(None, HOME), AgentRules(), Role.CUSTOMER),
-        (MemberFacts("aad-1", HOME), AgentRules(customer_tenants=frozenset({HOME})), Role.CUSTOMER),
+        # otherwise: members of the vendor's own tenant who are not guests
+        (MemberFacts("aad-1", HOME, "user"), AgentRules(home_tenant=HOME), Role.AGENT),
+        (MemberFacts("aad-1", HOME, "guest"), AgentRules(home_tenant=HOME), Role.CUSTOMER),
+        (MemberFacts("aad-1", HOME, "anonymous"), AgentRules(home_tenant=HOME), Role.CUSTOMER),
+        (MemberFacts("aad-1", ACME, "user"), AgentRules(home_tenant=HOME), Role.CUSTOMER),
+        (MemberFacts(None, HOME), AgentRules(home_tenant=HOME), Role.CUSTOMER),
+        (
+            MemberFacts("aad-1", HOME),
+            AgentRules(home_tenant=HOME, customer_tenants=frozenset({HOME})),
+            Role.CUSTOMER,
+        ),
+        # no vendor tenant: the conversation's tenant never makes anyone an agent (a customer's 1:1 chat)
+        (MemberFacts("aad-1", HOME, "user"), AgentRules(), Role.CUSTOMER),
+        (MemberFacts("aad-1", None, "user"), AgentRules(), Role.CUSTOMER),
         # a single-tenant bot's own tenant wins over the conversation's
         (MemberFacts("aad-1", HOME), AgentRules(home_tenant=ACME), Role.CUSTOMER),
         (MemberFacts("aad-1", ACME), AgentRules(home_tenant=ACME), Role.AGENT),
@@ -44,6 +51,20 @@ def test_member_role(member: MemberFacts, rules: AgentRules, expected: Role | No
 
 def test_without_any_tenant_nobody_is_an_agent() -> None:
     assert member_role(MemberFacts("aad-1", None), AgentRules(), conversation_tenant=None) is Role.CUSTOMER
+
+
+def test_the_bot_refuses_to_start_without_an_explicit_agent_rule() -> None:
+    bare = load_teams_settings(_env_file=None, allow_unauthenticated=True)
+    with pytest.raises(ConfigurationError, match="TEAMS_AGENT_TENANT_ID"):
+        bare.check_agent_rule()
+    load_teams_settings(
+        _env_file=None, allow_unauthenticated=True, agent_tenant_id="t-home"
+    ).check_agent_rule()
+    load_teams_settings(_env_file=None, allow_unauthenticated=True, tenant_id="t-home").check_agent_rule()
+    load_teams_settings(_env_file=None, allow_unauthenticated=True, agent_ids="aad-1").check_agent_rule()
+    assert (
+        load_teams_settings(_env_file=None, tenant_id="T-HOME", agent_tenant_id=" ").home_tenant == "t-home"
+    )
 
 
 GOOD: dict[str, Any] = {

@@ -49,3 +49,27 @@ def test_too_few_outcomes_keep_the_prior() -> None:
     calibrator.fit([LabelledOutcome(_features(0.9, 0.2), True, 1.0)] * 5)
     assert calibrator.state.weights is None
     assert calibrator.state.threshold == 0.95
+
+
+def test_outcomes_agreeing_with_the_prior_never_lower_a_sure_match() -> None:
+    """A few outcomes (sure repeats right, loose matches wrong) must not drag a near-certain
+    match below the target: the fit shrinks towards the prior, not towards 'know nothing'."""
+    sure = _features(1.0, 0.5)
+    calibrator = Calibrator(target_precision=0.95)
+    before = calibrator.probability(sure)
+    outcomes = [LabelledOutcome(_features(0.55, 0.05), False, 1.0)] * 34
+    outcomes += [LabelledOutcome(sure, True, 0.5)] * 18
+    calibrator.fit(outcomes)
+    assert calibrator.state.weights is not None
+    assert calibrator.probability(sure) >= min(before, 0.99)
+    assert calibrator.should_answer(calibrator.probability(sure), sure)
+    assert calibrator.probability(_features(0.55, 0.05)) < 0.05
+
+
+def test_a_repeat_is_never_novel() -> None:
+    calibrator = Calibrator(target_precision=0.95)
+    calibrator.state.novelty_floor = 0.6
+    repeat, novel = _features(0.99, 0.4), _features(0.9, 0.4)
+    repeat[-1] = novel[-1] = 0.45
+    assert calibrator.should_answer(0.99, repeat)
+    assert not calibrator.should_answer(0.99, novel)
