@@ -168,7 +168,7 @@ async def serve(
                 if slack is not None:  # the bug-label buttons label through the jobs' service
                     slack.deps.insights = jobs.runtime.service
                 log.info("insight jobs scheduled (%s)", insight_settings.timezone)
-        if integration_settings.any_tracker or integration_settings.hubspot:  # tickets, CRM: sync, webhooks
+        if integration_settings.anything:  # tickets, CRM, site re-crawls: scheduled syncs, webhooks
             lines += await _start_integrations(
                 stack, app, settings, integration_settings, insight_settings, assistant, conversations, slack
             )
@@ -224,7 +224,7 @@ async def _start_integrations(
     )
     if runtime is None:
         return []
-    jobs = IntegrationJobs(runtime)
+    jobs = IntegrationJobs(runtime, assistant=assistant)
     jobs.start()
     stack.push_async_callback(jobs.stop)
     names = ", ".join(tracker.name for tracker in runtime.trackers.trackers)

@@ -80,7 +80,12 @@ def sync_command(
 ) -> None:
     """Run every configured integration once (what the scheduled job runs)."""
     from adapters.cli.session import open_assistant
-    from adapters.integrations.runner import open_integrations, run_churn_push, run_ticket_sync
+    from adapters.integrations.runner import (
+        open_integrations,
+        run_churn_push,
+        run_site_crawls,
+        run_ticket_sync,
+    )
     from adapters.integrations.settings import load_integration_settings
     from assistant.insights.settings import load_insight_settings
 
@@ -88,7 +93,7 @@ def sync_command(
         settings = settings_for(db)
         integration_settings = load_integration_settings()
         insight_settings = load_insight_settings()
-        if not integration_settings.any_tracker and not integration_settings.hubspot:
+        if not integration_settings.anything:
             for line in _unconfigured(integration_settings):
                 typer.echo(line)
             return
@@ -108,6 +113,16 @@ def sync_command(
                 try:
                     report = await run_ticket_sync(runtime, dry_run=dry_run)
                     pushed = await run_churn_push(runtime, dry_run=dry_run)
+                    if dry_run:
+                        for url in integration_settings.crawl_urls:
+                            typer.echo(f"would: re-crawl {url}")
+                    else:
+                        for site in await run_site_crawls(runtime, assistant) or []:
+                            done = site.ingest
+                            typer.echo(
+                                f"crawled: {done.added} added, {done.updated} updated, "
+                                f"{len(site.retired)} retired, {site.not_modified} not modified"
+                            )
                 finally:
                     if store is not None:
                         await store.close()
@@ -145,6 +160,8 @@ def _unconfigured(settings: Any) -> list[str]:
         lines.append("jira: not configured (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN, ASSISTANT_JIRA_PROJECT)")
     if not settings.hubspot:
         lines.append("hubspot: not configured (HUBSPOT_ACCESS_TOKEN)")
+    if not settings.crawl_urls:
+        lines.append("site re-crawl: not configured (ASSISTANT_CRAWL_URLS)")
     return lines
 
 

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from adapters.insights_wiring import build_insight_service, build_insight_source
 from adapters.integrations.accounts import hubspot_companies
@@ -37,10 +38,15 @@ from assistant.integrations.tickets import FixNotifier, TicketSyncReport
 from assistant.models import utcnow
 from assistant.ports import Embedder
 
+if TYPE_CHECKING:
+    from adapters.integrations.site_ingest import SiteReport
+    from assistant.service import Assistant
+
 log = logging.getLogger(__name__)
 
 TICKET_SYNC = "ticket_sync"
 CRM_SYNC = "crm_sync"
+SITE_CRAWL = "site_crawl"
 
 
 @dataclass(slots=True)
@@ -54,6 +60,7 @@ class IntegrationRuntime:
     source: SqlInsightSource
     service: InsightService
     hubspot: HubSpotCompanies | None = None
+    database_url: str = ""
 
     async def close(self) -> None:
         await self.trackers.close()
@@ -75,7 +82,7 @@ async def open_integrations(
     sleep: Sleep = asyncio.sleep,
 ) -> AsyncIterator[IntegrationRuntime | None]:
     """The runtime of the configured integrations (None when there is none), closed on exit."""
-    if not integration_settings.any_tracker and not integration_settings.hubspot:
+    if not integration_settings.anything:
         yield None
         return
     source = build_insight_source(settings, insight_settings, embedder=embedder)
@@ -84,6 +91,7 @@ async def open_integrations(
     service = build_insight_service(source, insight_settings, embedder)
     runtime = IntegrationRuntime(
         settings=integration_settings,
+        database_url=settings.database_url,
         service=service,
         hubspot=hubspot_companies(integration_settings),
         sync=build_ticket_sync(
@@ -157,11 +165,53 @@ async def run_churn_push(
     return pushed
 
 
+async def run_site_crawls(
+    runtime: IntegrationRuntime, assistant: Assistant, *, claim_at: datetime | None = None
+) -> list[SiteReport] | None:
+    """Re-crawl ``ASSISTANT_CRAWL_URLS`` (None: none configured, or this period claimed elsewhere)."""
+    from adapters.integrations.site_ingest import ingest_site
+    from adapters.storage.sql.crawl import SqlCrawlState
+
+    urls = runtime.settings.crawl_urls
+    if not urls:
+        return None
+    period = sync_period(claim_at, runtime.settings.assistant_crawl_hours * 60) if claim_at else None
+    if period is not None and not await runtime.source.claim_job_run(SITE_CRAWL, period):
+        return None
+    state = SqlCrawlState(runtime.database_url)
+    reports = []
+    try:
+        await state.initialize()
+        for url in urls:
+            reports.append(await ingest_site(assistant, state, url))
+    except Exception as exc:
+        if period is not None:
+            await runtime.source.finish_job_run(SITE_CRAWL, period, ok=False, summary=type(exc).__name__)
+        raise
+    finally:
+        await state.close()
+    if period is not None:
+        summary = ", ".join(
+            f"{r.ingest.added} added {r.ingest.updated} updated {len(r.retired)} retired" for r in reports
+        )
+        await runtime.source.finish_job_run(
+            SITE_CRAWL, period, ok=not any(r.failed for r in reports), summary=summary
+        )
+    return reports
+
+
 class IntegrationJobs:
     """The scheduled ticket sync of a running ``serve``: a task, stopped with the service."""
 
-    def __init__(self, runtime: IntegrationRuntime, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        runtime: IntegrationRuntime,
+        *,
+        assistant: Assistant | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.runtime = runtime
+        self._assistant = assistant
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
 
@@ -196,4 +246,15 @@ class IntegrationJobs:
                 raise
             except Exception as exc:
                 log.warning("HubSpot churn push failed: %s", type(exc).__name__)
+            try:
+                if self._assistant is not None:
+                    crawled = await run_site_crawls(self.runtime, self._assistant, claim_at=now)
+                    for site in crawled or []:
+                        log.info(
+                            "site re-crawl: %d updated, %d retired", site.ingest.updated, len(site.retired)
+                        )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("site re-crawl failed: %s", type(exc).__name__)
             await asyncio.sleep(seconds)

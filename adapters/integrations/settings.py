@@ -54,6 +54,9 @@ class IntegrationSettings(BaseSettings):
     assistant_hubspot_churn_threshold: float = Field(default=50.0, ge=0, le=100)
     assistant_hubspot_context_timeout_seconds: float = Field(default=3.0, gt=0)
 
+    assistant_crawl_urls: str = Field(default="", description="sitemaps or start URLs re-crawled by serve")
+    assistant_crawl_hours: float = Field(default=24.0, gt=0)
+
     assistant_tickets_auto_confidence: float | None = Field(default=None, gt=0, le=1)
     assistant_tickets_notify: Literal["threads", "agents", "none"] = "threads"
     assistant_tickets_label: str = "support-assistant"
@@ -75,6 +78,14 @@ class IntegrationSettings(BaseSettings):
             raise ValueError(f"'{value}' is not an http(s) URL")
         return value.rstrip("/") if value else value
 
+    @field_validator("assistant_crawl_urls")
+    @classmethod
+    def _crawl_urls(cls, value: str) -> str:
+        for url in (part.strip() for part in value.split(",") if part.strip()):
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"'{url}' is not an http(s) URL")
+        return value
+
     @field_validator("assistant_jira_project")
     @classmethod
     def _project(cls, value: str | None) -> str | None:
@@ -93,6 +104,15 @@ class IntegrationSettings(BaseSettings):
     @property
     def hubspot(self) -> bool:
         return self.hubspot_access_token is not None
+
+    @property
+    def crawl_urls(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.strip() for p in self.assistant_crawl_urls.split(",") if p.strip()))
+
+    @property
+    def anything(self) -> bool:
+        """Whether any integration is configured (else serve starts no integration job)."""
+        return self.any_tracker or self.hubspot or bool(self.crawl_urls)
 
     @property
     def any_tracker(self) -> bool:

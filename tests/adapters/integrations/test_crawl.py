@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,9 +14,13 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from adapters.cli.main import app as cli_app
+from adapters.integrations.runner import open_integrations, run_site_crawls
+from adapters.integrations.settings import IntegrationSettings, load_integration_settings
 from adapters.integrations.site_ingest import ingest_site
 from adapters.storage.sql.crawl import SqlCrawlState
 from assistant.config import Settings
+from assistant.errors import ConfigurationError
+from assistant.insights.settings import InsightSettings
 from assistant.ports import Embedder
 from assistant.service import Assistant
 
@@ -176,3 +181,29 @@ async def test_cli_ingest_url(
     assert "1 disallowed by robots.txt" in result.stdout
     mixed = await asyncio.to_thread(run, cli_app, ["ingest", f"{site.base}/sitemap.xml", "samples/kb"])
     assert mixed.exit_code != 0
+
+
+async def test_the_scheduled_recrawl_runs_once_per_period(
+    site: Site, settings: Settings, assistant: Assistant, embedder: Embedder
+) -> None:
+    integration = IntegrationSettings(_env_file=None, assistant_crawl_urls=f"{site.base}/sitemap.xml")  # type: ignore[call-arg]
+    moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    async with open_integrations(
+        settings,
+        integration,
+        InsightSettings(_env_file=None),
+        embedder=embedder,
+        teacher=None,  # type: ignore[call-arg]
+    ) as runtime:
+        assert runtime is not None
+        first = await run_site_crawls(runtime, assistant, claim_at=moment)
+        assert first is not None and first[0].ingest.added == 3
+        assert await run_site_crawls(runtime, assistant, claim_at=moment + timedelta(hours=1)) is None
+        site.pages["/docs/refunds"] = (REFUNDS_V2, '"r2"')
+        later = await run_site_crawls(runtime, assistant, claim_at=moment + timedelta(days=1))
+        assert later is not None and later[0].ingest.updated == 1
+
+
+def test_crawl_urls_are_checked_at_start() -> None:
+    with pytest.raises(ConfigurationError, match="ASSISTANT_CRAWL_URLS"):
+        load_integration_settings(_env_file=None, assistant_crawl_urls="docs.example.com/sitemap.xml")
