@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from adapters.integrations.settings import IntegrationSettings, load_integration_settings
 from assistant.config import Settings
 from assistant.conversations import ConversationStore
 from assistant.errors import ConfigurationError
@@ -72,6 +73,7 @@ async def serve(
     stop: asyncio.Event | None = None,
     embedder: Embedder | None = None,
     insight_settings: InsightSettings | None = None,
+    integration_settings: IntegrationSettings | None = None,
 ) -> None:
     """Run the configured platforms until ``stop`` is set (by default: until SIGINT or SIGTERM).
 
@@ -92,6 +94,7 @@ async def serve(
         check_destinations(
             insight_settings, slack=slack_settings is not None, teams=teams_settings is not None
         )
+    integration_settings = integration_settings or load_integration_settings()  # raises before opening
     stop = stop or _stop_on_signals()
     assistant = build_assistant(settings, embedder=embedder)
     conversations = build_conversation_store(settings)
@@ -165,6 +168,10 @@ async def serve(
                 if slack is not None:  # the bug-label buttons label through the jobs' service
                     slack.deps.insights = jobs.runtime.service
                 log.info("insight jobs scheduled (%s)", insight_settings.timezone)
+        if integration_settings.anything:  # tickets, CRM, site re-crawls: scheduled syncs, webhooks
+            lines += await _start_integrations(
+                stack, app, settings, integration_settings, insight_settings, assistant, conversations, slack
+            )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
@@ -180,6 +187,51 @@ async def serve(
             await socket_mode(slack, slack_settings, address, ready, stop)
         else:
             await stop.wait()
+
+
+async def _start_integrations(
+    stack: AsyncExitStack,
+    app: web.Application,
+    settings: Settings,
+    integration_settings: IntegrationSettings,
+    insight_settings: InsightSettings,
+    assistant: Any,
+    conversations: ConversationStore,
+    slack: Any,
+) -> list[str]:
+    """Open the trackers, start the periodic ticket sync and mount the webhooks; their lines."""
+    from adapters.integrations.runner import IntegrationJobs, open_integrations
+    from adapters.integrations.webhooks import add_webhook_routes
+
+    notifier = None
+    if slack is not None:
+        from adapters.slack.ticket_notifier import SlackTicketNotifier
+
+        notifier = SlackTicketNotifier(
+            client=slack.client,
+            conversations=conversations,
+            engineering_channels=insight_settings.slack_engineering,
+        )
+    runtime = await stack.enter_async_context(
+        open_integrations(
+            settings,
+            integration_settings,
+            insight_settings,
+            embedder=assistant.embedder,
+            teacher=assistant,
+            notifier=notifier,
+        )
+    )
+    if runtime is None:
+        return []
+    jobs = IntegrationJobs(runtime, assistant=assistant)
+    jobs.start()
+    stack.push_async_callback(jobs.stop)
+    names = ", ".join(tracker.name for tracker in runtime.trackers.trackers)
+    log.info(
+        "bug tickets: %s, synced every %s min", names, integration_settings.assistant_tickets_sync_minutes
+    )
+    return [f"Ticket webhook on {{address}}{path}" for path in add_webhook_routes(app, runtime)]
 
 
 def _stop_on_signals() -> asyncio.Event:

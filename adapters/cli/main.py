@@ -11,6 +11,7 @@ from tqdm import tqdm
 from adapters.cli.channels_command import channels_app
 from adapters.cli.console_command import console_command
 from adapters.cli.insights_command import digest_command, insights_app
+from adapters.cli.integrations_command import integrations_app
 from adapters.cli.render import answer_json, answer_text, event_line, to_json
 from adapters.cli.replay_command import replay_command
 from adapters.cli.serve_command import serve_command
@@ -36,6 +37,7 @@ app.command("teams-package")(teams_package_command)
 app.add_typer(channels_app, name="channels")
 app.command("digest")(digest_command)
 app.add_typer(insights_app, name="insights")
+app.add_typer(integrations_app, name="integrations")
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Store URL or SQLite file (default: $ASSISTANT_DATABASE_URL).")
@@ -45,17 +47,31 @@ CLI_AGENT = "cli"
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Markdown, HTML or text files and folders.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Markdown, HTML or text files and folders, or a site's sitemap.xml or start URL."
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
     """Add or update documents; removed ones are retired, changed ones superseded."""
+    urls = [p for p in paths if p.startswith(("https://", "http://"))]
+    if urls:
+        from adapters.cli.site_command import ingest_sites
+
+        if len(urls) != len(paths):
+            raise typer.BadParameter("ingest either files and folders, or web addresses, not both at once")
+        ingest_sites(urls, db=db)
+        return
+    files = [Path(p) for p in paths]
 
     async def work() -> None:
         settings = settings_for(db)
-        total = len(discover_files(paths))
+        total = len(discover_files(files))
         async with open_assistant(settings) as assistant:
             with tqdm(total=total, unit="doc", desc="ingesting", disable=None) as bar:
-                report = await Ingestor(assistant).ingest_paths(paths, progress=bar.update)
+                report = await Ingestor(assistant).ingest_paths(files, progress=bar.update)
         typer.echo(
             f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
             f"{report.retired} retired; {report.chunks} passages indexed."
@@ -66,13 +82,48 @@ def ingest(
 
 @app.command("import-tickets")
 def import_tickets(
-    file: Annotated[Path, typer.Argument(help="stream.jsonl (replay format) or CSV with question,answer.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="stream.jsonl (replay format), CSV with question,answer, or a helpdesk export."),
+    ] = None,
     make_global: Annotated[
         bool, typer.Option("--global", help="Share untagged answers with every account.")
     ] = False,
+    vendor: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="zendesk, intercom or freshdesk: the file is that export (zendesk --subdomain: its API).",
+        ),
+    ] = None,
+    subdomain: Annotated[
+        str | None, typer.Option(help="Zendesk: read from https://SUBDOMAIN.zendesk.com.")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="ZENDESK_API_TOKEN", help="Zendesk API or OAuth token (or $ZENDESK_API_TOKEN)."),
+    ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(envvar="ZENDESK_EMAIL", help="The agent e-mail of an API token (else OAuth)."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Zendesk API: tickets changed since this date (default: two years ago)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Learn past resolved tickets as resolutions (the file is checked whole before anything is written)."""
+    if vendor is not None or subdomain is not None:
+        from adapters.cli.tickets_import import import_helpdesk
+
+        import_helpdesk(
+            file, vendor=vendor, subdomain=subdomain, token=token, email=email, since=since,
+            make_global=make_global, db=db,
+        )  # fmt: skip
+        return
+    if file is None:
+        raise typer.BadParameter("give the file to import (or --from zendesk --subdomain … for the API)")
 
     async def work() -> None:
         records = parse_ticket_file(file)

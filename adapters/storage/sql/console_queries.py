@@ -178,4 +178,3 @@ class ConsoleQueries:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
