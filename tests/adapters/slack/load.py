@@ -205,7 +205,8 @@ async def burst(
                 report.unanswered.append(reply_ts)
                 return
             approval = reaction_event(account.agent, "white_check_mark", channel=account.channel, ts=reply_ts)
-            report.replies_sent += await _deliver(harness, report, approval)
+            delivered = await _deliver(harness, report, approval)  # read the counter after the await
+            report.replies_sent += delivered
 
     try:
         await asyncio.gather(*(one(a, n) for n in range(per_account) for a in accounts))

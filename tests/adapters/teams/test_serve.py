@@ -128,6 +128,7 @@ async def test_assistant_serve_runs_teams_from_the_environment(
         {
             "ASSISTANT_DATABASE_URL": database,
             "TEAMS_ALLOW_UNAUTHENTICATED": "1",
+            "TEAMS_AGENT_TENANT_ID": HOME_TENANT,  # serve refuses to start without an agent rule
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }
