@@ -7,7 +7,8 @@ is skipped, and what a crash or an outage left pending is run again by the inbox
 ``start`` and periodically). Each turn stores where its conversation is (for proactive messages),
 then dispatches: messages to
 ``handlers.messages``, card actions (``adaptiveCard/action`` invokes and ``Action.Submit``
-messages) to ``handlers.actions``. Errors in a turn are logged by type, never with message text.
+messages) to ``handlers.actions``, reactions to ``handlers.reactions`` and the "Teach this" message
+action to ``handlers.teaching``. Errors in a turn are logged by type, never with message text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any, ClassVar
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse, MessageReaction
+from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from adapters.teams import constants as ids
@@ -28,7 +30,7 @@ from adapters.teams.activities import card_submission, place_of
 from adapters.teams.auth import build_authentication
 from adapters.teams.cards import attachment
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.handlers import actions, messages
+from adapters.teams.handlers import actions, messages, reactions, teaching
 from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
 from adapters.teams.inbox import NotStored, TeamsInbox
 from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
@@ -154,11 +156,18 @@ class TeamsBot(TeamsActivityHandler):
             await messages.on_message(self.deps, turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """``adaptiveCard/action`` here; other invokes as the SDK handles them (501 mostly).
+        """``adaptiveCard/action`` and the "Teach this" message action here; other invokes as the SDK
+        handles them (501 mostly).
 
         The SDK's own route serialises the response body twice under ``CloudAdapter`` (a crash),
         and its body model cannot carry a message string: the response is built here instead.
         """
+        if turn_context.activity.name == teaching.SUBMIT_ACTION:
+            value = turn_context.activity.value
+            value = value if isinstance(value, dict) else {}
+            said = await teaching.teach_reply(self.deps, turn_context, value)
+            response = MessagingExtensionActionResponse(task=TaskModuleMessageResponse(value=said))
+            return InvokeResponse(status=int(HTTPStatus.OK), body=response)
         if turn_context.activity.name != ADAPTIVE_CARD_ACTION:
             return await super().on_invoke_activity(turn_context)
         value = turn_context.activity.value
@@ -172,6 +181,16 @@ class TeamsBot(TeamsActivityHandler):
         if outcome.card is not None:
             return _invoke(HTTPStatus.OK, ids.CARD_CONTENT_TYPE, outcome.card)
         return _invoke(HTTPStatus.OK, ids.MESSAGE_RESPONSE_TYPE, outcome.message or "")
+
+    async def on_reactions_added(
+        self, message_reactions: list[MessageReaction], turn_context: TurnContext
+    ) -> None:
+        await reactions.on_reactions_added(self.deps, turn_context, message_reactions)
+
+    async def on_reactions_removed(
+        self, message_reactions: list[MessageReaction], turn_context: TurnContext
+    ) -> None:
+        await reactions.on_reactions_removed(self.deps, turn_context, message_reactions)
 
     async def _on_submit(self, turn_context: TurnContext, value: Any) -> None:
         activity = turn_context.activity

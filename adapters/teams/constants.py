@@ -21,6 +21,9 @@ SEND_DRAFT: Final = "handoff_send_draft"
 TAKE_HANDOFF: Final = "handoff_take"
 
 # inputs of the correction form (their values arrive merged into the action's data)
+# The message action (manifest: composeExtensions) on an agent's reply: "Teach this".
+TEACH_REPLY_COMMAND: Final = "teachReply"
+
 TEXT_INPUT: Final = "answer_text"
 SCOPE_INPUT: Final = "answer_scope"
 SCOPE_ACCOUNT: Final = "account"

@@ -111,6 +111,17 @@ class TeamsSettings(BaseSettings):
         description="The Entra authority the bot gets its own tokens from (sovereign clouds, tests).",
     )
 
+    approve_reactions: str = Field(
+        default="like,heart",
+        validation_alias=_env("approve_reactions"),
+        description="Reactions that approve an answer, or say an agent's reply is the answer.",
+    )
+    reject_reactions: str = Field(
+        default="angry",
+        validation_alias=_env("reject_reactions"),
+        description="Reactions that reject the assistant's answer.",
+    )
+
     inbox_lease_seconds: float = Field(
         default=120,
         gt=0,
@@ -195,6 +206,14 @@ class TeamsSettings(BaseSettings):
             lines.append("or, for local testing only, TEAMS_ALLOW_UNAUTHENTICATED=1")
             raise ConfigurationError("The Teams bot is not configured:\n  " + "\n  ".join(lines))
         return "authenticated"
+
+    @property
+    def approve_reaction_set(self) -> frozenset[str]:
+        return _ids(self.approve_reactions)
+
+    @property
+    def reject_reaction_set(self) -> frozenset[str]:
+        return _ids(self.reject_reactions)
 
     @property
     def agent_id_set(self) -> frozenset[str]:

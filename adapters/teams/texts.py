@@ -34,6 +34,11 @@ ALREADY_HANDLED: Final = "This one has already been handled."
 ALREADY_TAKEN: Final = "Someone has already taken this one."
 EMPTY_CORRECTION: Final = "Please write the corrected answer first."
 FAILED: Final = "Sorry, something went wrong. Please try again in a moment."
+NOT_A_CANDIDATE: Final = (
+    "That message is not kept as an answer: only an agent's reply in a customer thread the assistant "
+    "answered or handed off is (notes, holding replies and questions never are)."
+)
+UNKNOWN_COMMAND: Final = "Sorry, I don't know that action."
 UNAUTHENTICATED_WARNING: Final = (
     "TEAMS_ALLOW_UNAUTHENTICATED is on: /api/messages accepts requests WITHOUT checking the Bot "
     "Framework token. Use this for local testing only, never on a public address."
@@ -62,6 +67,13 @@ def helped_by(user: str, helped: bool) -> str:
 
 def corrected_by(user: str) -> str:
     return f"Corrected by {user}"
+
+
+def taught(event_id: str, effect: str) -> str:
+    return (
+        f"Learned: {effect} (id {event_id}). Undo it on the console's Learning page or with "
+        f"'assistant forget {event_id}'."
+    )
 
 
 def error(message: str) -> str:

@@ -145,6 +145,82 @@ class Teams:
         )
         return activity
 
+    def reaction(
+        self,
+        channel: str,
+        user: dict[str, Any],
+        *,
+        message_id: str,
+        thread: str,
+        added: list[str] | None = None,
+        removed: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """The ``messageReaction`` activity for ``user`` reacting to ``message_id`` in a channel thread
+        (Bot Framework: ``reactionsAdded`` / ``reactionsRemoved`` of ``{"type": "like"}``, the message
+        reacted to in ``replyToId``)."""
+        activity = self._base(
+            "messageReaction",
+            user,
+            {"isGroup": True, "conversationType": "channel", "id": f"{channel};messageid={thread}"},
+        )
+        activity.update(replyToId=message_id, channelData=self._channel_data(channel))
+        if added:
+            activity["reactionsAdded"] = [{"type": kind} for kind in added]
+        if removed:
+            activity["reactionsRemoved"] = [{"type": kind} for kind in removed]
+        return activity
+
+    def message_action(
+        self,
+        channel: str,
+        user: dict[str, Any],
+        *,
+        command: str,
+        message_id: str,
+        thread: str,
+        author: dict[str, Any],
+        text: str,
+        data: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The ``composeExtension/submitAction`` invoke of a message action (``fetchTask: false``)
+        run on ``message_id``: the command, the parameters' values in ``data`` and the message in
+        ``messagePayload`` (Teams' MessageActionsPayload)."""
+        activity = self._base(
+            "invoke",
+            user,
+            {"isGroup": True, "conversationType": "channel", "id": f"{channel};messageid={thread}"},
+        )
+        activity.update(
+            name="composeExtension/submitAction",
+            channelData={**self._channel_data(channel), "source": {"name": "message"}},
+            value={
+                "commandId": command,
+                "commandContext": "message",
+                "context": {"theme": "default"},
+                "data": data or {},
+                "messagePayload": {
+                    "id": message_id,
+                    "replyToId": thread,
+                    "messageType": "message",
+                    "createdDateTime": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                    "importance": "normal",
+                    "locale": "en-us",
+                    "from": {
+                        "user": {
+                            "id": author["aadObjectId"],
+                            "displayName": author["name"],
+                            "userIdentityType": "aadUser",
+                        }
+                    },
+                    "body": {"contentType": "html", "content": f"<p>{text}</p>"},
+                    "attachments": [],
+                    "mentions": [],
+                    "reactions": [],
+                },
+            },
+        )
+        return activity
+
     def bot_added(self, channel: str, user: dict[str, Any]) -> dict[str, Any]:
         """The conversationUpdate Teams sends when the bot is added to a team."""
         activity = self._base(

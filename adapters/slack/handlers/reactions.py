@@ -27,6 +27,7 @@ from adapters.slack.replies import ephemeral
 from adapters.slack.text import reaction_signal
 from assistant.errors import AssistantError, ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
+from assistant.learning.reactions import Reactions
 from assistant.models import Signal
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,6 @@ def _signal(deps: SlackDeps, event: Body) -> Signal | None:
     return reaction_signal(name, approve=deps.settings.approve_names, reject=deps.settings.reject_names)
 
 
-def _mark(channel: str, ts: str, user: str, signal: Signal) -> str:
-    """One person's reaction of one kind on one message: what it made is remembered under this."""
-    return f"reaction:{channel}:{ts}:{user}:{signal.value}"
-
-
 async def on_reaction(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
     event = body["event"]
     item, user = event["item"], str(event.get("user", ""))
@@ -68,18 +64,13 @@ async def on_reaction(deps: SlackDeps, client: AsyncWebClient, body: Body) -> No
         return
     if link.kind != "answer":
         return
-    key = _mark(channel, ts, user, signal)
-    if not await deps.conversations.claim_event(PLATFORM, key):
-        return
+    reactions = Reactions(deps.assistant, deps.conversations)
     try:
-        learned = await deps.assistant.feedback(link.answer_id, signal, actor=user, role=role)
+        await reactions.on_answer(PLATFORM, link, message_ts=ts, user=user, role=role, signal=signal)
     except ServiceUnavailableError:  # nothing was learned: the inbox runs the reaction again later
-        await deps.conversations.release_event(PLATFORM, key)
         raise
     except AssistantError as exc:
         log.info("reaction on %s refused: %s", link.answer_id, type(exc).__name__)
-        return
-    await deps.conversations.record_mark(PLATFORM, key, learned.id)
 
 
 async def _approve_reply(deps: SlackDeps, client: AsyncWebClient, channel: str, ts: str, user: str) -> None:
@@ -90,7 +81,9 @@ async def _approve_reply(deps: SlackDeps, client: AsyncWebClient, channel: str, 
     notify = ephemeral(client, channel, user, candidate.thread_ts)
     event = await promote(deps, client, candidate, by=user, notify=notify)
     if event is not None:
-        await deps.conversations.record_mark(PLATFORM, _mark(channel, ts, user, Signal.APPROVE), event.id)
+        await Reactions(deps.assistant, deps.conversations).remember(
+            PLATFORM, channel_id=channel, message_ts=ts, user=user, signal=Signal.APPROVE, event_id=event.id
+        )
 
 
 async def on_reaction_removed(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
@@ -101,14 +94,6 @@ async def on_reaction_removed(deps: SlackDeps, client: AsyncWebClient, body: Bod
     signal = _signal(deps, event)
     if signal is None:
         return
-    key = _mark(channel, ts, user, signal)
-    event_id = await deps.conversations.pop_mark(PLATFORM, key)
-    if event_id is None:
-        return
-    candidate = await ReplyLearning(deps.assistant, deps.conversations).candidate(PLATFORM, channel, ts)
-    if candidate is not None and candidate.event_id == event_id:
-        await ReplyLearning(deps.assistant, deps.conversations).withdraw(candidate, event_id=event_id)
-    else:
-        await deps.assistant.teacher.retract(event_id)
-    await deps.conversations.release_event(PLATFORM, key)
-    log.info("reaction %s removed by %s: event %s undone", signal.value, user, event_id)
+    await Reactions(deps.assistant, deps.conversations).take_back(
+        PLATFORM, channel_id=channel, message_ts=ts, user=user, signal=signal
+    )
