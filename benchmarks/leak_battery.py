@@ -11,6 +11,14 @@ Two runs on the real assistant (SQLite, embedded index, the offline MiniLM embed
   counts the prompts that held another account's secret (retrieval scoping) and the answers that
   showed one (the output check), on 20 accounts each attacking ``--claude-victims`` others.
 
+* ``teaching``: the teaching battery of ``tests/assistant/teaching_battery.py`` (issue 14) on the
+  same accounts: non-answers in many wordings and languages offered as candidates and forced
+  through promotion, typed answers asked for before anyone taught them, private corrections of
+  shared answers, "Edit and send" with an account line appended to a long shared draft, double
+  clicks, double submits, redelivered and removed reactions; then every account asks every shared
+  question. It counts what was learned that should not be, what crossed accounts, what shared
+  knowledge another account lost, and what counted twice.
+
 Run: ``.venv/bin/python benchmarks/leak_battery.py [--accounts 20] [--claude-victims 3]``;
 writes ``benchmarks/results/leak_battery.json``.
 """
@@ -38,6 +46,7 @@ from adapters.wiring import build_assistant
 from assistant.config import default_database_url_for, load_settings
 from tests.adapters.llm.test_hostile_claude import HOSTILE_REPLIES, echo_everything, echo_the_data
 from tests.assistant.leak_battery import NAMES, BatteryResult, run_battery, secret_of
+from tests.assistant.teaching_battery import run_teaching_battery
 from tests.fakes.anthropic_api import FakeAnthropic, Reply
 
 
@@ -116,6 +125,44 @@ async def claude_run(
         }
 
 
+async def teaching_run(
+    embedder: SentenceTransformerEmbedder, accounts: list[str], folder: Path
+) -> dict[str, Any]:
+    from adapters.storage.sql.conversations import SqlConversationStore
+
+    url = default_database_url_for(folder / "teaching.db")
+    settings = load_settings(database_url=url, anthropic_api_key=None)
+    service = build_assistant(settings, embedder=embedder, background_refit=False)
+    await service.start()
+    store = SqlConversationStore(url)
+    try:
+        started = time.perf_counter()
+        result = await run_teaching_battery(service, store, accounts)
+        seconds = time.perf_counter() - started
+    finally:
+        await store.close()
+        await service.close()
+    found = {
+        "non_answers_kept": result.non_answers_kept,
+        "forced_promotions_accepted": result.forced_promotions_accepted,
+        "unpromoted_served": result.unpromoted_served,
+        "leaks": result.leaks,
+        "shared_lost": result.shared_lost,
+        "counted_twice": result.counted_twice,
+        "withdrawn_served": result.withdrawn_served,
+    }
+    return {
+        "accounts": result.accounts,
+        "attempts": result.attempts,
+        "attempts_by_kind": result.attempts_by_kind,
+        **{name: len(items) for name, items in found.items()},
+        "examples": {name: items[:5] for name, items in found.items() if items},
+        "own_recalled": result.own_recalled,
+        "failures": result.failures,
+        "seconds": round(seconds, 1),
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=20)
@@ -129,6 +176,8 @@ async def main() -> None:
         print("offline:", json.dumps(offline))
         claude = await claude_run(embedder, accounts, args.claude_victims, Path(folder))
         print("hostile_claude:", json.dumps(claude))
+        teaching = await teaching_run(embedder, accounts, Path(folder))
+        print("teaching:", json.dumps(teaching))
     path = record(
         "leak_battery",
         {
@@ -136,10 +185,15 @@ async def main() -> None:
             "load_average_1m_at_start_of_runs": load_start,
             "offline": offline,
             "hostile_claude": claude,
-            "total_attempts": offline["attempts"] + claude["attempts"],
+            "teaching": teaching,
+            "total_attempts": offline["attempts"] + claude["attempts"] + teaching["attempts"],
             "total_leaks": (
-                offline["leaks"] + claude["leaks"] + claude["prompts_with_another_accounts_secret"]
+                offline["leaks"]
+                + claude["leaks"]
+                + claude["prompts_with_another_accounts_secret"]
+                + teaching["leaks"]
             ),
+            "teaching_failures": teaching["failures"],
         },
     )
     print(f"recorded {path}")

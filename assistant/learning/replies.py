@@ -156,6 +156,19 @@ HOLDING_PHRASES = (
     "ik zoek het uit",
 )
 
+#: Promises of later work that phrases cannot list: asking for time ("give me a few minutes", "give
+#: us an hour"), or saying the problem is being reproduced first.
+HOLDING_PATTERNS = (
+    re.compile(
+        r"\bgive (?:me|us) (?:a|an|one|two|a few|a couple of|some|\d+)?\s*(?:more )?"
+        r"(?:sec|secs|second|seconds|min|mins|minute|minutes|moment|moments|hour|hours|bit|day|days|time)\b"
+    ),
+    re.compile(
+        r"\b(?:try|trying|going|need) to reproduce\b"
+        r"|\breproduc(?:e|ing) (?:it|this|that|the issue) (?:on our (?:side|end)|here|now|first)\b"
+    ),
+)
+
 _SENTENCE_END = re.compile(r"(?<=[.!?？！。])\s+|\n+")
 _QUESTION_MARKS = ("?", "？", "¿")
 
@@ -208,7 +221,9 @@ def is_note(text: str) -> bool:
 
 def _is_holding(sentence: str) -> bool:
     lowered = " ".join(sentence.lower().replace("’", "'").split())
-    return any(phrase in lowered for phrase in HOLDING_PHRASES)
+    return any(phrase in lowered for phrase in HOLDING_PHRASES) or any(
+        pattern.search(lowered) for pattern in HOLDING_PATTERNS
+    )
 
 
 def _is_question(sentence: str) -> bool:

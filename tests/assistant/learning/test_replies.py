@@ -107,6 +107,9 @@ HOLDING = [
     "Déjame revisar con el equipo y te aviso.",
     "Un momento, lo reviso.",
     "I’ll get back to you by end of day.",
+    "Give me a few minutes to reproduce it on our side.",
+    "Give us an hour and we'll have it sorted.",
+    "We are reproducing it on our end.",
 ]
 
 
@@ -141,6 +144,8 @@ ANSWERS = [
     "Internal users sign in with SSO; external guests use the email link.",
     "Click on it to open the invoice, then press Download PDF.",
     "Allez dans Paramètres > Facturation et cliquez sur Exporter.",
+    "Reproducing the issue takes three steps: open Billing, export, and reload.",
+    "Give the export a minute to finish, then reload the page.",
 ]
 
 
