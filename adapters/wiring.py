@@ -5,17 +5,22 @@ The only place that chooses implementations; everything else receives them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant.config import Settings
 from assistant.conversations import ConversationStore
 from assistant.ports import Answerer, Embedder, VectorStore
-from assistant.service import Assistant
+
+if TYPE_CHECKING:  # the service pulls in the numeric stack: short CLI commands never need it
+    from assistant.service import Assistant
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    """The configured sentence-transformers model (the bundled MiniLM by default)."""
+def build_embedder(settings: Settings, *, lazy: bool = False) -> Embedder:
+    """The configured sentence-transformers model (the bundled MiniLM by default); ``lazy`` loads
+    it on the first text to embed (CLI commands that may never embed)."""
     from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(settings.embedding_model)
+    return SentenceTransformerEmbedder(settings.embedding_model, lazy=lazy)
 
 
 def build_answerer(settings: Settings) -> Answerer | None:
@@ -54,6 +59,7 @@ def build_assistant(
 ) -> Assistant:
     """An assistant on the configured store, vector index and answerer."""
     from adapters.storage.sql import SqlKnowledgeStore
+    from assistant.service import Assistant
 
     embedder = embedder or build_embedder(settings)
     return Assistant(

@@ -1,4 +1,8 @@
-"""How many questions one person, and one channel, may ask per minute: token buckets.
+"""What a question may be (``checked_question_text``: not empty, not too long), and how many
+questions one person, and one channel, may ask per minute: token buckets.
+
+The text check is here, apart from the service, so that an entry point (the CLI) can refuse bad
+input before it loads the model.
 
 A burst from one user (a script, a paste loop) or one channel must not starve the others or run
 up the LLM bill, yet a person who asks a few questions in a row must never notice a limit. Each
@@ -18,7 +22,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["QuestionLimits", "RateDecision", "TokenBuckets"]
+from assistant.errors import InvalidInputError
+
+__all__ = ["QuestionLimits", "RateDecision", "TokenBuckets", "checked_question_text"]
+
+
+def checked_question_text(text: str, *, max_chars: int) -> str:
+    """The question's text stripped; InvalidInputError when it is empty or longer than ``max_chars``."""
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInputError("The question is empty.")
+    if len(stripped) > max_chars:
+        raise InvalidInputError(
+            f"The question is {len(stripped):,} characters long; the limit is {max_chars:,}."
+        )
+    return stripped
 
 Clock = Callable[[], float]
 

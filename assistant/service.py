@@ -18,8 +18,9 @@ from assistant.answering.calibration import Calibrator
 from assistant.answering.offline import OfflineAnswerer
 from assistant.answering.output_check import check_output
 from assistant.config import Settings
-from assistant.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
+from assistant.errors import NotFoundError, ServiceUnavailableError
 from assistant.learning.teacher import Teacher
+from assistant.limits import checked_question_text
 from assistant.models import (
     Answer,
     Decision,
@@ -103,14 +104,7 @@ class Assistant:
 
     async def ask(self, question: Question) -> Answer:
         """Answer a customer's question, or draft an answer and hand it to a person."""
-        text = question.text.strip()
-        if not text:
-            raise InvalidInputError("The question is empty.")
-        if len(text) > self.settings.max_question_chars:
-            raise InvalidInputError(
-                f"The question is {len(text):,} characters long; the limit is "
-                f"{self.settings.max_question_chars:,}."
-            )
+        text = checked_question_text(question.text, max_chars=self.settings.max_question_chars)
         if self.settings.redact_personal_data:
             text = redact(text)
         question = replace(question, text=text)

@@ -12,19 +12,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from adapters import wiring
-from adapters.cli import insights_render as render
 from adapters.cli.session import run_command, settings_for
-from adapters.insights_wiring import build_insight_service, build_insight_source
 from assistant.errors import InvalidInputError
-from assistant.insights.digest import to_plain
 from assistant.insights.records import BugStatus
-from assistant.insights.service import InsightService
-from assistant.insights.settings import load_insight_settings
+
+if TYPE_CHECKING:  # the analyses need the numeric stack: imported when a command runs
+    from assistant.insights.service import InsightService
 
 insights_app = typer.Typer(
     help="Business intelligence: bugs, anomalies, churn risk, feature requests, knowledge gaps.",
@@ -43,6 +40,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 @asynccontextmanager
 async def open_insights(db: str | None) -> AsyncIterator[InsightService]:
     """The insights service on the configured store, with the assistant's embedder."""
+    from adapters import wiring
+    from adapters.insights_wiring import build_insight_service, build_insight_source
+    from assistant.insights.settings import load_insight_settings
+
     settings = settings_for(db)
     insight_settings = load_insight_settings()
     embedder = wiring.build_embedder(settings)
@@ -80,6 +81,8 @@ def digest_command(
         raise typer.Exit(code=2)
 
     async def work() -> None:
+        from adapters.cli import insights_render as render
+
         async with open_insights(db) as service:
             digest = await service.digest(*await week(service, since))
         typer.echo(digest.to_json() if as_json else render.digest_text(digest))
@@ -92,13 +95,16 @@ def _listing(name: str, help_text: str) -> None:
 
     def command(since: SinceOption = None, as_json: JsonOption = False, db: DbOption = None) -> None:
         async def work() -> None:
+            from assistant.insights.digest import to_plain
+
+            compute, lines = _sections()[name]
             async with open_insights(db) as service:
                 start, end = await week(service, since)
-                rows = await _SECTIONS[name][0](service, start, end)
+                rows = await compute(service, start, end)
             if as_json:
                 typer.echo(json.dumps(to_plain(rows), indent=2, ensure_ascii=False, allow_nan=False))
             else:
-                typer.echo("\n".join(_SECTIONS[name][1](rows)))
+                typer.echo("\n".join(lines(rows)))
 
         run_command(work)
 
@@ -106,13 +112,22 @@ def _listing(name: str, help_text: str) -> None:
     insights_app.command(name)(command)
 
 
-_SECTIONS: dict[str, tuple[Callable[..., Awaitable[Sequence[Any]]], Callable[[Any], list[str]]]] = {
-    "bugs": (InsightService.bug_summaries, render.bug_lines),
-    "anomalies": (InsightService.anomalies, render.anomaly_lines),
-    "churn": (InsightService.churn, render.churn_lines),
-    "requests": (InsightService.feature_requests, render.theme_lines),
-    "gaps": (InsightService.knowledge_gaps, render.gap_lines),
-}
+Section = tuple[Callable[..., Awaitable[Sequence[Any]]], Callable[[Any], list[str]]]
+
+
+def _sections() -> dict[str, Section]:
+    """Each listing's computation and its rendering."""
+    from adapters.cli import insights_render as render
+    from assistant.insights.service import InsightService
+
+    return {
+        "bugs": (InsightService.bug_summaries, render.bug_lines),
+        "anomalies": (InsightService.anomalies, render.anomaly_lines),
+        "churn": (InsightService.churn, render.churn_lines),
+        "requests": (InsightService.feature_requests, render.theme_lines),
+        "gaps": (InsightService.knowledge_gaps, render.gap_lines),
+    }
+
 _listing("bugs", "Likely bugs of the week: new ones, and known ones seen again.")
 _listing("anomalies", "Spikes in a topic's (or the total) daily volume, and fast-growing new topics.")
 _listing("churn", "Accounts ranked by churn risk, with the signals behind each.")

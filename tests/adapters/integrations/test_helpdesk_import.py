@@ -21,7 +21,7 @@ from tests.fakes.zendesk_api import FakeZendesk
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> Callable[..., Any]:
-    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings: embedder)
+    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings, **_: embedder)
     runner = CliRunner()
 
     async def run(*args: str, code: int = 0) -> Any:

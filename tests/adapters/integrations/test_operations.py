@@ -245,7 +245,7 @@ async def test_a_period_is_synced_by_one_instance(
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> Callable[..., Any]:
-    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings: embedder)
+    monkeypatch.setattr("adapters.wiring.build_embedder", lambda settings, **_: embedder)
     runner = CliRunner()
 
     async def run(*args: str, code: int = 0) -> Any:
