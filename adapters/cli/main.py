@@ -8,6 +8,7 @@ commands that use them (``tests/adapters/cli/test_startup.py`` checks it).
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,7 @@ from adapters.cli.channels_command import channels_app
 from adapters.cli.console_command import console_command
 from adapters.cli.insights_command import digest_command, insights_app
 from adapters.cli.integrations_command import integrations_app
-from adapters.cli.render import answer_json, answer_text, event_line, to_json
+from adapters.cli.render import answer_json, answer_text, event_line, learned_text, to_json
 from adapters.cli.replay_command import replay_command
 from adapters.cli.serve_command import serve_command
 from adapters.cli.session import database_url, open_assistant, open_store, run_command, settings_for
@@ -220,21 +221,30 @@ def feedback(
 @app.command()
 def learned(
     limit: Annotated[int, typer.Option(help="How many events.")] = 50,
+    search: Annotated[
+        str, typer.Option(help="Only events whose question, answer, replaced text or teacher holds this.")
+    ] = "",
     as_json: Annotated[bool, typer.Option("--json")] = False,
     db: DbOption = None,
 ) -> None:
-    """What was learned, newest first, with who taught it and its effect."""
+    """What was learned, newest first: the question, the answer learned, for whom, what it replaced."""
 
     async def work() -> None:
-        async with open_store(settings_for(db)) as store:
-            events = await store.list_events(limit=limit, include_undone=True)
+        from adapters.storage.sql.console_queries import ConsoleQueries
+
+        settings = settings_for(db)
+        async with open_store(settings):  # the schema checked (and created on a fresh store)
+            queries = ConsoleQueries(settings.database_url)
+            try:
+                entries = await queries.learned(search=search.strip(), limit=limit)
+            finally:
+                await queries.close()
         if as_json:
-            typer.echo(to_json(events))
-        elif not events:
-            typer.echo("Nothing learned yet.")
+            typer.echo(to_json([asdict(entry) for entry in entries]))
+        elif not entries:
+            typer.echo("Nothing matches." if search else "Nothing learned yet.")
         else:
-            for event in events:
-                typer.echo(event_line(event))
+            typer.echo("\n\n".join(learned_text(entry) for entry in entries))
 
     run_command(work)
 

@@ -7,9 +7,13 @@ import math
 from dataclasses import asdict
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from adapters.wording import truncate
 from assistant.models import Answer, LearningEvent
+
+if TYPE_CHECKING:
+    from adapters.storage.sql.console_queries import LearnedEntry
 
 
 def to_json(value: Any) -> str:
@@ -67,6 +71,26 @@ def event_line(event: LearningEvent) -> str:
     account = f" · account {event.account}" if event.account else ""
     item = f" · item {event.item_id}" if event.item_id else ""
     return f"{event.id}  {event.created_at:%Y-%m-%d %H:%M}  {who}{account}: {event.effect}{item}{undone}"
+
+
+def learned_text(entry: LearnedEntry) -> str:
+    """One learning event for ``assistant learned``: its line, then what tells it apart."""
+    lines = [event_line(entry.event)]
+    if entry.question:
+        where = f"  (in {entry.channel}, thread {entry.thread})" if entry.channel and entry.thread else ""
+        lines.append(f"    question: {_excerpt(entry.question)}{where}")
+    if entry.learned:
+        scope = entry.for_account or "every account"
+        lines.append(f"    learned:  {_excerpt(entry.learned)}  [for {scope}]")
+    if entry.about:
+        lines.append(f"    on:       {_excerpt(entry.about)}")
+    if entry.replaced:
+        lines.append(f"    replaced: {_excerpt(entry.replaced)}")
+    return "\n".join(lines)
+
+
+def _excerpt(text: str, limit: int = 160) -> str:
+    return truncate(" ".join(text.split()), limit)
 
 
 def _indent(text: str) -> str:

@@ -26,11 +26,11 @@ def _search(request: web.Request) -> str:
 async def learning_page(request: web.Request) -> web.StreamResponse:
     deps, who = deps_of(request), viewer(request)
     search = _search(request)
-    events = await deps.queries.events(scope=who.scope, search=search, limit=200)
+    entries = await deps.queries.learned(scope=who.scope, search=search, limit=200)
     return deps.render(
         request,
         "learning.html",
-        events=events,
+        entries=entries,
         search=search,
         undoable=lambda event: (
             event.undone_at is None and event.signal in UNDOABLE and who.owns(event.account)

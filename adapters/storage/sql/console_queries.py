@@ -47,6 +47,24 @@ class DayActivity:
         return self.correct / judged if judged else None
 
 
+@dataclass(frozen=True, slots=True)
+class LearnedEntry:
+    """A learning event with what tells it apart: the question, the answer it learned (or approved),
+    whom it is for, where it came from, and what it replaced. Any of these may be missing (an
+    event that taught no item, a question since deleted)."""
+
+    event: LearningEvent
+    question: str | None = None
+    learned: str | None = None
+    for_account: str | None = None
+    """The learned item's account: None is every account (when ``learned`` is set)."""
+    replaced: str | None = None
+    about: str | None = None
+    """The item an event without an item of its own judged (an approval, a rejection, a forget)."""
+    channel: str | None = None
+    thread: str | None = None
+
+
 def _scoped(column: Any, scope: str | None) -> ColumnElement[bool] | None:
     """Rows a viewer scoped to ``scope`` may see: its own and global ones."""
     if scope is None:
@@ -115,24 +133,50 @@ class ConsoleQueries:
             ]
         return list(reversed(found))
 
-    async def events(
+    async def learned(
         self, *, scope: str | None = None, search: str = "", limit: int = 100
-    ) -> list[LearningEvent]:
-        """Learning events newest first (undone ones too), those the scope may see, matching ``search``."""
-        query = select(learning_events).order_by(learning_events.c.created_at.desc(), learning_events.c.id)
+    ) -> list[LearnedEntry]:
+        """Learning events newest first with their question, learned text and what they replaced;
+        ``search`` matches any of those texts, the effect or who taught it."""
+        learned_item = knowledge_items.alias("learned_item")
+        affected_item = knowledge_items.alias("affected_item")
+        query = (
+            select(
+                learning_events,
+                learned_item.c.text.label("learned_text"),
+                learned_item.c.question.label("learned_question"),
+                learned_item.c.account.label("learned_account"),
+                affected_item.c.text.label("affected_text"),
+                affected_item.c.question.label("affected_question"),
+                questions.c.text.label("asked_text"),
+                questions.c.deleted.label("asked_deleted"),
+                questions.c.channel.label("asked_channel"),
+                questions.c.thread.label("asked_thread"),
+            )
+            .select_from(
+                learning_events.outerjoin(learned_item, learned_item.c.id == learning_events.c.item_id)
+                .outerjoin(affected_item, affected_item.c.id == learning_events.c.affected_item_id)
+                .outerjoin(answers, answers.c.id == learning_events.c.answer_id)
+                .outerjoin(questions, questions.c.id == answers.c.question_id)
+            )
+            .order_by(learning_events.c.created_at.desc(), learning_events.c.id)
+        )
         if (condition := _scoped(learning_events.c.account, scope)) is not None:
             query = query.where(condition)
         if search:
             pattern = f"%{_escape(search)}%"
-            query = query.where(
-                or_(
-                    learning_events.c.effect.ilike(pattern, escape="\\"),
-                    learning_events.c.actor.ilike(pattern, escape="\\"),
-                )
+            texts = (
+                learning_events.c.effect,
+                learning_events.c.actor,
+                learned_item.c.text,
+                learned_item.c.question,
+                affected_item.c.text,
+                questions.c.text,
             )
+            query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in texts)))
         async with self._engine.begin() as conn:
             found = await conn.execute(query.limit(min(limit, MAX_ROWS)))
-            return [rows.event_from(row) for row in found]
+            return [_entry(row) for row in found]
 
     async def items(
         self, *, scope: str | None = None, search: str = "", learned_only: bool = True, limit: int = 100
@@ -174,6 +218,22 @@ class ConsoleQueries:
         )
         async with self._engine.begin() as conn:
             return {event_id: account for event_id, account in await conn.execute(query)}
+
+
+def _entry(row: Any) -> LearnedEntry:
+    event = rows.event_from(row)
+    asked = None if row.asked_deleted else row.asked_text
+    replaced = row.affected_text if row.affected_text != row.learned_text else None
+    return LearnedEntry(
+        event=event,
+        question=row.learned_question or asked or row.affected_question,
+        learned=row.learned_text,
+        for_account=row.learned_account,
+        replaced=replaced if event.item_id else None,
+        about=None if event.item_id else row.affected_text,
+        channel=row.asked_channel,
+        thread=row.asked_thread,
+    )
 
 
 def _escape(text: str) -> str:

@@ -47,6 +47,12 @@ def test_ingest_ask_correct_and_ask_again(cli) -> None:  # type: ignore[no-untyp
 
     learned = cli("learned").output
     assert "resolved a hand-off" in learned
+    assert "question: Can we pay our suppliers in crypto?" in learned
+    assert "learned:  No, Lumen Ledger cannot pay suppliers.  [for every account]" in learned
+    [entry] = json.loads(cli("learned", "--json").output)
+    assert entry["question"] == "Can we pay our suppliers in crypto?" and entry["event"]["signal"] == "resolve"
+    assert "crypto" in cli("learned", "--search", "suppliers").output
+    assert cli("learned", "--search", "no-such-words").output.strip() == "Nothing matches."
     event_id = learned.split()[0]
     cli("forget", event_id)
     third = json.loads(

@@ -261,3 +261,34 @@ async def test_a_token_scoped_to_one_account_teaches_and_corrects_privately_only
     finally:
         await acme.close()
         await everyone.close()
+
+
+async def test_the_learning_page_tells_events_apart_and_searches_their_text(console: Console) -> None:
+    """Issue 18.4: every row shows the question, the answer learned, for whom and what it replaced;
+    search reaches those texts ("crypto" finds the event that taught the crypto answer)."""
+    client = await console.client()
+    try:
+        asked = await client.post("/console/sandbox/ask", data={"account": "acme", "text": CRYPTO_Q})
+        (answer_id,) = answer_ids(await asked.text())
+        await client.post(f"/console/sandbox/{answer_id}/take")
+        await client.post(
+            f"/console/sandbox/{answer_id}/correct", data={"text": CRYPTO_A, "scope": "account"}
+        )
+        await client.post(
+            "/console/sandbox/ask", data={"account": "globex", "text": "How do I set up a recurring invoice?"}
+        )
+        approved_id = console.deps.sandbox.exchanges()[-1].answer.id
+        await client.post(f"/console/sandbox/{approved_id}/approve")
+
+        page = await (await client.get("/console/learning")).text()
+        assert CRYPTO_Q in page and "accounts receivable only" in page
+        assert "recurring invoice" in page.lower()  # the approval's question and the passage it approved
+
+        found = await (await client.get("/console/learning", params={"q": "crypto"})).text()
+        assert len(re.findall(r'data-event="(evt_[0-9a-f]+)"', found)) == 1
+        assert "accounts receivable only" in found
+        assert "recurring invoice" not in found.lower()
+        nothing = await (await client.get("/console/learning", params={"q": "no-such-words"})).text()
+        assert "Nothing matches." in nothing
+    finally:
+        await client.close()
