@@ -17,6 +17,7 @@ from typing import Any
 from assistant.answering.calibration import Calibrator
 from assistant.answering.offline import OfflineAnswerer
 from assistant.answering.output_check import check_output
+from assistant.answering.visible import visible_text
 from assistant.config import Settings
 from assistant.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
 from assistant.learning.teacher import Teacher
@@ -164,6 +165,8 @@ class Assistant:
         """The composition if it passes the output check; else a hand-off (True) with the offline
         draft for the agent when that passes, or no draft."""
         allowed = [c.item for c in candidates]
+        # What is checked is what is posted: the text as a chat client will show it.
+        composition = Composition(text=visible_text(composition.text), item_ids=composition.item_ids)
         verdict = check_output(
             composition, allowed, account=question.account, confidential=self.answerer.confidential
         )
@@ -171,6 +174,7 @@ class Assistant:
             return composition, False
         log.warning("answer withheld, handed off: it %s", "; ".join(verdict.problems))
         draft = await self._fallback.compose(question, candidates)
+        draft = Composition(text=visible_text(draft.text), item_ids=draft.item_ids)
         return (draft if check_output(draft, allowed, account=question.account).ok else None), True
 
     async def sync(self, *, force: bool = False) -> int:
