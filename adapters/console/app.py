@@ -26,12 +26,27 @@ STATIC = Path(__file__).with_name("static")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+def is_cross_site(request: web.Request) -> bool:
+    """True unless the request provably comes from a console page.
+
+    Browsers send ``Origin`` with every POST; it is missing only from a non-browser client and
+    ``null`` after a cross-origin redirect (a 307 keeps the method and body), from a sandboxed
+    frame or a ``data:`` page: all of those count as cross-site. ``Sec-Fetch-Site``, when the
+    browser sends it, must say ``same-origin``.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site.strip().lower() != "same-origin":
+        return True
+    origin = request.headers.get("Origin", "").strip()
+    if not origin or origin.lower() == "null" or "://" not in origin:
+        return True
+    return origin.split("://", 1)[1].rstrip("/").lower() != request.host.lower()
+
+
 @web.middleware
 async def same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse a form posted from another site (the demo has no cookie to protect it)."""
-    origin = request.headers.get("Origin")
-    cross = bool(origin) and origin != "null" and str(origin).split("://", 1)[-1] != request.host
-    if request.method not in SAFE_METHODS and cross:
+    """Refuse a state-changing request that is not provably from a console page (CSRF)."""
+    if request.method not in SAFE_METHODS and is_cross_site(request):
         raise web.HTTPForbidden(text="Cross-site request refused.")
     return await handler(request)
 
