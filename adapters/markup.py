@@ -25,13 +25,13 @@ from __future__ import annotations
 import re
 
 from assistant.answering.visible import strip_invisible
+from assistant.weburl import web_url
 
 __all__ = ["clean_unicode", "slack_link", "slack_text", "teams_text"]
 
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|<>\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)\)")
-_SAFE_URL = re.compile(r"^https?://[^\s<>|\"'`]+$", re.IGNORECASE)
 
 
 def clean_unicode(text: str) -> str:
@@ -66,7 +66,8 @@ def slack_link(url: str | None, label: str) -> str:
     """``<url|label>`` for an http(s) URL, else the label alone; neither can break out of it."""
     shown = clean_unicode(label).replace("&", "&amp;").replace("|", "¦").replace("<", "‹").replace(">", "›")
     shown = " ".join(shown.split()) or "source"
-    if url and _SAFE_URL.match(url):
+    url = web_url(url)
+    if url:
         return f"<{url.replace('&', '&amp;')}|{shown}>"
     return shown
 

@@ -7,6 +7,7 @@ same ``Assistant`` and ``ConversationStore`` serve every adapter. Pages are rend
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from aiohttp import web
@@ -24,6 +25,19 @@ from assistant.service import Assistant
 
 STATIC = Path(__file__).with_name("static")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",  # no inline script, no javascript: URLs, no eval
+        "style-src 'self' 'unsafe-inline'",  # the inline SVG charts carry style attributes
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+"""Sent with every console response: even a link or script that slipped into a page runs nothing."""
 
 
 def is_cross_site(request: web.Request) -> bool:
@@ -53,12 +67,22 @@ async def same_origin(request: web.Request, handler: Handler) -> web.StreamRespo
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Cache-Control", "no-store")
+    """The same protective headers on every console response, refusals and redirects included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as refusal:
+        _protect(refusal.headers)
+        raise
+    _protect(response.headers)
     return response
+
+
+def _protect(headers: MutableMapping[str, str]) -> None:
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cache-Control", "no-store")
 
 
 def console_app(
