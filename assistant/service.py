@@ -102,6 +102,11 @@ class Assistant:
         await self.engine.close()
         await self.store.close()
 
+    def private(self, text: str) -> str:
+        """``text`` as it may be stored: personal data redacted (``redact_personal_data``, on by
+        default). Every text a person wrote goes through here before it is stored or learned."""
+        return redact(text) if self.settings.redact_personal_data else text
+
     async def ask(self, question: Question) -> Answer:
         """Answer a customer's question, or draft an answer and hand it to a person."""
         text = question.text.strip()
@@ -112,8 +117,7 @@ class Assistant:
                 f"The question is {len(text):,} characters long; the limit is "
                 f"{self.settings.max_question_chars:,}."
             )
-        if self.settings.redact_personal_data:
-            text = redact(text)
+        text = self.private(text)
         question = replace(question, text=text)
         await self._sweep_silent_answers(question.asked_at)
         await self.sync()
