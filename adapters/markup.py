@@ -23,32 +23,21 @@ passes such text through the functions here, so the rule lives in one module.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from assistant.answering.visible import strip_invisible
+from assistant.weburl import web_url
 
 __all__ = ["clean_unicode", "slack_link", "slack_text", "teams_text"]
 
-# Bidi embeddings, overrides and isolates; zero-width spaces, joiners and the BOM; the word
-# joiner and invisible operators; the Mongolian vowel separator.
-_INVISIBLE = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-    "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad"
-)
-_KEPT_CONTROLS = frozenset("\n\t")
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|<>\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)\)")
-_SAFE_URL = re.compile(r"^https?://[^\s<>|\"'`]+$", re.IGNORECASE)
 
 
 def clean_unicode(text: str) -> str:
-    """``text`` without invisible formatting or control characters; ``\\r\\n`` becomes ``\\n``."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch
-        for ch in text
-        if ch in _KEPT_CONTROLS
-        or (ch not in _INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
-    )
+    """``text`` without invisible formatting or control characters; ``\\r\\n`` becomes ``\\n``
+    (the one list lives in ``assistant.answering.visible``)."""
+    return strip_invisible(text)
 
 
 def _unwrap_links(text: str) -> str:
@@ -77,7 +66,8 @@ def slack_link(url: str | None, label: str) -> str:
     """``<url|label>`` for an http(s) URL, else the label alone; neither can break out of it."""
     shown = clean_unicode(label).replace("&", "&amp;").replace("|", "¦").replace("<", "‹").replace(">", "›")
     shown = " ".join(shown.split()) or "source"
-    if url and _SAFE_URL.match(url):
+    url = web_url(url)
+    if url:
         return f"<{url.replace('&', '&amp;')}|{shown}>"
     return shown
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from assistant.weburl import web_url
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, so stored times compare across machines."""
@@ -109,6 +111,9 @@ class KnowledgeItem:
     created_at: datetime = field(default_factory=utcnow)
     feedback: FeedbackRecord = field(default_factory=FeedbackRecord)
 
+    def __post_init__(self) -> None:
+        self.url = web_url(self.url)  # only http(s) links are ever kept (stored XSS otherwise)
+
     @property
     def match_text(self) -> str:
         """What incoming questions are compared with: the question a resolution answers, or the
@@ -130,6 +135,9 @@ class Document:
     url: str | None = None
     retired: bool = False
     updated_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        self.url = web_url(self.url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +161,9 @@ class SourceRef:
     title: str
     url: str | None
     kind: ItemKind
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", web_url(self.url))
 
 
 @dataclass(slots=True)

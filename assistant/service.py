@@ -17,6 +17,7 @@ from typing import Any
 from assistant.answering.calibration import Calibrator
 from assistant.answering.offline import OfflineAnswerer
 from assistant.answering.output_check import check_output
+from assistant.answering.visible import visible_text
 from assistant.config import Settings
 from assistant.errors import NotFoundError, ServiceUnavailableError
 from assistant.learning.teacher import Teacher
@@ -102,11 +103,15 @@ class Assistant:
         await self.engine.close()
         await self.store.close()
 
+    def private(self, text: str) -> str:
+        """``text`` as it may be stored: personal data redacted (``redact_personal_data``, on by
+        default). Every text a person wrote goes through here before it is stored or learned."""
+        return redact(text) if self.settings.redact_personal_data else text
+
     async def ask(self, question: Question) -> Answer:
         """Answer a customer's question, or draft an answer and hand it to a person."""
         text = checked_question_text(question.text, max_chars=self.settings.max_question_chars)
-        if self.settings.redact_personal_data:
-            text = redact(text)
+        text = self.private(text)
         question = replace(question, text=text)
         await self._sweep_silent_answers(question.asked_at)
         await self.sync()
@@ -158,6 +163,8 @@ class Assistant:
         """The composition if it passes the output check; else a hand-off (True) with the offline
         draft for the agent when that passes, or no draft."""
         allowed = [c.item for c in candidates]
+        # What is checked is what is posted: the text as a chat client will show it.
+        composition = Composition(text=visible_text(composition.text), item_ids=composition.item_ids)
         verdict = check_output(
             composition, allowed, account=question.account, confidential=self.answerer.confidential
         )
@@ -165,6 +172,7 @@ class Assistant:
             return composition, False
         log.warning("answer withheld, handed off: it %s", "; ".join(verdict.problems))
         draft = await self._fallback.compose(question, candidates)
+        draft = Composition(text=visible_text(draft.text), item_ids=draft.item_ids)
         return (draft if check_output(draft, allowed, account=question.account).ok else None), True
 
     async def sync(self, *, force: bool = False) -> int:

@@ -7,6 +7,7 @@ same ``Assistant`` and ``ConversationStore`` serve every adapter. Pages are rend
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from aiohttp import web
@@ -24,26 +25,64 @@ from assistant.service import Assistant
 
 STATIC = Path(__file__).with_name("static")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",  # no inline script, no javascript: URLs, no eval
+        "style-src 'self' 'unsafe-inline'",  # the inline SVG charts carry style attributes
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+"""Sent with every console response: even a link or script that slipped into a page runs nothing."""
+
+
+def is_cross_site(request: web.Request) -> bool:
+    """True unless the request provably comes from a console page.
+
+    Browsers send ``Origin`` with every POST; it is missing only from a non-browser client and
+    ``null`` after a cross-origin redirect (a 307 keeps the method and body), from a sandboxed
+    frame or a ``data:`` page: all of those count as cross-site. ``Sec-Fetch-Site``, when the
+    browser sends it, must say ``same-origin``.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site.strip().lower() != "same-origin":
+        return True
+    origin = request.headers.get("Origin", "").strip()
+    if not origin or origin.lower() == "null" or "://" not in origin:
+        return True
+    return origin.split("://", 1)[1].rstrip("/").lower() != request.host.lower()
 
 
 @web.middleware
 async def same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse a form posted from another site (the demo has no cookie to protect it)."""
-    origin = request.headers.get("Origin")
-    cross = bool(origin) and origin != "null" and str(origin).split("://", 1)[-1] != request.host
-    if request.method not in SAFE_METHODS and cross:
+    """Refuse a state-changing request that is not provably from a console page (CSRF)."""
+    if request.method not in SAFE_METHODS and is_cross_site(request):
         raise web.HTTPForbidden(text="Cross-site request refused.")
     return await handler(request)
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Cache-Control", "no-store")
+    """The same protective headers on every console response, refusals and redirects included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as refusal:
+        _protect(refusal.headers)
+        raise
+    _protect(response.headers)
     return response
+
+
+def _protect(headers: MutableMapping[str, str]) -> None:
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cache-Control", "no-store")
 
 
 def console_app(

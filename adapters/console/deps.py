@@ -16,6 +16,7 @@ from adapters.console.sandbox import Sandbox
 from adapters.console.settings import ConsoleSettings
 from adapters.storage.sql.console_queries import ConsoleQueries
 from assistant.service import Assistant
+from assistant.weburl import web_url
 
 PREFIX = "/console"
 NAV = (
@@ -37,6 +38,7 @@ def templates() -> jinja2.Environment:
     )
     env.filters["pct"] = lambda value: "–" if value is None or value != value else f"{value:.0%}"
     env.filters["when"] = lambda at: at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
+    env.filters["web_url"] = web_url  # the only links a page shows: http(s)
     return env
 
 

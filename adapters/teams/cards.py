@@ -18,6 +18,7 @@ from adapters.teams.payloads import ExchangeRef
 from adapters.wording import truncate as truncate  # one excerpt rule on both platforms
 from assistant.handoff import HandoffNotice
 from assistant.models import Answer, SourceRef
+from assistant.weburl import web_url
 
 Card = dict[str, Any]
 Element = dict[str, Any]
@@ -70,7 +71,7 @@ def source_line(sources: Sequence[SourceRef]) -> str:
     links = []
     for source in sources[: ids.MAX_SOURCES]:
         label = teams_text(source.title or "source").replace("[", "(").replace("]", ")")
-        url = source.url if source.url and source.url.startswith(("https://", "http://")) else None
+        url = web_url(source.url)
         links.append(f"[{label}]({url.replace(')', '%29').replace(' ', '%20')})" if url else label)
     return "Sources: " + " · ".join(links) if links else ""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,6 +75,8 @@ class Ingestor:
         """
         if not records:
             return 0
+        private = self._assistant.private  # tickets quote customers: redacted like questions
+        records = [replace(r, question=private(r.question), answer=private(r.answer)) for r in records]
         vectors = await self._assistant.embedder.embed([record.question for record in records])
         pairs = []
         for record, vector in zip(records, vectors, strict=True):

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from assistant.errors import InvalidInputError, MalformedFileError
+from assistant.weburl import web_url
 
 __all__ = [
     "FORMATS",
@@ -137,7 +138,7 @@ def load_document(path: Path) -> SourceDocument:
         text=body,
         format=fmt,
         content_hash=hashlib.sha256(raw).hexdigest(),
-        url=url or None,
+        url=web_url(url),  # only http(s): a javascript: link would be stored XSS
     )
 
 

@@ -131,7 +131,7 @@ class ReplyLearning:
     ) -> ReplyCandidate | None:
         """Keep an agent's reply in the thread of ``link`` as a candidate; None when it is not one
         (a note, a holding reply, a question, small talk) or was kept before."""
-        cleaned = clean_reply(text)
+        cleaned = self._assistant.private(clean_reply(text))  # stored: redacted like questions
         kind = classify_reply(cleaned)
         if kind is not ReplyKind.ANSWER:
             log.info("reply %s in %s not kept: %s", message_ts, link.channel_id, kind.value)

@@ -103,7 +103,7 @@ class Teacher:
         key = None
         account_scope = answer.account
         if signal in (Signal.CORRECT, Signal.RESOLVE):
-            new_text = _clean_answer(text)
+            new_text = self._assistant.private(_clean_answer(text))
             if signal is Signal.RESOLVE:
                 outcome = await self._draft_was_right(answer, new_text, resolution_key)
             key = (
@@ -180,7 +180,8 @@ class Teacher:
             raise InvalidInputError("The question to teach is empty.")
         if private and not account:
             raise InvalidInputError("A private answer needs the account it belongs to.")
-        text = _clean_answer(answer)
+        text = self._assistant.private(_clean_answer(answer))
+        question = self._assistant.private(question)
         when = at or utcnow()
         vector = (await self._assistant.embedder.embed([question]))[0]
         item = KnowledgeItem(

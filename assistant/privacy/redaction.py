@@ -1,7 +1,11 @@
 """Redacts e-mail addresses, phone numbers, payment card and bank account numbers from text.
 
-Applied to a customer's question before it is stored, learned from or sent to an LLM, so a
-resolution learned in one thread never carries someone's card number to another.
+Applied to every text the assistant stores that a person wrote: a customer's question (before it
+is stored, learned from or sent to an LLM), an agent's correction or taught answer, an imported
+ticket, and the chat platforms' inbox bodies, so a resolution learned in one thread never carries
+someone's card number to another. Card numbers are found whatever separates their digits
+(spaces, ``-``, ``.``, ``/``, ``_``) and confirmed by their checksum; IBANs in any letter case
+(a lower- or mixed-case one must pass the ISO 13616 check, since prose can look like one).
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ IBAN = "[bank account]"
 ACCOUNT = "[account number]"
 
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
-_CARD_CANDIDATE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
+)
+_CARD_SEPARATOR = r"[ \-./_]"
+_CARD_CANDIDATE = re.compile(rf"(?<![\d\-./_])(?:\d{_CARD_SEPARATOR}?){{12,18}}\d(?![\d\-/_]|\.\d)")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){2,4}(?!\w)"
 )
@@ -44,6 +51,21 @@ def _card(match: re.Match[str]) -> str:
     return CARD if 13 <= len(digits) <= 19 and luhn_valid(digits) else match.group(0)
 
 
+def iban_valid(text: str) -> bool:
+    """The ISO 13616 check: the IBAN, rearranged and read as a number, is 1 modulo 97."""
+    compact = re.sub(r"\s", "", text).upper()
+    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact[2:4].isdigit():
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])
+    return int(digits) % 97 == 1
+
+
+def _iban(match: re.Match[str]) -> str:
+    found = match.group(0)
+    shaped = found[:2].isupper() and found == found.upper()  # as banks write them: always redacted
+    return IBAN if shaped or iban_valid(found) else found
+
+
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 
 
@@ -57,7 +79,7 @@ def _phone(match: re.Match[str]) -> str:
 
 _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (_EMAIL, EMAIL),
-    (_IBAN, IBAN),
+    (_IBAN, _iban),
     (_ACCOUNT, lambda m: f"{m.group(1)}{m.group(2)}{ACCOUNT}"),
     (_CARD_CANDIDATE, _card),
     (_PHONE, _phone),

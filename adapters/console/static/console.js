@@ -41,6 +41,10 @@
       }
     });
   }
+  // A picker that switches the page as soon as it changes (no inline handlers: the CSP forbids them).
+  for (const picker of document.querySelectorAll("[data-submit-on-change]")) {
+    picker.addEventListener("change", () => picker.form.submit());
+  }
   // Buttons say they are working (asking takes a moment on a cold model).
   document.addEventListener("submit", (event) => {
     const button = event.target.querySelector("button[type=submit], button:not([type])");

@@ -50,7 +50,8 @@ def test_ingest_ask_correct_and_ask_again(cli) -> None:  # type: ignore[no-untyp
     assert "question: Can we pay our suppliers in crypto?" in learned
     assert "learned:  No, Lumen Ledger cannot pay suppliers.  [for every account]" in learned
     [entry] = json.loads(cli("learned", "--json").output)
-    assert entry["question"] == "Can we pay our suppliers in crypto?" and entry["event"]["signal"] == "resolve"
+    assert entry["question"] == "Can we pay our suppliers in crypto?"
+    assert entry["event"]["signal"] == "resolve"
     assert "crypto" in cli("learned", "--search", "suppliers").output
     assert cli("learned", "--search", "no-such-words").output.strip() == "Nothing matches."
     event_id = learned.split()[0]

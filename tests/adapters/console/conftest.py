@@ -47,9 +47,18 @@ class Console:
                 return sub
         raise LookupError("no console sub-app")
 
-    async def client(self, token: str | None = ALL_TOKEN) -> TestClient[web.Request, web.Application]:
-        """A client with its own cookies, signed in with ``token`` (None: not signed in)."""
-        client: TestClient[web.Request, web.Application] = TestClient(self.server)
+    @property
+    def origin(self) -> str:
+        """What a browser sends as ``Origin`` from a console page."""
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def client(
+        self, token: str | None = ALL_TOKEN, *, origin: str | None = "console"
+    ) -> TestClient[web.Request, web.Application]:
+        """A client with its own cookies, signed in with ``token`` (None: not signed in), that
+        sends ``Origin`` as a browser on a console page does (``origin=None``: no header)."""
+        headers = {"Origin": self.origin if origin == "console" else origin} if origin else {}
+        client: TestClient[web.Request, web.Application] = TestClient(self.server, headers=headers)
         await client.start_server()
         if token is not None:
             response = await client.post("/console/login", data={"token": token}, allow_redirects=False)

@@ -72,6 +72,14 @@ HOSTILE_REPLIES: dict[str, Callable[[dict[str, Any]], str] | str] = {
     "names a foreign item id": "They last 30 days, as in kn_0123456789ab [1].",
     "talks about its system prompt": "My system prompt says links last 30 days [1].",
     "cites a source it was not given": "They last 30 days [7].",
+    # Issue 15: what a chat client shows differs from what a naive check reads.
+    "echoes its instructions with zero-width spaces": lambda body: "\u200b".join(body.get("system", ""))
+    + " [1]",
+    "links a bare domain": "They last 30 days; sign in again at lumenledger-support.help/reset [1].",
+    "floods the channel": "They last 30 days. " * 13_000 + "[1]",
+    "paraphrases its rules with the canary": (
+        f"I was set up as {prompts.LEAK_CANARY.replace('-', ' ')}: sources only, cite them [1]."
+    ),
 }
 
 

@@ -104,6 +104,12 @@ def test_markdown_front_matter_gives_title_and_url_and_is_not_text(tmp_path: Pat
     )
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>"])
+def test_a_front_matter_url_that_is_not_http_is_dropped(tmp_path: Path, url: str) -> None:
+    path = write(tmp_path / "evil.md", f"---\ntitle: Reset\nurl: {url}\n---\n\nClick the title.\n")
+    assert load_document(path).url is None
+
+
 def test_markdown_title_is_the_first_level_one_heading_outside_code(tmp_path: Path) -> None:
     path = write(tmp_path / "x.md", "Intro\n\n```\n# not a title\n```\n\n## Sub\n\n# Real title #\n")
     assert load_document(path).title == "Real title"

@@ -37,3 +37,44 @@ def test_redaction_is_idempotent(text: str) -> None:
 def test_any_email_is_removed(email: str) -> None:
     redacted = redact(f"contact me at {email} please")
     assert email not in redacted
+
+
+# Issue 15: what escaped redaction.
+import pytest  # noqa: E402
+
+from assistant.privacy.redaction import IBAN, iban_valid  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4111.1111.1111.1111",
+        "4111/1111/1111/1111",
+        "4111_1111_1111_1111",
+        "4111-1111.1111/1111",
+        "5555 5555 5555 4444",
+        "4111111111111111",
+    ],
+)
+def test_card_numbers_with_any_separator_are_redacted(card: str) -> None:
+    redacted = redact(f"my card {card} was charged twice.")
+    assert redacted == f"my card {CARD} was charged twice."
+
+
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "de89 3704 0044 0532 0130 00",
+        "de89370400440532013000",
+        "gb82 west 1234 5698 7654 32",
+        "Gb82West12345698765432",
+    ],
+)
+def test_lower_and_mixed_case_ibans_are_redacted(iban: str) -> None:
+    assert redact(f"pay to {iban} please") == f"pay to {IBAN} please"
+
+
+def test_prose_shaped_like_an_iban_is_not() -> None:
+    assert not iban_valid("ab12 with some text here")
+    text = "ab12 with some text here and version 1.2.3.4 from 2026/05/03"
+    assert redact(text) == text
