@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from assistant.context import ConversationContext
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, so stored times compare across machines."""
@@ -134,7 +136,11 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """A customer's question with the context that scopes what may answer it."""
+    """A customer's question with the context that scopes what may answer it.
+
+    ``context`` is the conversation so far and the account's profile, for a follow-up in a thread
+    (``assistant.context``); None for a question asked on its own.
+    """
 
     text: str
     account: str | None = None
@@ -143,6 +149,7 @@ class Question:
     thread: str | None = None
     external_id: str | None = None
     asked_at: datetime = field(default_factory=utcnow)
+    context: ConversationContext | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,12 +111,17 @@ class Assistant:
                 f"The question is {len(text):,} characters long; the limit is "
                 f"{self.settings.max_question_chars:,}."
             )
+        context = question.context
         if self.settings.redact_personal_data:
             text = redact(text)
-        question = replace(question, text=text)
+            if context is not None:
+                turns = tuple(replace(turn, text=redact(turn.text)) for turn in context.turns)
+                context = replace(context, turns=turns)
+        question = replace(question, text=text, context=context)
         await self._sweep_silent_answers(question.asked_at)
         await self.sync()
-        assessment = await self.assess(text, question.account)
+        searched = question.context.retrieval_text(text) if question.context is not None else text
+        assessment = await self.assess(searched, question.account)
         ranking, items, confidence = assessment.ranking, assessment.items, assessment.confidence
         decision = assessment.decision
         features = ranking.features
