@@ -120,8 +120,7 @@ class Assistant:
         question = replace(question, text=text, context=context)
         await self._sweep_silent_answers(question.asked_at)
         await self.sync()
-        searched = question.context.retrieval_text(text) if question.context is not None else text
-        assessment = await self.assess(searched, question.account)
+        assessment = await self._assess_in_context(question)
         ranking, items, confidence = assessment.ranking, assessment.items, assessment.confidence
         decision = assessment.decision
         features = ranking.features
@@ -162,6 +161,21 @@ class Assistant:
         await self.store.save_exchange(answer.question_id, question, answer)
         self._remember(answer, question)
         return answer
+
+    async def _assess_in_context(self, question: Question) -> Assessment:
+        """The assessment of a question; a follow-up is ranked on its own and with the thread
+        and account around it (``ConversationContext.retrieval_text``), and the more confident
+        ranking wins: "what about on the Pro plan?" needs the thread, a new question in an old
+        thread does not."""
+        alone = await self.assess(question.text, question.account)
+        context = question.context
+        if context is None or context.empty:
+            return alone
+        searched = context.retrieval_text(question.text)
+        if searched == question.text:
+            return alone
+        within = await self.assess(searched, question.account)
+        return within if within.confidence > alone.confidence else alone
 
     async def _checked(
         self, question: Question, candidates: list[Candidate], composition: Composition

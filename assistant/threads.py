@@ -229,6 +229,10 @@ class ThreadStore(Protocol):
 
     async def conversation_by_id(self, conversation_id: str) -> Conversation | None: ...
 
+    async def conversation_by_post(self, platform: str, channel: str, post: str) -> Conversation | None:
+        """The conversation whose hand-off post is ``post`` in ``channel``."""
+        ...
+
     async def save_conversation(self, conversation: Conversation) -> None:
         """Write a conversation's state, owner, participants and posts (by id)."""
         ...

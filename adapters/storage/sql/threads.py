@@ -47,6 +47,14 @@ class SqlThreads(SqlStoreBase):
             row = (await conn.execute(query)).first()
         return _conversation(row) if row is not None else None
 
+    async def conversation_by_post(self, platform: str, channel: str, post: str) -> Conversation | None:
+        query = select(support_conversations).where(
+            _conv.platform == platform, _conv.handoff_channel == channel, _conv.handoff_post == post
+        )
+        async with self._transaction() as conn:
+            row = (await conn.execute(query)).first()
+        return _conversation(row) if row is not None else None
+
     async def save_conversation(self, conversation: Conversation) -> None:
         values = _row(conversation)
         for key in ("id", "platform", "channel_id", "thread_ts", "created_at"):

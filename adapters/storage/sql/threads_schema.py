@@ -38,6 +38,8 @@ support_conversations = Table(
     # list_conversations: by account and state, newest first.
     Index(None, "account", "state"),
     Index(None, "updated_at"),
+    # conversation_by_post: an agent's reply under a hand-off post.
+    Index(None, "handoff_channel", "handoff_post"),
 )
 
 conversation_messages = Table(

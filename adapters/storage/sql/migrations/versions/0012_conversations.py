@@ -50,6 +50,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_support_conversations_account_state", "support_conversations", ["account", "state"])
     op.create_index("ix_support_conversations_updated_at", "support_conversations", ["updated_at"])
+    op.create_index(
+        "ix_support_conversations_handoff_channel_handoff_post",
+        "support_conversations",
+        ["handoff_channel", "handoff_post"],
+    )
     op.create_table(
         "conversation_messages",
         sa.Column("conversation_id", sa.String(64), nullable=False),
@@ -74,6 +79,7 @@ def downgrade() -> None:
     op.drop_index("ix_conversation_messages_message_id", table_name="conversation_messages")
     op.drop_index("ix_conversation_messages_conversation_id_created_at", table_name="conversation_messages")
     op.drop_table("conversation_messages")
+    op.drop_index("ix_support_conversations_handoff_channel_handoff_post", table_name="support_conversations")
     op.drop_index("ix_support_conversations_updated_at", table_name="support_conversations")
     op.drop_index("ix_support_conversations_account_state", table_name="support_conversations")
     op.drop_table("support_conversations")
