@@ -5,8 +5,14 @@ conversation and can be sent to the customer from the hand-off thread."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.integrations.account_file import FileAccountContext
 from adapters.slack import constants as ids
 from adapters.slack import texts
 from assistant.threads import ThreadState
@@ -21,7 +27,9 @@ from tests.adapters.slack.conftest import (
     PASSWORD_Q,
     VAGUE,
     Harness,
+    database_url,
 )
+from tests.adapters.slack.harness import running_harness
 from tests.adapters.slack.helpers import block_text, button
 from tests.fakes.slack_requests import block_actions, message_event
 
@@ -221,3 +229,25 @@ async def test_take_and_resolve_update_the_card_and_the_conversation(harness: Ha
     await harness.say(PASSWORD_Q, thread_ts=question_ts)
     assert PASSWORD_A in block_text(harness.replies(question_ts)[-1])
     assert (await conversation_of(harness, question_ts)).state is ThreadState.ANSWERED
+
+
+@pytest.fixture
+async def named(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> AsyncIterator[Harness]:
+    """The harness with the sample accounts file as the account context."""
+    accounts = FileAccountContext(Path(__file__).parents[3] / "samples" / "accounts.yaml")
+    async with running_harness(database_url(tmp_path), embedder, accounts=accounts) as started:
+        yield started
+
+
+async def test_the_card_names_the_account_and_a_follow_up_knows_its_plan(named: Harness) -> None:
+    _, handoff = await handed_off(named)
+    assert "Hand-off from Acme Corp" in block_text(handoff)
+    assert "account *Acme Corp*" in block_text(handoff)
+
+    root = await named.say(INVOICES_Q)
+    await named.say("and what about on my plan?", thread_ts=root)
+    conversation = await conversation_of(named, root)
+    context = await named.slack.deps.threads.context(conversation)
+    assert context.account is not None and context.account.plan == "Growth"
+    assert "Growth" in context.retrieval_text("and what about on my plan?")
+    assert len(named.replies(root)) == 2  # answered or handed off: never silent
