@@ -16,11 +16,13 @@ from adapters.console.sandbox import Sandbox
 from adapters.console.settings import ConsoleSettings
 from adapters.storage.sql.console_queries import ConsoleQueries
 from assistant.service import Assistant
+from assistant.threads import ThreadStore
 
 PREFIX = "/console"
 NAV = (
     ("sandbox", "Sandbox"),
     ("learning", "Learning"),
+    ("conversations", "Conversations"),
     ("knowledge", "Knowledge"),
     ("charts", "Charts"),
     ("replay", "Replay"),
@@ -49,6 +51,7 @@ class ConsoleDeps:
     settings: ConsoleSettings
     replays: Replays
     insights: InsightsPanel
+    threads: ThreadStore
     env: jinja2.Environment = field(default_factory=templates)
     extras: dict[str, Any] = field(default_factory=dict)
 
