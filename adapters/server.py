@@ -139,6 +139,7 @@ async def serve(
                 conversations=conversations,
                 settings=teams_settings,
                 handoff_notifier=handoffs,
+                accounts=accounts,
             )
             if handoffs is not None and slack is not None:
                 handoffs.register(slack.bolt, slack.deps, {"teams": bot.handoff_return})

@@ -35,7 +35,9 @@ from adapters.teams.messenger import Messenger, Sent, card_activity, text_activi
 from adapters.teams.roles import AgentRules, Members
 from adapters.teams.settings import TeamsSettings
 from adapters.work import BackgroundWork
+from assistant.accounts import AccountContext
 from assistant.conversations import ConversationStore
+from assistant.dialogue import Threads
 from assistant.handoff import HandoffNotifier
 from assistant.service import Assistant
 
@@ -74,6 +76,7 @@ class TeamsBot(TeamsActivityHandler):
         settings: TeamsSettings,
         authentication: BotFrameworkAuthentication | None = None,
         handoff_notifier: HandoffNotifier | None = None,
+        accounts: AccountContext | None = None,
     ) -> None:
         """``handoff_notifier`` is where hand-offs go when they leave Teams (a Slack channel, with
         ``TEAMS_HANDOFF_SLACK_CHANNEL``); by default they are cards in the internal Teams channel."""
@@ -103,6 +106,7 @@ class TeamsBot(TeamsActivityHandler):
             messenger=self.messenger,
             work=self.work,
             handoffs=handoff_notifier or self._teams_handoffs(conversations),
+            threads=Threads(store=conversations, accounts=accounts),
         )
         #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).
         self.handoff_return = TeamsHandoffReturn(self.deps)
