@@ -157,6 +157,12 @@ class TeamsBot(TeamsActivityHandler):
         else:
             await messages.on_message(self.deps, turn_context)
 
+    async def on_teams_message_edit(self, turn_context: TurnContext) -> None:
+        await messages.on_edited(self.deps, turn_context)
+
+    async def on_teams_message_soft_delete(self, turn_context: TurnContext) -> None:
+        await messages.on_deleted(self.deps, turn_context)
+
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """``adaptiveCard/action`` here; other invokes as the SDK handles them (501 mostly).
 

@@ -12,7 +12,9 @@ deleted questions are forgotten.
   account (``SlackDeps.belongs``), or who asks in an unmapped channel shared with several
   organisations, is not answered from any knowledge; they get the hand-off notice and agents an
   alert in the hand-off channel.
-* Bots, edits and other subtypes are acknowledged and ignored.
+* Edits and deletions of a message of a conversation update it there (``assistant.dialogue``); a
+  deleted question's text is deleted from the store. Bots and other subtypes are acknowledged and
+  ignored.
 * Limits: a question over ``max_question_chars`` is not answered; the asker is told and the
   hand-off channel alerted, so a person reads it. A customer asking faster than the per-user or
   per-channel rate (``assistant.limits``) is told when to ask again.
@@ -64,6 +66,9 @@ log = logging.getLogger(__name__)
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.event({"type": "message", "subtype": "message_deleted"})(
         after_ack(deps, "message_deleted", on_deleted)
+    )
+    app.event({"type": "message", "subtype": "message_changed"})(
+        after_ack(deps, "message_changed", on_changed, accept=_is_person_edit)
     )
     app.event({"type": "message", "subtype": [None, *sorted(PERSON_SUBTYPES)]})(
         after_ack(deps, "message", on_message, accept=lambda body: is_person_message(body["event"]))
@@ -342,3 +347,19 @@ async def on_deleted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     if stored is not None and not stored.deleted:
         await deps.assistant.store.delete_question_text(stored.id)
         log.info("question %s deleted in Slack; its text was deleted", stored.id)
+    if await deps.threads.edited(where(str(event["channel"]), ""), str(deleted_ts), None):
+        log.info("message %s deleted in Slack; forgotten in its conversation", deleted_ts)
+
+
+def _is_person_edit(body: Body) -> bool:
+    message = body["event"].get("message") or {}
+    return bool(message.get("ts")) and is_person_message({**message, "subtype": None})
+
+
+async def on_changed(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    """A person edited a message: the conversation it belongs to keeps the new text (what the
+    assistant answered stays as it was; a new question is a new message)."""
+    event = body["event"]
+    message = event["message"]
+    if await deps.threads.edited(where(str(event["channel"]), ""), str(message["ts"]), str(message["text"])):
+        log.info("message %s edited in Slack; its conversation follows", message["ts"])

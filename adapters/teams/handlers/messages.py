@@ -326,3 +326,29 @@ async def _keep_reply(deps: TeamsDeps, text: str, link: MessageLink, user: str, 
     )
     if candidate is not None:
         log.info("reply %s kept as a candidate for answer %s", message_id, link.answer_id)
+
+
+async def on_edited(deps: TeamsDeps, context: TurnContext) -> None:
+    """A person edited a message (``messageUpdate``, ``editMessage``): the conversation it belongs
+    to keeps the new text."""
+    activity = context.activity
+    place = place_of(activity)
+    text = clean_text(activity.text)
+    if activity.id and text:
+        await deps.threads.edited(Where(PLATFORM, place.channel, place.thread), str(activity.id), text)
+
+
+async def on_deleted(deps: TeamsDeps, context: TurnContext) -> None:
+    """A person deleted a message (``messageDelete``, ``softDeleteMessage``): forgotten in its
+    conversation, and a stored question's text is deleted."""
+    activity = context.activity
+    if not activity.id:
+        return
+    place = place_of(activity)
+    await deps.threads.edited(Where(PLATFORM, place.channel, place.thread), str(activity.id), None)
+    stored = await deps.assistant.store.find_question_by_external_id(
+        f"{PLATFORM}:{place.conversation}:{activity.id}"
+    )
+    if stored is not None and not stored.deleted:
+        await deps.assistant.delete_question(stored.id)
+        log.info("question %s deleted in Teams; its text was deleted", stored.id)

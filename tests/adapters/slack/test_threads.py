@@ -251,3 +251,40 @@ async def test_the_card_names_the_account_and_a_follow_up_knows_its_plan(named: 
     assert context.account is not None and context.account.plan == "Growth"
     assert "Growth" in context.retrieval_text("and what about on my plan?")
     assert len(named.replies(root)) == 2  # answered or handed off: never silent
+
+
+async def test_edits_and_deletions_update_the_conversation(harness: Harness) -> None:
+    question_ts = await harness.say(PASSWORD_Q)
+    follow_ts = await harness.say("thanks, that worked", thread_ts=question_ts)
+    assert len(harness.replies(question_ts)) == 1  # small talk after an answer: recorded, not answered
+    edited = {"type": "message", "user": CUSTOMER, "text": "thanks, that worked perfectly", "ts": follow_ts}
+    await harness.sender.event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": CUSTOMER_CHANNEL,
+            "hidden": True,
+            "ts": harness.ts(),
+            "event_ts": harness.ts(),
+            "message": {**edited, "thread_ts": question_ts, "edited": {"user": CUSTOMER, "ts": harness.ts()}},
+            "previous_message": {**edited, "text": "thanks, that worked", "thread_ts": question_ts},
+        }
+    )
+    await harness.sender.event(
+        {
+            "type": "message",
+            "subtype": "message_deleted",
+            "channel": CUSTOMER_CHANNEL,
+            "hidden": True,
+            "deleted_ts": question_ts,
+            "ts": harness.ts(),
+            "event_ts": harness.ts(),
+            "previous_message": {"type": "message", "user": CUSTOMER, "text": PASSWORD_Q, "ts": question_ts},
+        }
+    )
+    await harness.settle()
+    conversation = await conversation_of(harness, question_ts)
+    said = {m.message_id: m.text for m in await harness.conversations.thread_messages(conversation.id)}
+    assert said[question_ts] is None and said[follow_ts] == "thanks, that worked perfectly"
+    assert harness.fake.calls_to("chat.postMessage")[-1].args["thread_ts"] == question_ts
+    assert len(harness.fake.calls_to("chat.postMessage")) == 1  # nothing posted for the edit or deletion

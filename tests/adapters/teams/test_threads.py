@@ -134,3 +134,21 @@ async def test_a_member_the_roster_does_not_know_is_ignored_not_retried(harness:
     asked = await harness.say(PASSWORD_Q, user=stranger)
     assert harness.replies(asked) == []
     assert harness.bot.work.failures == 0  # a 404 is an answer (no role), not an outage
+
+
+async def test_edits_and_deletions_update_the_conversation(harness: Harness) -> None:
+    question = await harness.say(PASSWORD_Q)
+    follow_up = await harness.say("thanks, that worked", thread=question["id"])
+    status, _ = await harness.post(harness.teams.message_edit(follow_up, "thanks, that worked perfectly"))
+    assert status in (200, 201)
+    status, _ = await harness.post(harness.teams.message_delete(question))
+    assert status in (200, 201)
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None
+    texts_by_id = {m.message_id: m.text for m in await harness.conversations.thread_messages(conversation.id)}
+    assert texts_by_id[question["id"]] is None
+    assert texts_by_id[follow_up["id"]] == "thanks, that worked perfectly"
+    [answer] = harness.replies(question)
+    stored = await harness.answer_on(answer)
+    asked = await harness.assistant.get_question(stored.question_id)
+    assert asked is not None and asked.deleted  # a deleted question is forgotten
