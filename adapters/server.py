@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from adapters.integrations.accounts import account_context
 from adapters.integrations.settings import IntegrationSettings, load_integration_settings
 from assistant.config import Settings
 from assistant.conversations import ConversationStore
@@ -95,6 +96,7 @@ async def serve(
             insight_settings, slack=slack_settings is not None, teams=teams_settings is not None
         )
     integration_settings = integration_settings or load_integration_settings()  # raises before opening
+    accounts = account_context(integration_settings)  # a bad accounts file fails here, too
     stop = stop or _stop_on_signals()
     assistant = build_assistant(settings, embedder=embedder)
     conversations = build_conversation_store(settings)
@@ -111,7 +113,9 @@ async def serve(
             from adapters.slack.app import SlackApp
             from adapters.slack.server import EVENTS_PATH, events_handler
 
-            slack = SlackApp(assistant=assistant, conversations=conversations, settings=slack_settings)
+            slack = SlackApp(
+                assistant=assistant, conversations=conversations, settings=slack_settings, accounts=accounts
+            )
             await slack.start()
             stack.push_async_callback(slack.close)
             if slack_mode == "http":
@@ -135,6 +139,7 @@ async def serve(
                 conversations=conversations,
                 settings=teams_settings,
                 handoff_notifier=handoffs,
+                accounts=accounts,
             )
             if handoffs is not None and slack is not None:
                 handoffs.register(slack.bolt, slack.deps, {"teams": bot.handoff_return})

@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 from assistant.errors import InvalidInputError
 from assistant.learning.candidates import CandidateStore
+from assistant.threads import ThreadStore
 
 ChannelKind = Literal["customer", "internal"]
 LinkKind = Literal["answer", "handoff", "question"]
@@ -86,9 +87,10 @@ class InboxEvent:
     created_at: datetime
 
 
-class ConversationStore(CandidateStore, Protocol):
+class ConversationStore(CandidateStore, ThreadStore, Protocol):
     """Durable conversation state for chat adapters; every method is one transaction (agents'
-    candidate replies included: ``assistant.learning.candidates``)."""
+    candidate replies included: ``assistant.learning.candidates``; customer threads as
+    conversations: ``assistant.threads``)."""
 
     async def initialize(self) -> None: ...
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from assistant.context import ConversationContext
 from assistant.weburl import web_url
 
 
@@ -142,7 +143,11 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """A customer's question with the context that scopes what may answer it."""
+    """A customer's question with the context that scopes what may answer it.
+
+    ``context`` is the conversation so far and the account's profile, for a follow-up in a thread
+    (``assistant.context``); None for a question asked on its own.
+    """
 
     text: str
     account: str | None = None
@@ -151,6 +156,7 @@ class Question:
     thread: str | None = None
     external_id: str | None = None
     asked_at: datetime = field(default_factory=utcnow)
+    context: ConversationContext | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,10 +112,14 @@ class Assistant:
         """Answer a customer's question, or draft an answer and hand it to a person."""
         text = checked_question_text(question.text, max_chars=self.settings.max_question_chars)
         text = self.private(text)
-        question = replace(question, text=text)
+        context = question.context
+        if context is not None and self.settings.redact_personal_data:
+            turns = tuple(replace(turn, text=self.private(turn.text)) for turn in context.turns)
+            context = replace(context, turns=turns)
+        question = replace(question, text=text, context=context)
         await self._sweep_silent_answers(question.asked_at)
         await self.sync()
-        assessment = await self.assess(text, question.account)
+        assessment = await self._assess_in_context(question)
         ranking, items, confidence = assessment.ranking, assessment.items, assessment.confidence
         decision = assessment.decision
         features = ranking.features
@@ -156,6 +160,21 @@ class Assistant:
         await self.store.save_exchange(answer.question_id, question, answer)
         self._remember(answer, question)
         return answer
+
+    async def _assess_in_context(self, question: Question) -> Assessment:
+        """The assessment of a question; a follow-up is ranked on its own and with the thread
+        and account around it (``ConversationContext.retrieval_text``), and the more confident
+        ranking wins: "what about on the Pro plan?" needs the thread, a new question in an old
+        thread does not."""
+        alone = await self.assess(question.text, question.account)
+        context = question.context
+        if context is None or context.empty:
+            return alone
+        searched = context.retrieval_text(question.text)
+        if searched == question.text:
+            return alone
+        within = await self.assess(searched, question.account)
+        return within if within.confidence > alone.confidence else alone
 
     async def _checked(
         self, question: Question, candidates: list[Candidate], composition: Composition

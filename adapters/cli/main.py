@@ -16,6 +16,7 @@ import typer
 
 from adapters.cli.channels_command import channels_app
 from adapters.cli.console_command import console_command
+from adapters.cli.conversations_command import conversations_app
 from adapters.cli.insights_command import digest_command, insights_app
 from adapters.cli.integrations_command import integrations_app
 from adapters.cli.render import answer_json, answer_text, event_line, learned_text, to_json
@@ -39,6 +40,7 @@ app.command("serve")(serve_command)
 app.command("console")(console_command)
 app.command("teams-package")(teams_package_command)
 app.add_typer(channels_app, name="channels")
+app.add_typer(conversations_app, name="conversations")
 app.command("digest")(digest_command)
 app.add_typer(insights_app, name="insights")
 app.add_typer(integrations_app, name="integrations")

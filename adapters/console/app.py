@@ -101,6 +101,7 @@ def console_app(
         settings=settings,
         replays=Replays(settings=assistant.settings, embedder=assistant.embedder, root=settings.replay_dir),
         insights=InsightsPanel(assistant),
+        threads=conversations,
     )
     app = web.Application(middlewares=[security_headers, same_origin, auth_middleware(sessions, PREFIX)])
     app[DEPS] = deps

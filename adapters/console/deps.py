@@ -16,12 +16,14 @@ from adapters.console.sandbox import Sandbox
 from adapters.console.settings import ConsoleSettings
 from adapters.storage.sql.console_queries import ConsoleQueries
 from assistant.service import Assistant
+from assistant.threads import ThreadStore
 from assistant.weburl import web_url
 
 PREFIX = "/console"
 NAV = (
     ("sandbox", "Sandbox"),
     ("learning", "Learning"),
+    ("conversations", "Conversations"),
     ("knowledge", "Knowledge"),
     ("charts", "Charts"),
     ("replay", "Replay"),
@@ -51,6 +53,7 @@ class ConsoleDeps:
     settings: ConsoleSettings
     replays: Replays
     insights: InsightsPanel
+    threads: ThreadStore
     env: jinja2.Environment = field(default_factory=templates)
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -1,5 +1,8 @@
 """Choosing the ``AccountContext``: HubSpot when configured, else the given one (a file), else none.
 
+``account_context`` is what the composition root calls: the accounts file
+(``ASSISTANT_ACCOUNTS_FILE``, ``adapters.integrations.account_file``) as the fallback of HubSpot.
+
 The answering path asks for a profile on every question, so the HubSpot context here is guarded:
 a short timeout with one attempt, profiles cached for ``ttl`` seconds, and any failure falls back
 to the other source (or to no profile) with a warning: a CRM outage never blocks an answer.
@@ -94,3 +97,14 @@ def select_account_context(
     if companies is None:
         return other
     return GuardedAccountContext(companies, other)
+
+
+def account_context(settings: IntegrationSettings) -> AccountContext:
+    """The configured account profiles: HubSpot (when configured) over the accounts file (when
+    set) over nothing. The file is read here, so a bad file fails the start."""
+    from adapters.integrations.account_file import FileAccountContext
+
+    fallback = (
+        FileAccountContext(settings.assistant_accounts_file) if settings.assistant_accounts_file else None
+    )
+    return select_account_context(settings, fallback=fallback)

@@ -44,6 +44,9 @@ class IntegrationSettings(BaseSettings):
     assistant_jira_issue_type: str = "Bug"
     jira_webhook_secret: SecretStr | None = None
 
+    assistant_accounts_file: str | None = Field(
+        default=None, description="YAML or CSV of account profiles (name, plan, products, tier)"
+    )
     hubspot_access_token: SecretStr | None = None
     hubspot_api_url: str = "https://api.hubapi.com"
     hubspot_account_map: str | None = Field(default=None, description="CSV account,company_id|domain")
@@ -133,6 +136,8 @@ class IntegrationSettings(BaseSettings):
                     lines.append(f"{name}: required when JIRA_URL is set")
         elif self.assistant_jira_project or self.jira_api_token:
             lines.append("JIRA_URL: required when ASSISTANT_JIRA_PROJECT or JIRA_API_TOKEN is set")
+        if self.assistant_accounts_file and not os.path.isfile(self.assistant_accounts_file):
+            lines.append(f"ASSISTANT_ACCOUNTS_FILE: no such file {self.assistant_accounts_file!r}")
         if self.hubspot_account_map and not os.path.isfile(self.hubspot_account_map):
             lines.append(f"HUBSPOT_ACCOUNT_MAP: no such file {self.hubspot_account_map!r}")
         return lines

@@ -71,7 +71,14 @@ def render_source(number: int, candidate: Candidate) -> str:
 def render_user_message(question: Question, candidates: Sequence[Candidate]) -> str:
     """The user turn: the numbered sources and the customer's question, each inside its tags."""
     sources = "\n".join(render_source(number, c) for number, c in enumerate(candidates, start=1))
-    return prompts.USER_TEMPLATE.format(
+    context = question.context
+    conversation = ""
+    if context is not None and not context.empty:
+        conversation = prompts.CONVERSATION_TEMPLATE.format(
+            conversation_tag=prompts.CONVERSATION_TAG,
+            conversation=escape_data("\n".join(context.lines())),
+        )
+    return conversation + prompts.USER_TEMPLATE.format(
         sources_tag=prompts.SOURCES_TAG,
         sources=sources,
         question_tag=prompts.QUESTION_TAG,

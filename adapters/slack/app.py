@@ -35,7 +35,9 @@ from adapters.slack.posted import PostSafeRetries
 from adapters.slack.roles import BotIdentity, Members
 from adapters.slack.settings import SlackSettings
 from adapters.slack.work import BackgroundWork, Inbox
+from assistant.accounts import AccountContext
 from assistant.conversations import ConversationStore
+from assistant.dialogue import Threads
 from assistant.limits import QuestionLimits
 from assistant.service import Assistant
 
@@ -84,6 +86,7 @@ class SlackApp:
         conversations: ConversationStore,
         settings: SlackSettings,
         client: AsyncWebClient | None = None,
+        accounts: AccountContext | None = None,
     ) -> None:
         self.settings = settings
         self.client = client or build_client(settings)
@@ -99,6 +102,7 @@ class SlackApp:
                 per_user=assistant.settings.questions_per_user_per_minute,
                 per_channel=assistant.settings.questions_per_channel_per_minute,
             ),
+            threads=Threads(store=conversations, accounts=accounts),
         )
         secret = settings.secret("signing_secret")
         self._verifier = SignatureVerifier(secret) if secret else None  # none in Socket Mode

@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack import texts
-from adapters.slack.payloads import AnswerRef, HandoffRef, ReplyRef, UndoRef
+from adapters.slack.payloads import AnswerRef, ForwardRef, HandoffRef, ReplyRef, UndoRef
 from adapters.slack.text import neutralise_mentions, split_text
 from adapters.wording import truncate
 from assistant.models import Answer, LearningEvent, SourceRef
@@ -124,11 +125,49 @@ def candidate_prompt(ref: ReplyRef, account: str | None) -> Message:
     return {"text": text, "blocks": [section, {"type": "actions", "elements": buttons}]}
 
 
+def forward_prompt(ref: ForwardRef) -> Message:
+    """The private note to an agent who replied under a hand-off post: send it to the customer."""
+    section = {"type": "section", "text": mrkdwn(texts.FORWARD_OFFER)}
+    send = button(texts.SEND_TO_CUSTOMER_BUTTON, ids.SEND_TO_CUSTOMER, ref.dump(), style="primary")
+    return {"text": texts.FORWARD_OFFER, "blocks": [section, {"type": "actions", "elements": [send]}]}
+
+
+def relay_message(user: str, text: str, link: str | None) -> Message:
+    """A customer's new message in the hand-off thread of a conversation a person owns."""
+    intro = texts.relayed(user, link)
+    return {"text": fallback(f"{intro} {text}"), "blocks": [context(intro), *sections(_quote(text))]}
+
+
 def notice_message(text: str) -> Message:
     return {"text": text, "blocks": [{"type": "section", "text": mrkdwn(text)}]}
 
 
 # hand-offs in the internal channel
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a hand-off post (a live ticket card) shows of its conversation besides the exchange."""
+
+    asker: str | None = None
+    account_name: str | None = None
+    link: str | None = None
+    state: str | None = None
+    owner: str | None = None
+
+
+def card_line(card: Card) -> str:
+    """Asker, link to the thread, state and owner, on one line."""
+    parts = []
+    if card.asker:
+        parts.append(f"Asked by {actor(card.asker)}")
+    if card.link:
+        parts.append(slack_link(card.link, "open the customer's thread"))
+    if card.state:
+        parts.append(f"State: *{card.state.replace('_', ' ')}*")
+    if card.owner:
+        parts.append(f"Owner: {actor(card.owner)}")
+    return " · ".join(parts)
 
 
 def handoff_message(
@@ -139,16 +178,20 @@ def handoff_message(
     ref: HandoffRef,
     taken_by: str | None = None,
     done: str | None = None,
+    card: Card | None = None,
 ) -> Message:
     """The question, the account, the draft with sources and confidence, and the agents' buttons.
 
-    ``done`` (a line saying who sent what) replaces the buttons; ``taken_by`` drops "I'll take it".
+    ``done`` (a line saying who sent what) replaces the buttons; ``taken_by`` drops "I'll take it";
+    ``card`` adds the conversation's asker, account name, link, state and owner.
     """
-    title = texts.handoff_title(account)
-    where = f"<#{ref.channel}>" + (f" · account *{slack_text(account)}*" if account else "")
+    name = (card.account_name if card is not None else None) or account
+    title = texts.handoff_title(name)
+    where = f"<#{ref.channel}>" + (f" · account *{slack_text(name)}*" if name else "")
     blocks: list[Block] = [
         {"type": "header", "text": plain(title, 150)},
         context(f"From {where}", texts.confidence(answer.confidence)),
+        *([context(card_line(card))] if card is not None and card_line(card) else []),
         *sections(_quote(question or "(the question was deleted)")),
     ]
     if answer.text:

@@ -22,6 +22,9 @@ SEND_DRAFT: Final = "handoff_send_draft"
 EDIT_AND_SEND: Final = "handoff_edit_and_send"
 TAKE_HANDOFF: Final = "handoff_take"
 
+# the button on the note an agent sees privately after replying under a hand-off post
+SEND_TO_CUSTOMER: Final = "handoff_reply_send"
+
 # buttons on the note an agent sees privately after replying in a customer thread: teach the reply
 TEACH_REPLY: Final = "reply_teach"
 TEACH_REPLY_GLOBAL: Final = "reply_teach_global"

@@ -1,5 +1,6 @@
-"""What every handler receives: the assistant, the conversation store, settings, members, work,
-the question rate limits and, while this process runs the insight jobs, their service."""
+"""What every handler receives: the assistant, the conversation store and its customer threads,
+settings, members, work, the question rate limits and, while this process runs the insight jobs,
+their service."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from adapters.slack.constants import PLATFORM
 from adapters.slack.roles import Members
 from adapters.slack.settings import SlackSettings
 from adapters.slack.work import BackgroundWork
+from assistant.accounts import AccountContext
 from assistant.conversations import ChannelBinding, ConversationStore
+from assistant.dialogue import Threads
 from assistant.insights.service import InsightService
 from assistant.limits import QuestionLimits
 from assistant.service import Assistant
@@ -37,6 +40,7 @@ class SlackDeps:
     members: Members
     work: BackgroundWork
     limits: QuestionLimits
+    threads: Threads
     insights: InsightService | None = None  # the insight jobs' service, while this process runs them
     _channels: dict[str, tuple[float, Mapping[str, Any]]] = field(default_factory=dict)
 
@@ -104,6 +108,11 @@ class SlackDeps:
                 return info.get("is_ext_shared") is False
             allowed = external if len(external) == 1 else frozenset()
         return bool(asker_orgs & allowed)
+
+    @property
+    def accounts(self) -> AccountContext:
+        """Account profiles (names, plans, products): the threads' source."""
+        return self.threads.accounts
 
     def handoff_channel(self, binding: ChannelBinding) -> str | None:
         return binding.handoff_channel or self.settings.handoff_channel

@@ -64,3 +64,10 @@ class ReplyRef(ButtonPayload):
 
     channel: str
     ts: str
+
+
+class ForwardRef(ButtonPayload):
+    """An agent's reply under a hand-off post, to send to the customer's thread."""
+
+    conversation_id: str
+    ts: str

@@ -12,7 +12,7 @@ naming its answer and kind (``post_metadata``), which ``find_posted`` looks for 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import ClientConnectionError, ClientConnectorError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
@@ -23,23 +23,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from assistant.conversations import LinkKind
 
-__all__ = ["POST_EVENT_TYPE", "PostSafeRetries", "find_posted", "post_metadata", "unsure_post"]
+__all__ = ["POST_EVENT_TYPE", "PostKind", "PostSafeRetries", "find_posted", "post_metadata", "unsure_post"]
 
 log = logging.getLogger(__name__)
 
 POST_EVENT_TYPE = "support_assistant_post"
+#: What a post is for its exchange: the link kinds, a relayed customer message, an agent's reply
+#: sent from the hand-off thread (those two name a message key instead of an answer id).
+PostKind = LinkKind | Literal["relay", "forward"]
 #: How far back a resumed attempt reads a channel or a thread for its own post.
 LOOKBACK_MESSAGES = 200
 #: Web API methods that are not safe to send twice: the second call posts a second message.
 NOT_IDEMPOTENT = ("chat.postMessage",)
 
 
-def post_metadata(answer_id: str, kind: LinkKind) -> dict[str, Any]:
+def post_metadata(answer_id: str, kind: PostKind) -> dict[str, Any]:
     """The metadata that names a post: which answer, and what the post is for it."""
     return {"event_type": POST_EVENT_TYPE, "event_payload": {"answer_id": answer_id, "kind": kind}}
 
 
-def _names(message: dict[str, Any], answer_id: str, kind: LinkKind) -> bool:
+def _names(message: dict[str, Any], answer_id: str, kind: PostKind) -> bool:
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
     return (
@@ -54,7 +57,7 @@ async def find_posted(
     *,
     channel: str,
     answer_id: str,
-    kind: LinkKind,
+    kind: PostKind,
     thread_ts: str | None = None,
     oldest: str | None = None,
 ) -> str | None:

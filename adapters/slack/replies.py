@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -21,9 +22,11 @@ from adapters.slack.payloads import AnswerRef, HandoffRef
 from adapters.slack.posted import find_posted, post_metadata
 from adapters.slack.steps import Steps, claimed
 from assistant.conversations import ChannelBinding
+from assistant.dialogue import Where
 from assistant.errors import AssistantError
 from assistant.learning.candidates import resolution_claim as resolution_key  # one claim everywhere
 from assistant.models import Answer, Role, Signal
+from assistant.threads import Conversation, ThreadState
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +107,14 @@ async def hand_off(
     binding: ChannelBinding,
     thread_ts: str,
     notice: str,
+    asker: str | None = None,
     resuming: bool = False,
 ) -> None:
     """Tell the customer a person will follow up, and post the hand-off to the internal channel
-    (``resuming``: an earlier attempt may have posted either; what it posted is not posted again)."""
+    (``resuming``: an earlier attempt may have posted either; what it posted is not posted again).
+
+    The hand-off post is the conversation's ticket card: the asker, the account's name, a link to
+    the customer's thread and the draft; relays of later customer messages go under it."""
     channel, metadata = binding.channel_id, post_metadata(answer.id, "handoff")
     notice_ts = None
     if resuming:
@@ -129,12 +136,47 @@ async def hand_off(
     ts = None
     if resuming:  # posted after the customer's thread began: no older message can be it
         ts = await find_posted(client, channel=target, answer_id=answer.id, kind="handoff", oldest=thread_ts)
+    conversation = await deps.threads.conversation(
+        Where(PLATFORM, channel, thread_ts), account=binding.account, asker=asker
+    )
+    card = replace(await card_of(deps, client, conversation), state=ThreadState.HANDED_OFF.value)
     if ts is None:
         ref = HandoffRef(answer_id=answer.id, channel=channel, thread_ts=thread_ts)
-        message = blocks.handoff_message(question=question, account=binding.account, answer=answer, ref=ref)
+        message = blocks.handoff_message(
+            question=question, account=binding.account, answer=answer, ref=ref, card=card
+        )
         posted = await client.chat_postMessage(channel=target, metadata=metadata, **message)
         ts = str(posted["ts"])
     await deps.conversations.link_message(PLATFORM, target, ts, ts, answer.id, answer.question_id, "handoff")
+    await deps.threads.handoff_posted(conversation, channel=target, post=ts, link=card.link)
+
+
+async def card_of(deps: SlackDeps, client: AsyncWebClient, conversation: Conversation) -> blocks.Card:
+    """What a hand-off post shows of its conversation: asker, account name, link, state, owner."""
+    name = None
+    if conversation.account:
+        profile = await deps.threads.profile(conversation.account)
+        name = profile.display_name if profile is not None else None
+    link = conversation.link or await permalink(client, conversation.channel, conversation.thread)
+    return blocks.Card(
+        asker=conversation.asker,
+        account_name=name,
+        link=link,
+        state=conversation.state.value,
+        owner=conversation.owner,
+    )
+
+
+async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+    """The link that opens a message (``chat.getPermalink``); None when Slack will not give one
+    (a link is a convenience: its absence never stops a hand-off)."""
+    try:
+        found = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError as exc:
+        log.warning("no permalink for %s %s: %s", channel, ts, exc.response.get("error"))
+        return None
+    link = found.get("permalink")
+    return str(link) if link else None
 
 
 async def refresh_handoff(
@@ -150,6 +192,8 @@ async def refresh_handoff(
         return
     answer = await deps.assistant.get_answer(ref.answer_id)
     stored = await deps.assistant.store.get_question(answer.question_id)
+    conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread_ts)
+    card = await card_of(deps, client, conversation) if conversation is not None else None
     message = blocks.handoff_message(
         question=stored.text if stored is not None else "",
         account=answer.account,
@@ -157,6 +201,7 @@ async def refresh_handoff(
         ref=ref,
         taken_by=taken_by,
         done=done,
+        card=card,
     )
     await client.chat_update(channel=ref.handoff_channel, ts=ref.handoff_ts, **message)
 
@@ -204,4 +249,7 @@ async def send_to_customer(
         await deps.conversations.link_message(
             PLATFORM, ref.channel, ts, ref.thread_ts, answer.id, answer.question_id, "answer"
         )
+    conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread_ts)
+    if conversation is not None:
+        await deps.threads.resolved(conversation, user)
     await refresh_handoff(deps, client, ref, done=texts.sent_by(user, edited))

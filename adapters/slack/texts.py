@@ -156,3 +156,24 @@ def too_long_handoff(channel: str, user: str, length: int) -> str:
         f":warning: <@{user}> asked a question of {length:,} characters in <#{channel}>, too long to "
         "answer automatically. Please read it in the channel."
     )
+
+
+SEND_TO_CUSTOMER_BUTTON: Final = "Send to customer"
+FORWARD_OFFER: Final = (
+    ":outbox_tray: Your reply stays in this channel. *Send to customer* posts it in the customer's thread."
+)
+SENT_TO_CUSTOMER: Final = ":white_check_mark: Sent to the customer's thread."
+FOLLOW_UP_HANDOFF: Final = (
+    "Thanks, I couldn't answer that one myself. I've passed it, with this thread, to our support team; "
+    "a person will follow up here."
+)
+
+
+def relayed(user: str, link: str | None) -> str:
+    """A customer's new message, relayed to the hand-off thread of a conversation a person owns."""
+    where = f"<{link}|the customer's thread>" if link else "the customer's thread"
+    return f":speech_balloon: <@{user}> wrote in {where}:"
+
+
+def replied_by(user: str) -> str:
+    return f":speech_balloon: <@{user}> replied to the customer; waiting on the customer."

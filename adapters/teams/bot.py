@@ -37,7 +37,9 @@ from adapters.teams.messenger import Messenger, Sent, card_activity, text_activi
 from adapters.teams.roles import AgentRules, Members
 from adapters.teams.settings import TeamsSettings
 from adapters.work import BackgroundWork
+from assistant.accounts import AccountContext
 from assistant.conversations import ConversationStore
+from assistant.dialogue import Threads
 from assistant.handoff import HandoffNotifier
 from assistant.service import Assistant
 
@@ -76,6 +78,7 @@ class TeamsBot(TeamsActivityHandler):
         settings: TeamsSettings,
         authentication: BotFrameworkAuthentication | None = None,
         handoff_notifier: HandoffNotifier | None = None,
+        accounts: AccountContext | None = None,
     ) -> None:
         """``handoff_notifier`` is where hand-offs go when they leave Teams (a Slack channel, with
         ``TEAMS_HANDOFF_SLACK_CHANNEL``); by default they are cards in the internal Teams channel."""
@@ -105,6 +108,7 @@ class TeamsBot(TeamsActivityHandler):
             messenger=self.messenger,
             work=self.work,
             handoffs=handoff_notifier or self._teams_handoffs(conversations),
+            threads=Threads(store=conversations, accounts=accounts),
         )
         #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).
         self.handoff_return = TeamsHandoffReturn(self.deps)
@@ -154,6 +158,12 @@ class TeamsBot(TeamsActivityHandler):
             await self._on_submit(turn_context, submission)
         else:
             await messages.on_message(self.deps, turn_context)
+
+    async def on_teams_message_edit(self, turn_context: TurnContext) -> None:
+        await messages.on_edited(self.deps, turn_context)
+
+    async def on_teams_message_soft_delete(self, turn_context: TurnContext) -> None:
+        await messages.on_deleted(self.deps, turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """``adaptiveCard/action`` and the "Teach this" message action here; other invokes as the SDK

@@ -1,5 +1,5 @@
-"""What every handler receives: the assistant, the conversation store, settings, members, work and
-where hand-offs go."""
+"""What every handler receives: the assistant, the conversation store and its customer threads,
+settings, members, work and where hand-offs go."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from adapters.teams.roles import Members
 from adapters.teams.settings import TeamsSettings
 from adapters.work import BackgroundWork
 from assistant.conversations import ChannelBinding, ConversationStore
+from assistant.dialogue import Threads
 from assistant.handoff import HandoffNotifier
 from assistant.limits import QuestionLimits
 from assistant.service import Assistant
@@ -27,6 +28,7 @@ class TeamsDeps:
     messenger: Messenger
     work: BackgroundWork
     handoffs: HandoffNotifier
+    threads: Threads
     limits: QuestionLimits = field(init=False)  # questions per user and channel (assistant.limits)
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ from adapters.teams.messenger import Messenger, card_activity
 from adapters.teams.payloads import ExchangeRef
 from adapters.teams.replies import CONNECTOR_ERRORS, send_draft
 from assistant.conversations import ConversationStore
+from assistant.dialogue import Threads
 from assistant.errors import NotFoundError
 from assistant.handoff import HandoffDeliveryError, HandoffNotice, HandoffOrigin
 
@@ -59,6 +60,14 @@ class TeamsHandoffNotifier:
             notice.question_id,
             "handoff",
         )
+        origin = notice.origin
+        conversation = await self._conversations.get_conversation(
+            origin.platform, origin.channel, origin.thread
+        )
+        if conversation is not None:  # the card's thread is where the conversation's relays go
+            await Threads(store=self._conversations).handoff_posted(
+                conversation, channel=target, post=posted.conversation, link=origin.link
+            )
         log.info("answer %s handed off to Teams channel %s", notice.answer_id, target)
 
 

@@ -13,7 +13,10 @@ The rule, in order:
    ``TEAMS_AGENT_IDS``) nobody is an agent, and the bot refuses to start (``check_agent_rule``).
 
 Rule 3 needs the member's tenant and role, which Teams gives only through the roster API
-(``TeamsInfo.get_member``); ``Members`` asks once per member and caches the answer.
+(``TeamsInfo.get_member``); ``Members`` asks once per member and caches the answer. A member the
+roster does not know (404) has no role; a roster that fails (5xx, throttled, unreachable) raises
+``RosterUnavailable`` and nothing is cached, so the message is retried by the inbox, never
+dropped, and the member's next messages ask again.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
+from assistant.errors import ServiceUnavailableError
 from assistant.models import Role
 
 log = logging.getLogger(__name__)
 
 MEMBER_TTL_SECONDS = 600.0
-FAILED_LOOKUP_TTL_SECONDS = 30.0
+FAILED_LOOKUP_TTL_SECONDS = 30.0  # a member the roster does not know (404), asked again after this
+NOT_A_MEMBER = 404
 NOT_MEMBERS = frozenset({"guest", "anonymous"})
 
 
@@ -120,11 +125,27 @@ class Members:
                 user_role=member.user_role,
             )
         except Exception as exc:  # the connector's errors are msrest/requests types; none is ours
-            log.warning("member lookup failed for %s: %s", account.id, type(exc).__name__)
+            if _status(exc) != NOT_A_MEMBER:
+                log.warning("member lookup failed for %s: %s", account.id, type(exc).__name__)
+                raise RosterUnavailable(f"Teams' roster failed ({type(exc).__name__}).") from exc
+            log.info("member %s is not in the conversation's roster", account.id)
             facts = None
         ttl = MEMBER_TTL_SECONDS if facts is not None else FAILED_LOOKUP_TTL_SECONDS
         self._facts[account.id] = (now + ttl, facts)
         return facts
+
+
+class RosterUnavailable(ServiceUnavailableError):
+    """Teams' roster (``TeamsInfo.get_member``) could not say who a member is, for now."""
+
+    user_message = "Teams could not tell who you are just now. Please try again in a moment."
+
+
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status of a Bot Connector error, when it has one."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return int(status) if status else None
 
 
 def conversation_tenant(context: TurnContext) -> str | None:

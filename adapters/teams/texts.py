@@ -87,3 +87,14 @@ def could_not_handle(conversation: str, attempts: int, excerpt: str) -> str:
         f"⚠️ I could not answer a message in {conversation} after {attempts} attempts (Teams or the "
         f"database kept failing). Please answer it by hand.{said}"
     )
+
+
+FOLLOW_UP_HANDOFF: Final = (
+    "Thanks, I couldn't answer that one myself. I've passed it, with this conversation, to our support "
+    "team; a person will follow up here."
+)
+
+
+def relayed(user: str, text: str) -> str:
+    """A customer's new message, relayed to the hand-off thread of a conversation a person owns."""
+    return f"💬 {user} wrote in the customer's thread:\n\n> {text}"

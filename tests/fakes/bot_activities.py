@@ -86,6 +86,20 @@ class Teams:
             activity["replyToId"] = thread
         return activity
 
+    def message_edit(self, original: dict[str, Any], text: str) -> dict[str, Any]:
+        """Teams' ``messageUpdate`` for an edit (``channelData.eventType`` ``editMessage``): the
+        edited message's id and conversation, the new text."""
+        activity = {**original, "type": "messageUpdate", "text": text}
+        activity["channelData"] = {**original.get("channelData", {}), "eventType": "editMessage"}
+        return activity
+
+    def message_delete(self, original: dict[str, Any]) -> dict[str, Any]:
+        """Teams' ``messageDelete`` for a deletion (``channelData.eventType`` ``softDeleteMessage``)."""
+        activity = {k: v for k, v in original.items() if k not in ("text", "entities", "textFormat")}
+        activity["type"] = "messageDelete"
+        activity["channelData"] = {**original.get("channelData", {}), "eventType": "softDeleteMessage"}
+        return activity
+
     def personal_message(self, user: dict[str, Any], text: str, *, chat: str) -> dict[str, Any]:
         activity = self._base("message", user, {"conversationType": "personal", "id": chat})
         activity.update(text=text, textFormat="plain", channelData=self._channel_data(None))

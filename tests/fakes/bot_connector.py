@@ -63,6 +63,7 @@ class FakeBotConnector:
         self.posted: list[Posted] = []
         self.members: dict[str, dict[str, Any]] = {}
         self.lookups: list[str] = []
+        self.roster_failures = 0  # the next roster lookups answered 503, as when the service is down
         self._ids = itertools.count(1_700_000_000_001)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -199,6 +200,10 @@ class FakeBotConnector:
     async def _member(self, request: web.Request) -> web.Response:
         member_id = request.match_info["member"]
         self.lookups.append(member_id)
+        if self.roster_failures > 0:
+            self.roster_failures -= 1
+            error = {"code": "ServiceUnavailable", "message": "The service is temporarily unavailable."}
+            return web.json_response({"error": error}, status=503)
         member = self.members.get(member_id)
         if member is None:
             error = {

@@ -94,6 +94,7 @@ class FakeSlack:
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
+            "chat.getPermalink": self._get_permalink,
             "views.open": self._view,
             "views.update": self._view,
             "views.publish": self._view,
@@ -404,6 +405,21 @@ class FakeSlack:
         if args.get("user") not in self.users:
             return {"ok": False, "error": "user_not_in_channel"}
         return {"ok": True, "message_ts": self._next_ts()}
+
+    def _get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A message's link as Slack gives it (slack_sdk reads it with GET): the workspace URL,
+        ``/archives/<channel>/p<ts without the dot>``, and for a reply its thread and channel."""
+        channel, ts = args.get("channel", ""), str(args.get("message_ts") or "")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if not ts:
+            return {"ok": False, "error": "invalid_arguments"}
+        link = f"https://home.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        kept = self._timeline[channel].get(ts) or {}
+        root = kept.get("thread_ts")
+        if root and root != ts:
+            link += f"?thread_ts={root}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")

@@ -4,7 +4,9 @@
   customers); "I still need help" also hands the question off.
 * "Send draft": the draft goes to the customer's thread and is learned (Signal.RESOLVE).
 * "Edit and send": a modal with the draft; its submission goes to the thread and is learned.
-* "I'll take it": the first agent claims the hand-off; the post says who.
+* "I'll take it": the first agent claims the hand-off (and owns the conversation); the post says who.
+* "Send to customer" (on the private note after an agent's reply under a hand-off post): the reply
+  goes to the customer's thread (``adapters.slack.threads.forward``).
 
 Every click and submission is kept in the inbox until its work is done; what it learns and posts
 happens once across the inbox's replays (``adapters.slack.steps``), and a Slack outage or an
@@ -22,9 +24,10 @@ from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.events import action_value, container, user_id, view_text
 from adapters.slack.handlers.base import Body, after_ack
-from adapters.slack.payloads import AnswerRef, HandoffRef
+from adapters.slack.payloads import AnswerRef, ForwardRef, HandoffRef
 from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, refresh_handoff, send_to_customer
 from adapters.slack.steps import Steps, claimed, or_retry_later
+from adapters.slack.threads import forward
 from assistant.models import Role, Signal
 
 
@@ -35,6 +38,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.action(ids.EDIT_AND_SEND)(after_ack(deps, ids.EDIT_AND_SEND, on_edit_and_send))
     app.action(ids.TAKE_HANDOFF)(after_ack(deps, ids.TAKE_HANDOFF, on_take))
     app.view(ids.EDIT_VIEW)(after_ack(deps, ids.EDIT_VIEW, on_edit_submitted))
+    app.action(ids.SEND_TO_CUSTOMER)(after_ack(deps, ids.SEND_TO_CUSTOMER, on_send_to_customer))
 
 
 def _notify(client: AsyncWebClient, body: Body) -> Notify | None:
@@ -178,6 +182,26 @@ async def on_take(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
 
     async def taken() -> None:
         if await steps.once("take", take, before=True):
+            conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread_ts)
+            if conversation is not None:
+                await deps.threads.taken(conversation, user)
             await refresh_handoff(deps, client, ref, taken_by=user)
 
     await guarded(or_retry_later(taken(), "take hand-off"), notify, "take hand-off")
+
+
+async def on_send_to_customer(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    notify = _notify(client, body)
+    ref = ForwardRef.parse(action_value(body))
+    if ref is None:
+        if notify is not None:
+            await notify(texts.STALE_BUTTON)
+        return
+    user = user_id(body)
+    if not await deps.members.is_agent(user):
+        if notify is not None:
+            await notify(texts.AGENTS_ONLY)
+        return
+    steps = Steps.of(deps.conversations, body)
+    work = forward(deps, client, ref, user=user, notify=notify, steps=steps)
+    await guarded(or_retry_later(work, "send to customer"), notify, "send to customer")

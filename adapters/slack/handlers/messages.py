@@ -12,7 +12,9 @@ deleted questions are forgotten.
   account (``SlackDeps.belongs``), or who asks in an unmapped channel shared with several
   organisations, is not answered from any knowledge; they get the hand-off notice and agents an
   alert in the hand-off channel.
-* Bots, edits and other subtypes are acknowledged and ignored.
+* Edits and deletions of a message of a conversation update it there (``assistant.dialogue``); a
+  deleted question's text is deleted from the store. Bots and other subtypes are acknowledged and
+  ignored.
 * Limits: a question over ``max_question_chars`` is not answered; the asker is told and the
   hand-off channel alerted, so a person reads it. A customer asking faster than the per-user or
   per-channel rate (``assistant.limits``) is told when to ask again.
@@ -48,12 +50,15 @@ from adapters.slack.payloads import ReplyRef
 from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer
 from adapters.slack.steps import or_retry_later
 from adapters.slack.text import slack_time
+from adapters.slack.threads import offer_forward, relay, where
 from adapters.slack.work import RetryLater
+from assistant.context import ConversationContext
 from assistant.conversations import ChannelBinding, MessageLink
 from assistant.errors import ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
 from assistant.learning.replies import is_small_talk
 from assistant.models import Answer, Question, Role
+from assistant.threads import Conversation, ThreadState
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,9 @@ log = logging.getLogger(__name__)
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.event({"type": "message", "subtype": "message_deleted"})(
         after_ack(deps, "message_deleted", on_deleted)
+    )
+    app.event({"type": "message", "subtype": "message_changed"})(
+        after_ack(deps, "message_changed", on_changed, accept=_is_person_edit)
     )
     app.event({"type": "message", "subtype": [None, *sorted(PERSON_SUBTYPES)]})(
         after_ack(deps, "message", on_message, accept=lambda body: is_person_message(body["event"]))
@@ -91,6 +99,8 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
                 )
         return
     if binding.kind != "customer":
+        if is_thread_reply(event):  # an agent's reply under a hand-off post: offer to send it
+            await or_retry_later(offer_forward(deps, client, event), f"reply in {channel}")
         return
     role = await deps.members.role_of(user)
     if role is None:
@@ -102,8 +112,9 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     if role is Role.AGENT:
         if link is not None:
             await guarded(_keep_reply(deps, client, event, link, user), notify, "agent reply")
+            await or_retry_later(_agent_in_thread(deps, event, binding, link, user), "agent reply")
         return
-    if link is not None or is_small_talk(event["text"]):
+    if link is None and is_small_talk(event["text"]):
         return
     asker_orgs = frozenset(org for org in (user_team,) if org) | await deps.members.orgs_of(user)
     if not await deps.belongs(client, binding, asker_orgs):  # identity decides, not the channel
@@ -112,9 +123,68 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
         await _hand_off_unanswered(deps, client, event, binding, alert)
         return
     prior = await deps.conversations.find_link(PLATFORM, channel, str(event["ts"]))
+    if link is not None and prior is None:  # a follow-up in a thread that had an exchange
+        work = or_retry_later(_follow_up(deps, client, event, binding, user, link, notify), "follow-up")
+        await guarded(work, notify, "follow-up")
+        return
     if prior is None and not await _admitted(deps, client, event, binding, user, notify):
         return
     await guarded(_answer(deps, client, event, binding, user, prior), notify, "question")
+
+
+async def _conversation_of(
+    deps: SlackDeps, binding: ChannelBinding, root: str, link: MessageLink | None, asker: str | None
+) -> Conversation:
+    """The thread's conversation; a thread whose exchange predates conversations starts in the
+    state its latest link says."""
+    state = ThreadState.OPEN
+    if link is not None:
+        state = ThreadState.HANDED_OFF if link.kind == "handoff" else ThreadState.ANSWERED
+    return await deps.threads.conversation(
+        where(binding.channel_id, root),
+        account=binding.account,
+        asker=asker,
+        state=state,
+        answer_id=link.answer_id if link is not None else None,
+    )
+
+
+async def _follow_up(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    event: dict[str, Any],
+    binding: ChannelBinding,
+    user: str,
+    link: MessageLink,
+    notify: Notify | None,
+) -> None:
+    """A customer's message in a thread that had an answer or a hand-off: relayed to the person
+    who owns the conversation, else answered in the context of the thread (or handed off, the
+    customer told). Small talk in a thread nobody owns is recorded, not answered."""
+    root, text = thread_root(event), str(event["text"])
+    conversation = await _conversation_of(deps, binding, root, link, None)
+    heard = await deps.threads.customer_said(conversation, message_id=str(event["ts"]), user=user, text=text)
+    if heard.route == "relay":
+        await relay(deps, client, event, binding, heard.conversation)
+        return
+    if is_small_talk(text):
+        log.info("small talk in answered thread %s of %s: recorded", root, binding.channel_id)
+        return
+    if not await _admitted(deps, client, event, binding, user, notify):
+        return
+    context = await deps.threads.context(heard.conversation, before=str(event["ts"]))
+    await _answer(deps, client, event, binding, user, None, context=context, notice=texts.FOLLOW_UP_HANDOFF)
+
+
+async def _agent_in_thread(
+    deps: SlackDeps, event: dict[str, Any], binding: ChannelBinding, link: MessageLink, user: str
+) -> None:
+    """An agent wrote in the customer's thread (an answer or a holding reply): a person has the
+    conversation now; the customer's next messages go to them, not to answering."""
+    conversation = await _conversation_of(deps, binding, thread_root(event), link, None)
+    await deps.threads.agent_said(
+        conversation, message_id=str(event["ts"]), agent=user, text=str(event["text"])
+    )
 
 
 async def _hand_off_unanswered(
@@ -170,16 +240,30 @@ async def _answer(
     binding: ChannelBinding,
     user: str,
     prior: MessageLink | None,
+    *,
+    context: ConversationContext | None = None,
+    notice: str = texts.HANDOFF_NOTICE,
 ) -> None:
+    """Answer a question (or a follow-up, in ``context``) and record it in the conversation;
+    ``notice`` is what the customer is told when it is handed off."""
     channel, ts, root = binding.channel_id, str(event["ts"]), thread_root(event)
+    conversation = await _conversation_of(deps, binding, root, None, user)
     if prior is not None and prior.kind == "question":  # asked before a crash or an outage
         answer = await deps.assistant.get_answer(prior.answer_id)
         posted = await deps.conversations.find_thread(PLATFORM, channel, root)
-        if posted is not None and posted.answer_id == answer.id and posted.kind == "answer":
-            return
-        # a hand-off's two posts, or a post whose fate is unknown: each is looked for in Slack
-        await _deliver(deps, client, answer, event["text"], binding, root, resuming=True)
+        if not (posted is not None and posted.answer_id == answer.id and posted.kind == "answer"):
+            # a hand-off's two posts, or a post whose fate is unknown: each is looked for in Slack
+            await _deliver(deps, client, answer, event["text"], binding, root, notice, user, resuming=True)
+        await deps.threads.answered(conversation, answer, message_id=f"{ts}:answer")
         return
+    if context is None:
+        await deps.threads.customer_said(
+            conversation,
+            message_id=ts,
+            user=user,
+            text=str(event["text"]),
+            kind="question",
+        )
     question = Question(
         text=event["text"],
         account=binding.account,
@@ -188,6 +272,7 @@ async def _answer(
         thread=root,
         external_id=external_id(channel, ts),
         asked_at=slack_time(ts),
+        context=context,
     )
     try:
         answer = await deps.assistant.ask(question)
@@ -199,7 +284,8 @@ async def _answer(
     log.info(
         "question %s in %s: %s (%.2f)", answer.question_id, channel, answer.decision.value, answer.confidence
     )
-    await _deliver(deps, client, answer, question.text, binding, root)
+    await _deliver(deps, client, answer, question.text, binding, root, notice, user)
+    await deps.threads.answered(conversation, answer, message_id=f"{ts}:answer")
 
 
 async def _deliver(
@@ -209,6 +295,8 @@ async def _deliver(
     question: str,
     binding: ChannelBinding,
     root: str,
+    notice: str,
+    asker: str,
     *,
     resuming: bool = False,
 ) -> None:
@@ -223,7 +311,8 @@ async def _deliver(
             question=question,
             binding=binding,
             thread_ts=root,
-            notice=texts.HANDOFF_NOTICE,
+            notice=notice,
+            asker=asker,
             resuming=resuming,
         )
     else:
@@ -258,3 +347,19 @@ async def on_deleted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     if stored is not None and not stored.deleted:
         await deps.assistant.store.delete_question_text(stored.id)
         log.info("question %s deleted in Slack; its text was deleted", stored.id)
+    if await deps.threads.edited(where(str(event["channel"]), ""), str(deleted_ts), None):
+        log.info("message %s deleted in Slack; forgotten in its conversation", deleted_ts)
+
+
+def _is_person_edit(body: Body) -> bool:
+    message = body["event"].get("message") or {}
+    return bool(message.get("ts")) and is_person_message({**message, "subtype": None})
+
+
+async def on_changed(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    """A person edited a message: the conversation it belongs to keeps the new text (what the
+    assistant answered stays as it was; a new question is a new message)."""
+    event = body["event"]
+    message = event["message"]
+    if await deps.threads.edited(where(str(event["channel"]), ""), str(message["ts"]), str(message["text"])):
+        log.info("message %s edited in Slack; its conversation follows", message["ts"])

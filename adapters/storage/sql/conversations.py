@@ -29,6 +29,7 @@ from adapters.storage.sql.conversations_schema import (
     message_links,
     platform_events,
 )
+from adapters.storage.sql.threads import SqlThreads
 from assistant.conversations import (
     LINK_KINDS,
     ChannelBinding,
@@ -43,7 +44,7 @@ from assistant.models import utcnow
 __all__ = ["SqlConversationStore"]
 
 
-class SqlConversationStore(SqlCandidates, SqlStoreBase):
+class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
     """Conversation state in SQL; pass the knowledge store's URL (or an engine to share)."""
 
     async def _insert_once(self, table: Any, values: dict[str, Any]) -> bool:

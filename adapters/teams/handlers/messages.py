@@ -2,6 +2,12 @@
 
 * A customer's message at the top of a channel, or in a thread that has no answer yet, is a
   question (unless it is small talk); in a 1:1 chat every message from anyone is a question.
+* A customer's message in a reply chain that had an answer or a hand-off is a follow-up
+  (``assistant.dialogue``): answered in the chain's context, or handed off with the customer
+  told; while a person owns the conversation (handed off, or an agent replied) it is relayed, once,
+  to the conversation's hand-off thread.
+* When Teams' roster cannot say who wrote (``RosterUnavailable``), the message is retried with
+  the inbox's backoff and, after ``inbox_max_attempts``, people are told in the hand-off channel.
 * An agent's reply in a channel thread after the assistant's answer or a hand-off is only a
   *candidate* (``assistant.learning.candidates``): it is learned when the conversation is resolved
   with it, never by being typed. Notes, holding replies, questions back and small talk
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +35,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.inbox import RetryLater
+from adapters.markup import teams_text
 from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
@@ -42,13 +50,15 @@ from adapters.teams.replies import (
     is_transient,
     post_answer,
 )
-from adapters.teams.roles import conversation_tenant
+from adapters.teams.roles import RosterUnavailable, conversation_tenant
 from adapters.wording import rate_limited  # the same wording on both platforms
 from assistant.conversations import ChannelBinding, MessageLink
+from assistant.dialogue import Where
 from assistant.errors import ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
 from assistant.learning.replies import is_small_talk  # the same rules on both platforms
 from assistant.models import Answer, Question, Role, utcnow
+from assistant.threads import Conversation, ThreadState, route
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +88,35 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
     binding = await deps.binding(place.channel, personal=place.personal, tenant=conversation_tenant(context))
     if binding is None or binding.kind != "customer":
         return
-    role = await deps.members.role_of(context)
+    try:
+        role = await deps.members.role_of(context)
+    except RosterUnavailable as exc:  # retried with the inbox's backoff, then people are told
+        if ticket is None:
+            await deps.conversations.release_event(PLATFORM, f"activity:{place.conversation}:{activity.id}")
+            raise
+        spawn(_retry_later(f"activity {activity.id}: {exc.message}"), f"teams roster {activity.id}")
+        return
     if role is None:
         return
-    user, _ = actor_of(context)
+    user, name = actor_of(context)
     link = None
     if not place.personal and place.thread != activity.id:
         link = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
     if role is Role.AGENT and not place.personal:
         if link is not None:
-            spawn(_keep_reply(deps, text, link, user, str(activity.id)), f"teams reply {activity.id}")
+            spawn(
+                _agent_reply(deps, text, link, binding, place, user, str(activity.id)),
+                f"teams reply {activity.id}",
+            )
         return
-    if link is not None or is_small_talk(text):
+    if link is None and is_small_talk(text):
         return
     prior = await deps.conversations.find_link(PLATFORM, place.channel, str(activity.id))
-    decision = deps.limits.check(user=user, channel=place.channel) if prior is None else None
+    owned = False
+    if link is not None and prior is None:
+        conversation = await _conversation_of(deps, binding, place, link)
+        owned = route(conversation) == "relay"
+    decision = deps.limits.check(user=user, channel=place.channel) if prior is None and not owned else None
     if decision is not None and not decision.allowed:  # told when to ask again, never silently dropped
         log.info("question in %s refused: %s rate limit", place.channel, decision.scope)
         refusal = text_activity(rate_limited(decision.retry_after, decision.scope))
@@ -112,8 +136,107 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
     async def notify(message: str) -> None:
         await deps.messenger.send(place.conversation, text_activity(message))
 
+    if link is not None and prior is None:  # a follow-up in a reply chain that had an exchange
+        follow_up = _follow_up(deps, question, place, str(activity.id), binding, link, name)
+        spawn(guarded(follow_up, notify, "follow-up"), f"teams follow-up {activity.id}")
+        return
     work = guarded(_answer(deps, question, place, str(activity.id), binding, prior), notify, "question")
     spawn(work, f"teams question {activity.id}")
+
+
+async def _retry_later(why: str) -> None:
+    """Work that only asks the inbox to run the activity again later (with its backoff)."""
+    raise RetryLater(why)
+
+
+async def _conversation_of(
+    deps: TeamsDeps, binding: ChannelBinding, place: Place, link: MessageLink | None, asker: str | None = None
+) -> Conversation:
+    """The reply chain's conversation; one whose exchange predates conversations starts in the
+    state its latest link says."""
+    state = ThreadState.OPEN
+    if link is not None:
+        state = ThreadState.HANDED_OFF if link.kind == "handoff" else ThreadState.ANSWERED
+    return await deps.threads.conversation(
+        Where(PLATFORM, place.channel, place.thread),
+        account=binding.account,
+        asker=asker,
+        state=state,
+        answer_id=link.answer_id if link is not None else None,
+    )
+
+
+async def _follow_up(
+    deps: TeamsDeps,
+    question: Question,
+    place: Place,
+    message_id: str,
+    binding: ChannelBinding,
+    link: MessageLink,
+    name: str,
+) -> None:
+    """A customer's message in a reply chain that had an answer or a hand-off: relayed to the
+    person who owns the conversation, else answered in the chain's context (or handed off, the
+    customer told). Small talk in a chain nobody owns is recorded, not answered."""
+    conversation = await _conversation_of(deps, binding, place, link)
+    heard = await deps.threads.customer_said(
+        conversation, message_id=message_id, user=question.user or name, text=question.text
+    )
+    if heard.route == "relay":
+        await _relay(deps, binding, place, heard.conversation, message_id, name, question.text)
+        return
+    if is_small_talk(question.text):
+        return
+    context = await deps.threads.context(heard.conversation, before=message_id)
+    await _answer(
+        deps,
+        replace(question, context=context),
+        place,
+        message_id,
+        binding,
+        None,
+        notice=texts.FOLLOW_UP_HANDOFF,
+    )
+
+
+async def _relay(
+    deps: TeamsDeps,
+    binding: ChannelBinding,
+    place: Place,
+    conversation: Conversation,
+    message_id: str,
+    name: str,
+    text: str,
+) -> None:
+    """Post a customer's message in the conversation's hand-off thread (a new thread in the
+    hand-off channel when it has none yet). At most once: the relay is claimed before it is sent
+    and released when sending fails, so a retry of the activity never posts it twice."""
+    mark = f"relayed:{conversation.id}:{message_id}"
+    if not await deps.conversations.claim_event(PLATFORM, mark):
+        return
+    activity = text_activity(texts.relayed(name, teams_text(text)))
+    try:
+        if conversation.handoff_post is not None:
+            await deps.messenger.send(conversation.handoff_post, activity)
+            target, post = conversation.handoff_channel or "", conversation.handoff_post
+        else:
+            target = binding.handoff_channel or deps.settings.handoff_channel or ""
+            if not target:
+                log.error("no hand-off channel for %s: message %s not relayed", place.channel, message_id)
+                return
+            post = (
+                await deps.messenger.start_thread(target, activity, fallback=place.conversation)
+            ).conversation
+    except CONNECTOR_ERRORS as exc:
+        await deps.conversations.release_event(PLATFORM, mark)
+        if is_transient(exc):
+            raise RetryLater(f"relay {message_id}: the Bot Connector failed ({type(exc).__name__})") from exc
+        raise
+    except BaseException:
+        await deps.conversations.release_event(PLATFORM, mark)
+        raise
+    await deps.threads.handoff_posted(conversation, channel=target, post=post)
+    log.info("message %s in %s relayed", message_id, place.channel)
 
 
 async def _send(deps: TeamsDeps, conversation: str, activity: Activity) -> None:
@@ -127,13 +250,23 @@ async def _answer(
     message_id: str,
     binding: ChannelBinding,
     prior: MessageLink | None,
+    *,
+    notice: str = texts.HANDOFF_NOTICE,
 ) -> None:
+    """Answer a question (or a follow-up, in its context) and record it in the conversation;
+    ``notice`` is what the customer is told when it is handed off."""
+    conversation = await _conversation_of(deps, binding, place, None, question.user)
     if prior is not None and prior.kind == "question":  # asked before a crash or an outage
         answer = await deps.assistant.get_answer(prior.answer_id)
         posted = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
         if posted is None or posted.answer_id != answer.id:
-            await _deliver(deps, answer, question.text, place, binding)
+            await _deliver(deps, answer, question.text, place, binding, notice)
+        await deps.threads.answered(conversation, answer, message_id=f"{message_id}:answer")
         return
+    if question.context is None:
+        await deps.threads.customer_said(
+            conversation, message_id=message_id, user=question.user or "", text=question.text, kind="question"
+        )
     try:
         answer = await deps.assistant.ask(question)
         await deps.conversations.link_message(
@@ -148,11 +281,12 @@ async def _answer(
         answer.decision.value,
         answer.confidence,
     )
-    await _deliver(deps, answer, question.text, place, binding)
+    await _deliver(deps, answer, question.text, place, binding, notice)
+    await deps.threads.answered(conversation, answer, message_id=f"{message_id}:answer")
 
 
 async def _deliver(
-    deps: TeamsDeps, answer: Answer, question: str, place: Place, binding: ChannelBinding
+    deps: TeamsDeps, answer: Answer, question: str, place: Place, binding: ChannelBinding, notice: str
 ) -> None:
     """Send the answer or the hand-off; Teams failing for a while leaves the message to the inbox."""
     ref = ExchangeRef(
@@ -160,15 +294,29 @@ async def _deliver(
     )
     try:
         if answer.handed_off:
-            await hand_off(
-                deps, answer=answer, question=question, binding=binding, ref=ref, notice=texts.HANDOFF_NOTICE
-            )
+            await hand_off(deps, answer=answer, question=question, binding=binding, ref=ref, notice=notice)
         else:
             await post_answer(deps, answer, ref)
     except CONNECTOR_ERRORS as exc:
         if is_transient(exc):
             raise RetryLater(f"answer {answer.id}: the Bot Connector failed ({type(exc).__name__})") from exc
         raise
+
+
+async def _agent_reply(
+    deps: TeamsDeps,
+    text: str,
+    link: MessageLink,
+    binding: ChannelBinding,
+    place: Place,
+    user: str,
+    message_id: str,
+) -> None:
+    """An agent wrote in the customer's reply chain: kept as a candidate answer, and the agent owns
+    the conversation now (the customer's next messages go to them, not to answering)."""
+    await _keep_reply(deps, text, link, user, message_id)
+    conversation = await _conversation_of(deps, binding, place, link)
+    await deps.threads.agent_said(conversation, message_id=message_id, agent=user, text=text)
 
 
 async def _keep_reply(deps: TeamsDeps, text: str, link: MessageLink, user: str, message_id: str) -> None:
@@ -178,3 +326,29 @@ async def _keep_reply(deps: TeamsDeps, text: str, link: MessageLink, user: str, 
     )
     if candidate is not None:
         log.info("reply %s kept as a candidate for answer %s", message_id, link.answer_id)
+
+
+async def on_edited(deps: TeamsDeps, context: TurnContext) -> None:
+    """A person edited a message (``messageUpdate``, ``editMessage``): the conversation it belongs
+    to keeps the new text."""
+    activity = context.activity
+    place = place_of(activity)
+    text = clean_text(activity.text)
+    if activity.id and text:
+        await deps.threads.edited(Where(PLATFORM, place.channel, place.thread), str(activity.id), text)
+
+
+async def on_deleted(deps: TeamsDeps, context: TurnContext) -> None:
+    """A person deleted a message (``messageDelete``, ``softDeleteMessage``): forgotten in its
+    conversation, and a stored question's text is deleted."""
+    activity = context.activity
+    if not activity.id:
+        return
+    place = place_of(activity)
+    await deps.threads.edited(Where(PLATFORM, place.channel, place.thread), str(activity.id), None)
+    stored = await deps.assistant.store.find_question_by_external_id(
+        f"{PLATFORM}:{place.conversation}:{activity.id}"
+    )
+    if stored is not None and not stored.deleted:
+        await deps.assistant.delete_question(stored.id)
+        log.info("question %s deleted in Teams; its text was deleted", stored.id)

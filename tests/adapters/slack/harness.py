@@ -21,6 +21,7 @@ from aiohttp import web
 from adapters.slack import SlackApp, SlackSettings, web_app
 from adapters.storage.sql.conversations import SqlConversationStore
 from adapters.wiring import build_assistant
+from assistant.accounts import AccountContext
 from assistant.config import load_settings
 from assistant.conversations import ChannelBinding
 from assistant.models import Answer, Role
@@ -139,13 +140,14 @@ async def running_harness(
     settings_overrides: dict[str, Any] | None = None,
     slack_overrides: dict[str, Any] | None = None,
     fake_slack: type[FakeSlack] = FakeSlack,
+    accounts: AccountContext | None = None,
 ) -> AsyncIterator[Harness]:
     """Everything started on database ``url``; torn down on exit.
 
     ``background_refit`` is the production setting (the resolution head refits off the request
     path); tests keep it off so what they assert does not depend on timing. The overrides go to
     the assistant's and the Slack app's settings; ``fake_slack`` is the fake Web API to run
-    (``FaultySlack`` for the fault tests).
+    (``FaultySlack`` for the fault tests); ``accounts`` the account profiles (none by default).
     """
     async with fake_slack() as fake:
         populate(fake)
@@ -161,6 +163,7 @@ async def running_harness(
             assistant=assistant,
             conversations=conversations,
             settings=slack_settings(fake, **(slack_overrides or {})),
+            accounts=accounts,
         )
         await slack.start()
         runner = web.AppRunner(web_app(slack, conversations), access_log=None, shutdown_timeout=1.0)

@@ -1,0 +1,154 @@
+"""Reply chains as conversations on the real Bot Framework stack against the fake Bot Connector:
+follow-ups are answered in context or handed off with the customer told; while a person owns the
+conversation they are relayed, once, to its hand-off thread; a roster that fails is retried and
+then handed to people, never a silent "done"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.teams import texts
+from assistant.threads import ThreadState
+from tests.adapters.teams.conftest import (
+    AGENT,
+    CUSTOMER_CHANNEL,
+    HANDOFF_CHANNEL,
+    OTHER_CUSTOMER,
+    PASSWORD_A,
+    PASSWORD_Q,
+    VAGUE,
+    Harness,
+    card_of,
+    card_text,
+    settings_for,
+)
+from tests.adapters.teams.test_inbox import flaky_bot, flaky_connector, inbox_status, key_of, wait_status
+
+INVOICES_Q = "Where can I download my invoices?"
+VAGUE_FOLLOW_UP = "and where can I download the older ones?"
+FOLLOW_UP = "I tried that and it still says error 401, what else can I do?"
+
+
+def relays(harness: Harness) -> list[str]:
+    return [p.text for p in harness.connector.posted if p.text.startswith("💬")]
+
+
+async def test_a_follow_up_is_answered_in_the_context_of_the_reply_chain(harness: Harness) -> None:
+    question = await harness.say(INVOICES_Q)
+    await harness.say(VAGUE_FOLLOW_UP, thread=question["id"])
+    first, follow_up = harness.replies(question)
+    assert "Invoices are under Settings" in card_text(card_of(first))
+    assert "Invoices are under Settings" in card_text(card_of(follow_up))
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.state is ThreadState.ANSWERED
+    kinds = [(m.speaker, m.kind) for m in await harness.conversations.thread_messages(conversation.id)]
+    assert kinds == [
+        ("customer", "question"),
+        ("assistant", "answer"),
+        ("customer", "follow_up"),
+        ("assistant", "answer"),
+    ]
+
+
+async def test_a_follow_up_nothing_answers_is_handed_off_and_the_customer_told(harness: Harness) -> None:
+    question = await harness.say(PASSWORD_Q)
+    await harness.say(FOLLOW_UP, thread=question["id"])
+    answer, notice = harness.replies(question)
+    assert PASSWORD_A in card_text(card_of(answer)) and notice.text == texts.FOLLOW_UP_HANDOFF
+    [card] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.state is ThreadState.HANDED_OFF
+    assert conversation.handoff_post == card.conversation
+
+
+async def test_messages_after_a_handoff_are_relayed_once_to_its_thread(harness: Harness) -> None:
+    question = await harness.say(VAGUE)
+    [card] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    follow_up = await harness.say(FOLLOW_UP, thread=question["id"])
+    [relay] = [p for p in harness.connector.in_thread(card.conversation) if p.text.startswith("💬")]
+    assert FOLLOW_UP in relay.text
+    assert len(harness.replies(question)) == 1  # told once already: no second notice
+
+    status, _ = await harness.post(follow_up)  # the connector delivers the same activity again
+    assert status in (200, 201)
+    await harness.say("Same here, I can't log in either.", user=OTHER_CUSTOMER, thread=question["id"])
+    await harness.say("thanks!", thread=question["id"])  # small talk reaches the person who owns it
+    assert len(relays(harness)) == 3
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and len(conversation.participants) == 2
+
+
+async def test_an_agents_reply_in_the_chain_makes_them_the_owner(harness: Harness) -> None:
+    question = await harness.say(PASSWORD_Q)
+    await harness.say("Let me check that for you.", user=AGENT, thread=question["id"])
+    assert len(harness.replies(question)) == 1  # nothing answered the agent
+    await harness.say(FOLLOW_UP, thread=question["id"])
+    assert len(harness.replies(question)) == 1  # the bot does not answer over the agent
+    [relay] = relays(harness)
+    assert FOLLOW_UP in relay
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.owner == "aad-agent"
+    assert conversation.state is ThreadState.HANDED_OFF
+
+
+async def test_a_roster_failure_is_retried_not_dropped_and_not_cached(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with flaky_connector() as connector, flaky_bot(settings_for(tmp_path), embedder, connector) as bot:
+        connector.roster_failures = 1_000  # the SDK's own retries of the lookup all fail
+        asked = await bot.say(PASSWORD_Q)
+        assert bot.replies(asked) == []
+        assert bot.bot.work.failures == 1  # RetryLater: left to the sweep, not marked done
+        assert (await inbox_status(bot, key_of(asked)))[0] == "pending"
+        connector.roster_failures = 0
+        bot.bot.start()
+        assert await wait_status(bot, key_of(asked), "done") == 2
+        [answer] = bot.replies(asked)
+        assert PASSWORD_A in card_text(card_of(answer))
+
+
+async def test_a_roster_that_keeps_failing_hands_the_message_to_people(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    async with (
+        flaky_connector() as connector,
+        flaky_bot(settings_for(tmp_path), embedder, connector, inbox_max_attempts=2) as bot,
+    ):
+        connector.roster_failures = 1_000
+        asked = await bot.say(PASSWORD_Q)
+        bot.bot.start()
+        assert await wait_status(bot, key_of(asked), "failed") == 3
+        [alert] = [p for p in connector.threads_started(HANDOFF_CHANNEL) if "could not answer" in p.text]
+        assert PASSWORD_Q in alert.text
+        connector.roster_failures = 0
+        again = await bot.say(INVOICES_Q)  # the failure was not cached: the next question is answered
+        [answer] = bot.replies(again)
+        assert "Invoices are under Settings" in card_text(card_of(answer))
+
+
+async def test_a_member_the_roster_does_not_know_is_ignored_not_retried(harness: Harness) -> None:
+    from tests.fakes.bot_activities import person
+
+    stranger = person("29:stranger", "aad-stranger", "Sam Stranger")
+    asked = await harness.say(PASSWORD_Q, user=stranger)
+    assert harness.replies(asked) == []
+    assert harness.bot.work.failures == 0  # a 404 is an answer (no role), not an outage
+
+
+async def test_edits_and_deletions_update_the_conversation(harness: Harness) -> None:
+    question = await harness.say(PASSWORD_Q)
+    follow_up = await harness.say("thanks, that worked", thread=question["id"])
+    status, _ = await harness.post(harness.teams.message_edit(follow_up, "thanks, that worked perfectly"))
+    assert status in (200, 201)
+    status, _ = await harness.post(harness.teams.message_delete(question))
+    assert status in (200, 201)
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None
+    texts_by_id = {m.message_id: m.text for m in await harness.conversations.thread_messages(conversation.id)}
+    assert texts_by_id[question["id"]] is None
+    assert texts_by_id[follow_up["id"]] == "thanks, that worked perfectly"
+    [answer] = harness.replies(question)
+    stored = await harness.answer_on(answer)
+    asked = await harness.assistant.get_question(stored.question_id)
+    assert asked is not None and asked.deleted  # a deleted question is forgotten
