@@ -27,7 +27,7 @@ import re
 from assistant.answering.visible import strip_invisible
 from assistant.weburl import web_url
 
-__all__ = ["clean_unicode", "slack_link", "slack_text", "teams_text"]
+__all__ = ["chat_links_shown", "clean_unicode", "slack_link", "slack_text", "teams_text"]
 
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|<>\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
@@ -49,6 +49,12 @@ def _unwrap_links(text: str) -> str:
         return address if not label or label == address else f"{label} ({address})"
 
     return _SLACK_LINK.sub(shown, text)
+
+
+def chat_links_shown(text: str) -> str:
+    """Slack link markup (``<url|label>``) shown as ``label (url)``: what a Markdown parser must
+    see, or it would read ``<url|label>`` as one address."""
+    return _unwrap_links(text)
 
 
 def slack_text(text: str) -> str:

@@ -7,8 +7,10 @@ everywhere, so that an agent comparing a Teams card with a Slack post sees one f
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from assistant.insights.digest import Digest
+if TYPE_CHECKING:  # the digest's analyses need the numeric stack; wording must stay light
+    from assistant.insights.digest import Digest
 
 
 def confidence(value: float) -> str:

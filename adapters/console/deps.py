@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+import markupsafe
 from aiohttp import web
 
 from adapters.console.auth import VIEWER, Sessions, Viewer, viewer
@@ -14,6 +15,7 @@ from adapters.console.insights_panel import InsightsPanel
 from adapters.console.replays import Replays
 from adapters.console.sandbox import Sandbox
 from adapters.console.settings import ConsoleSettings
+from adapters.markdown_text import to_html
 from adapters.storage.sql.console_queries import ConsoleQueries
 from assistant.service import Assistant
 from assistant.threads import ThreadStore
@@ -41,6 +43,8 @@ def templates() -> jinja2.Environment:
     env.filters["pct"] = lambda value: "–" if value is None or value != value else f"{value:.0%}"
     env.filters["when"] = lambda at: at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
     env.filters["web_url"] = web_url  # the only links a page shows: http(s)
+    # Answers are Markdown: rendered with raw HTML off and http(s) links only, so safe as markup.
+    env.filters["markdown"] = lambda text: markupsafe.Markup(to_html(text or ""))
     return env
 
 

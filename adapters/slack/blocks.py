@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from adapters.markdown_text import to_slack
 from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack import texts
@@ -66,6 +67,12 @@ def said(text: str) -> list[Block]:
     return sections(slack_text(text))
 
 
+def answer_body(text: str) -> list[Block]:
+    """An answer (Markdown from documents, tickets or agents) as mrkdwn sections: bold, links,
+    lists and tables rendered (``adapters.markdown_text``), nothing pinging or disguised."""
+    return sections(to_slack(text))
+
+
 def fallback(text: str) -> str:
     """The notification text of a message (blocks carry the full text), shown literally."""
     return truncate(slack_text(text), ids.MESSAGE_TEXT_LIMIT) or " "
@@ -76,15 +83,18 @@ def source_line(sources: Sequence[SourceRef]) -> str:
     return "Sources: " + " · ".join(links) if links else ""
 
 
-def answer_footer(answer: Answer) -> Block:
-    return context(source_line(answer.sources), texts.confidence(answer.confidence))
+def answer_footer(answer: Answer, show_confidence: bool = False) -> Block:
+    """Sources, and the confidence only where a setting shows it to customers
+    (``SLACK_SHOW_CONFIDENCE``): an internal figure otherwise."""
+    shown = texts.confidence(answer.confidence) if show_confidence else ""
+    return context(source_line(answer.sources), shown)
 
 
 # answers in the customer's thread
 
 
-def answer_message(answer: Answer, ref: AnswerRef) -> Message:
-    """The answer, its sources and confidence, and the customer's two buttons."""
+def answer_message(answer: Answer, ref: AnswerRef, *, show_confidence: bool = False) -> Message:
+    """The answer, its sources (and confidence, if shown), and the customer's two buttons."""
     value = ref.dump()
     actions = {
         "type": "actions",
@@ -94,23 +104,28 @@ def answer_message(answer: Answer, ref: AnswerRef) -> Message:
             button(texts.NOT_HELPED_BUTTON, ids.NOT_HELPED, value),
         ],
     }
-    return {"text": fallback(answer.text), "blocks": [*said(answer.text), answer_footer(answer), actions]}
+    footer = answer_footer(answer, show_confidence)
+    return {"text": fallback(answer.text), "blocks": [*answer_body(answer.text), footer, actions]}
 
 
-def answer_after_feedback(answer: Answer, user: str, helped: bool) -> Message:
+def answer_after_feedback(
+    answer: Answer, user: str, helped: bool, *, show_confidence: bool = False
+) -> Message:
     """The answer once a customer said whether it helped: no buttons, their verdict below."""
-    blocks = [*said(answer.text), answer_footer(answer), context(texts.helped_by(user, helped))]
+    footer = answer_footer(answer, show_confidence)
+    blocks = [*answer_body(answer.text), footer, context(texts.helped_by(user, helped))]
     return {"text": fallback(answer.text), "blocks": blocks}
 
 
 def agent_answer_message(text: str, user: str) -> Message:
     """An answer an agent wrote or approved, posted in the customer's thread by the app."""
-    return {"text": fallback(text), "blocks": [*said(text), context(texts.corrected(user))]}
+    return {"text": fallback(text), "blocks": [*answer_body(text), context(texts.corrected(user))]}
 
 
-def draft_message(answer: Answer) -> Message:
+def draft_message(answer: Answer, *, show_confidence: bool = False) -> Message:
     """An agent sent the draft as it was: it reads like any answer, without buttons."""
-    return {"text": fallback(answer.text), "blocks": [*said(answer.text), answer_footer(answer)]}
+    blocks = [*answer_body(answer.text), answer_footer(answer, show_confidence)]
+    return {"text": fallback(answer.text), "blocks": blocks}
 
 
 def candidate_prompt(ref: ReplyRef, account: str | None) -> Message:
@@ -196,7 +211,7 @@ def handoff_message(
     ]
     if answer.text:
         blocks.append({"type": "section", "text": mrkdwn("*Draft answer*")})
-        blocks.extend(said(answer.text))
+        blocks.extend(answer_body(answer.text))
         if answer.sources:
             blocks.append(context(source_line(answer.sources)))
     else:

@@ -89,7 +89,7 @@ async def post_answer(
             channel=channel,
             thread_ts=thread_ts,
             metadata=post_metadata(answer.id, "answer"),
-            **blocks.answer_message(answer, ref),
+            **blocks.answer_message(answer, ref, show_confidence=deps.settings.show_confidence),
         )
         ts = str(posted["ts"])
     await deps.conversations.link_message(
@@ -238,7 +238,11 @@ async def send_to_customer(
 
     if not await steps.once("resolve", resolve, before=True):
         return
-    message = blocks.agent_answer_message(final, user) if edited else blocks.draft_message(answer)
+    message = (
+        blocks.agent_answer_message(final, user)
+        if edited
+        else blocks.draft_message(answer, show_confidence=deps.settings.show_confidence)
+    )
 
     async def post() -> str | None:
         posted = await client.chat_postMessage(channel=ref.channel, thread_ts=ref.thread_ts, **message)

@@ -53,6 +53,13 @@ class SlackSettings(BaseSettings):
     handoff_channel: str | None = Field(
         default=None, description="Hand-off channel for customer channels that name none."
     )
+    show_confidence: bool = Field(
+        default=False, description="Show customers the answer's confidence (an internal figure by default)."
+    )
+    learned_reaction: bool = Field(
+        default=False,
+        description="Mark a reply the assistant learned with a :mortar_board: reaction customers can see.",
+    )
     inbox_lease_seconds: float = Field(
         default=120, gt=0, description="How long an event's processing may take before a sweep retries it."
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from adapters.markdown_text import to_teams
 from adapters.markup import teams_text
 from adapters.teams import constants as ids
 from adapters.teams import texts
@@ -76,8 +77,17 @@ def source_line(sources: Sequence[SourceRef]) -> str:
     return "Sources: " + " · ".join(links) if links else ""
 
 
-def footer(answer: Answer) -> Element:
-    parts = [part for part in (source_line(answer.sources), texts.confidence(answer.confidence)) if part]
+def answer_text(text: str) -> Element:
+    """An answer (Markdown from documents, tickets or agents) as card text: the card's Markdown
+    subset, tables as lines, links with their real target (``adapters.markdown_text``)."""
+    return text_block(to_teams(text))
+
+
+def footer(answer: Answer, show_confidence: bool = True) -> Element:
+    """Sources, and the confidence where it is shown: to agents, and to customers only with
+    ``TEAMS_SHOW_CONFIDENCE`` (an internal figure otherwise)."""
+    confidence = texts.confidence(answer.confidence) if show_confidence else ""
+    parts = [part for part in (source_line(answer.sources), confidence) if part]
     return text_block("  \n".join(parts), subtle=True)
 
 
@@ -85,14 +95,19 @@ def footer(answer: Answer) -> Element:
 
 
 def answer_card(
-    answer: Answer, ref: ExchangeRef, *, status: str | None = None, correctable: bool = True
+    answer: Answer,
+    ref: ExchangeRef,
+    *,
+    status: str | None = None,
+    correctable: bool = True,
+    show_confidence: bool = False,
 ) -> Card:
-    """The answer, its sources and confidence, and the buttons.
+    """The answer, its sources (and confidence, if shown), and the buttons.
 
     Once someone gave a verdict, ``status`` says who and what, and only "Correct this" is left
     (``correctable`` False drops it too, once the answer was corrected).
     """
-    body = [text_block(teams_text(answer.text)), footer(answer)]
+    body = [answer_text(answer.text), footer(answer, show_confidence)]
     if status is not None:
         correct = [action(texts.CORRECT_BUTTON, ids.CORRECT, ref)] if correctable else []
         return card(*body, text_block(status, subtle=True), actions=correct)
@@ -130,17 +145,17 @@ def correction_card(answer: Answer, ref: ExchangeRef, account: str | None) -> Ca
         },
     ]
     save = action(texts.SAVE_CORRECTION_BUTTON, ids.CORRECT_SUBMIT, ref, style="positive")
-    return card(text_block(teams_text(answer.text)), footer(answer), *form, actions=[save])
+    return card(answer_text(answer.text), footer(answer), *form, actions=[save])
 
 
 def agent_answer_card(text: str, user: str) -> Card:
     """An answer an agent wrote, posted in the customer's thread by the bot."""
-    return card(text_block(teams_text(text)), text_block(texts.corrected_by(user), subtle=True))
+    return card(answer_text(text), text_block(texts.corrected_by(user), subtle=True))
 
 
-def draft_card(answer: Answer) -> Card:
+def draft_card(answer: Answer, *, show_confidence: bool = False) -> Card:
     """An agent sent the draft as it was: it reads like any answer, without buttons."""
-    return card(text_block(teams_text(answer.text)), footer(answer))
+    return card(answer_text(answer.text), footer(answer, show_confidence))
 
 
 # hand-offs in the internal channel
@@ -171,7 +186,7 @@ def handoff_card(
     ]
     if notice.draft:
         body.append(text_block(texts.DRAFT_TITLE, weight="Bolder"))
-        body.append(text_block(teams_text(notice.draft)))
+        body.append(answer_text(notice.draft))
         if notice.sources:
             body.append(text_block(source_line(notice.sources), subtle=True))
     else:

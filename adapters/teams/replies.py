@@ -68,7 +68,10 @@ async def _quietly(call: Awaitable[Any]) -> None:
 async def post_answer(deps: TeamsDeps, answer: Answer, ref: ExchangeRef) -> str:
     """The answer card in the customer's thread, with its buttons."""
     sent = await deps.messenger.send(
-        ref.conversation, card_activity(cards.answer_card(answer, ref), answer.text)
+        ref.conversation,
+        card_activity(
+            cards.answer_card(answer, ref, show_confidence=deps.settings.show_confidence), answer.text
+        ),
     )
     await deps.conversations.link_message(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
@@ -114,7 +117,11 @@ async def send_draft(
     edited = text is not None and text.strip() != answer.text.strip()
     final = text.strip() if text is not None and edited else answer.text
     await deps.assistant.feedback(answer.id, Signal.RESOLVE, actor=user, role=Role.AGENT, text=final)
-    card = cards.agent_answer_card(final, name) if edited else cards.draft_card(answer)
+    card = (
+        cards.agent_answer_card(final, name)
+        if edited
+        else cards.draft_card(answer, show_confidence=deps.settings.show_confidence)
+    )
     sent = await deps.messenger.send(ref.conversation, card_activity(card, final))
     await deps.conversations.link_message(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"

@@ -111,6 +111,11 @@ class TeamsSettings(BaseSettings):
         description="The Entra authority the bot gets its own tokens from (sovereign clouds, tests).",
     )
 
+    show_confidence: bool = Field(
+        default=False,
+        validation_alias=_env("show_confidence"),
+        description="Show customers the answer's confidence (an internal figure by default).",
+    )
     approve_reactions: str = Field(
         default="like,heart",
         validation_alias=_env("approve_reactions"),

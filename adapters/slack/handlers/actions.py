@@ -88,7 +88,10 @@ async def _record_verdict(
     answer = await deps.assistant.get_answer(ref.answer_id)
     channel, ts = container(body)
     if channel and ts:
-        await client.chat_update(channel=channel, ts=ts, **blocks.answer_after_feedback(answer, user, helped))
+        shown = blocks.answer_after_feedback(
+            answer, user, helped, show_confidence=deps.settings.show_confidence
+        )
+        await client.chat_update(channel=channel, ts=ts, **shown)
     if helped:
         return
     binding = await deps.conversations.get_channel(PLATFORM, ref.channel)

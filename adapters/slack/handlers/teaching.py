@@ -10,7 +10,8 @@ these are the deliberate signals that make it knowledge in Slack:
 
 Each promotion happens once (a conditional update on the candidate, and the exchange's resolution
 claim), so double clicks, retried events and a button plus a reaction teach once. The agent sees
-what was learned with its undo command, and the reply gets a :mortar_board: mark.
+what was learned with its undo command; with ``SLACK_LEARNED_REACTION`` the reply also gets a
+:mortar_board: mark (customers see reactions, so it is off by default).
 """
 
 from __future__ import annotations
@@ -88,9 +89,10 @@ async def promote(
         if notify is not None:
             await notify(texts.ALREADY_HANDLED)
         return None
-    await client.reactions_add(
-        channel=candidate.channel_id, timestamp=candidate.message_ts, name=LEARNED_REACTION
-    )
+    if deps.settings.learned_reaction:  # customers see reactions: an opt-in mark
+        await client.reactions_add(
+            channel=candidate.channel_id, timestamp=candidate.message_ts, name=LEARNED_REACTION
+        )
     if notify is not None:
         await notify(texts.taught(event.id, event.effect))
     return event

@@ -135,7 +135,9 @@ async def _verdict(click: Click, *, helped: bool) -> Outcome:
         await deps.assistant.feedback(answer.id, signal, actor=click.user, role=role)
         if not helped and role is Role.CUSTOMER:
             await _hand_off_again(click)
-    return Outcome(card=cards.answer_card(answer, ref, status=texts.helped_by(click.name, helped)))
+    status = texts.helped_by(click.name, helped)
+    shown = deps.settings.show_confidence
+    return Outcome(card=cards.answer_card(answer, ref, status=status, show_confidence=shown))
 
 
 async def _hand_off_again(click: Click) -> None:
@@ -180,7 +182,9 @@ async def on_correct_submit(click: Click) -> Outcome:
         return Outcome(message=texts.ALREADY_HANDLED)
     answer = await click.deps.assistant.get_answer(click.ref.answer_id)
     status = texts.corrected_by(click.name)
-    return Outcome(card=cards.answer_card(answer, click.ref, status=status, correctable=False))
+    shown = click.deps.settings.show_confidence
+    card = cards.answer_card(answer, click.ref, status=status, correctable=False, show_confidence=shown)
+    return Outcome(card=card)
 
 
 # agents: hand-offs

@@ -292,3 +292,27 @@ async def test_the_learning_page_tells_events_apart_and_searches_their_text(cons
         assert "Nothing matches." in nothing
     finally:
         await client.close()
+
+
+async def test_sandbox_answers_render_markdown_safely(console: Console) -> None:
+    """Issue 18.5: a Markdown answer is shown rendered (bold, links, tables), raw HTML as text."""
+    from assistant.models import Role
+
+    await console.assistant.teach(
+        "How do refunds work?",
+        "Refunds go back to the **original card**; see [the guide](https://docs.example.com/refunds).\n\n"
+        "| Plan | Window |\n|---|---|\n| Pro | 30 days |\n\n<script>alert(1)</script>",
+        actor="docs",
+        role=Role.AGENT,
+    )
+    client = await console.client()
+    try:
+        question = {"account": "acme", "text": "How do refunds work?"}
+        asked = await client.post("/console/sandbox/ask", data=question)
+        page = await asked.text()
+        assert "<strong>original card</strong>" in page and "**" not in page
+        assert '<a href="https://docs.example.com/refunds">the guide</a>' in page
+        assert "<td>Pro</td>" in page
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    finally:
+        await client.close()

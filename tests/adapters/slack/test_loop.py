@@ -27,7 +27,7 @@ async def test_question_answer_reject_correct_and_the_next_customer_gets_the_cor
     question_ts = await harness.say(PASSWORD_Q)
     [answer_message] = harness.replies(question_ts)
     assert PASSWORD_A in block_text(answer_message)
-    assert "confidence" in block_text(answer_message)
+    assert "confidence" not in block_text(answer_message)  # internal unless SLACK_SHOW_CONFIDENCE
     assert has_button(answer_message, ids.HELPED) and has_button(answer_message, ids.NOT_HELPED)
     assert harness.fake.messages(HANDOFF_CHANNEL) == []
 
@@ -57,8 +57,9 @@ async def test_question_answer_reject_correct_and_the_next_customer_gets_the_cor
     [correction] = await events_of(harness.assistant, Signal.CORRECT)
     assert correction.actor == AGENT and correction.account == "acme"
     assert "private to acme" in correction.effect
-    [learned_mark] = harness.fake.answered("reactions.add")
-    assert learned_mark.args["timestamp"] == reply_ts
+    [candidate] = await harness.conversations.thread_candidates("slack", "C_ACME", question_ts)
+    assert candidate.message_ts == reply_ts and candidate.event_id == correction.id
+    assert harness.fake.answered("reactions.add") == []  # no mark customers see (SLACK_LEARNED_REACTION)
     told = harness.fake.answered("chat.postEphemeral")[-1].args["text"]
     assert correction.id in told and "forget" in told  # what was learned, and how to undo it
 

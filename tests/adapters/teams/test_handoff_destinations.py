@@ -313,7 +313,7 @@ async def test_teams_question_handed_off_to_slack_send_draft_reaches_teams_and_i
         assert update.args["ts"] == post.response["ts"]
         assert slack_texts.sent_by(SLACK_AGENT, False) in block_text(update.args)
         assert "actions" not in [block["type"] for block in update.args["blocks"]]
-        assert "confidence" in sent_text
+        assert "confidence" not in sent_text  # internal unless TEAMS_SHOW_CONFIDENCE
 
         await both.click(post, origin.SEND_DRAFT, SLACK_AGENT)  # a second click changes nothing
         assert await both.ephemeral(2) == slack_texts.ALREADY_HANDLED
