@@ -187,3 +187,24 @@ def test_the_real_stackfaq_set() -> None:
     kb_ids = {article.id for article in data.kb}
     assert {record.gold for record in data.stream} <= kb_ids
     assert all(record.ts.tzinfo is UTC for record in data.stream)
+
+
+def test_the_sample_replay_set_reads_and_matches_the_sample_knowledge() -> None:
+    """samples/replay/lumen-ledger (issue 18.6) is a valid set over samples/kb, and is what
+    samples/replay/build.py writes (it was not edited by hand)."""
+    import subprocess
+    import sys
+
+    from assistant.knowledge.replay_format import read_replay_dir
+    from tests.conftest import SAMPLES
+
+    folder = SAMPLES / "replay" / "lumen-ledger"
+    before = {name: (folder / name).read_bytes() for name in ("kb.jsonl", "stream.jsonl", "test.jsonl")}
+    data = read_replay_dir(folder)
+    assert {article.id for article in data.kb} == {path.stem for path in (SAMPLES / "kb").glob("*.md")}
+    assert len(data.stream) >= 100 and len(data.test) >= 10
+    golds = {record.gold for record in data.stream + data.test}
+    assert None in golds and golds - {None} <= {article.id for article in data.kb}
+    assert [r.ts for r in data.stream] == sorted(r.ts for r in data.stream)
+    subprocess.run([sys.executable, str(SAMPLES / "replay" / "build.py")], check=True, capture_output=True)
+    assert {name: (folder / name).read_bytes() for name in before} == before
