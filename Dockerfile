@@ -17,7 +17,11 @@ RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 COPY pyproject.toml README.md ./
 COPY assistant ./assistant
 COPY adapters ./adapters
-RUN pip install .
+# The app manifests (assistant teams-package) and the sample knowledge (a first try) ship too.
+COPY manifests ./manifests
+COPY samples ./samples
+# Editable, so the code runs from /app beside manifests/ and samples/ (found relative to it).
+RUN pip install -e .
 
 RUN useradd --create-home --uid 10001 assistant
 USER assistant
