@@ -29,4 +29,10 @@ def build_insight_source(
 def build_insight_service(
     source: SqlInsightSource, insight_settings: InsightSettings, embedder: Embedder | None
 ) -> InsightService:
-    return InsightService(source=source, settings=insight_settings, embedder=embedder)
+    """The insights service, with the configured account profiles (a CRM's renewal dates weigh in
+    churn risk; a bad accounts file fails here, at start)."""
+    from adapters.integrations.accounts import account_context
+    from adapters.integrations.settings import load_integration_settings
+
+    accounts = account_context(load_integration_settings())
+    return InsightService(source=source, settings=insight_settings, embedder=embedder, accounts=accounts)

@@ -17,6 +17,10 @@ of the values (``churn_weights``; 0 switches a signal off). The signals:
 * ``still_need_help``: "I still need help", "any update?", "still not working";
 * ``silence_after_heavy_use``: an account that asked ``churn_heavy_weekly`` a week, now silent.
 
+What the signals find weighs more for an account whose renewal is near (its renewal date from the
+CRM, ``assistant.accounts``): within ``churn_renewal_days`` the score is multiplied by
+``churn_renewal_factor`` and the reason says when it renews. A near renewal alone is never a risk.
+
 ``AccountRisk`` is plain data (a later CRM push reads it as is): the score, the reason in words,
 each signal with its observed and normal values, and the messages behind it.
 """
@@ -28,7 +32,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from scipy.stats import binom, poisson
@@ -156,9 +160,10 @@ def score_accounts(
     *,
     now: datetime,
     first_seen: Mapping[str, datetime] | None = None,
+    renewals: Mapping[str, date] | None = None,
 ) -> list[AccountRisk]:
     """Accounts scoring at least ``churn_min_score`` (and above 0), highest first (``first_seen``:
-    known account starts)."""
+    known account starts; ``renewals``: accounts' renewal dates, from the CRM)."""
     seen: dict[str, datetime] = dict(first_seen or {})
     for record in model.records:
         if record.account and (record.account not in seen or record.asked_at < seen[record.account]):
@@ -223,10 +228,16 @@ def score_accounts(
             for name, result in values.items()
         ]
         score = round(sum(s.contribution for s in signals), 1)
+        renews_in = _renews_in(account, renewals, now)
+        near = score > 0 and renews_in is not None and renews_in <= settings.churn_renewal_days
+        if near:
+            score = round(min(100.0, score * settings.churn_renewal_factor), 1)
         if score <= 0 or score < settings.churn_min_score:
             continue
         signals.sort(key=lambda s: (-s.contribution, s.p_value))
         reason = "; ".join(s.evidence for s in signals if s.contribution > 0)
+        if near:
+            reason = f"{reason}; renews in {renews_in} days"
         if onboarding:
             reason = f"new account ({age} days, judged against peers): {reason}"
         behind = [r for result in values.values() for r in result.records]
@@ -238,6 +249,15 @@ def score_accounts(
         r.account: sum(-math.log10(max(s.p_value, 1e-300)) for s in r.signals if s.value) for r in risks
     }
     return sorted(risks, key=lambda r: (-r.score, -strength[r.account], -r.recent_questions, r.account))
+
+
+def _renews_in(account: str, renewals: Mapping[str, date] | None, now: datetime) -> int | None:
+    """Days until the account's next renewal (None when unknown or already past)."""
+    renewal = (renewals or {}).get(account)
+    if renewal is None:
+        return None
+    days = (renewal - now.date()).days
+    return days if days >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ configured time zone; the history before it (``history_days``) gives baselines a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import InvalidInputError, NotFoundError
+from assistant.accounts import AccountContext, NoAccountContext
+from assistant.errors import AssistantError, InvalidInputError, NotFoundError
 from assistant.insights.anomalies import Anomaly, daily_volume, detect_anomalies
 from assistant.insights.bugs import BugScan, abnormal_groups, apply_verdict, find_bug_groups, reconcile
 from assistant.insights.churn import AccountRisk, score_accounts
@@ -38,6 +40,8 @@ from assistant.insights.topics import TopicModel, build_topics
 from assistant.insights.training import training_examples
 from assistant.models import utcnow
 from assistant.ports import Embedder
+
+log = logging.getLogger(__name__)
 
 CLASSIFIER = "message_classifier"
 EMBEDDING_CHARS = 1000
@@ -77,9 +81,12 @@ class InsightService:
         settings: InsightSettings,
         embedder: Embedder | None = None,
         clock: Callable[[], datetime] = utcnow,
+        accounts: AccountContext | None = None,
     ) -> None:
+        """``accounts`` gives account profiles (a CRM's renewal dates weigh in churn risk)."""
         self.source = source
         self.settings = settings
+        self._accounts = accounts or NoAccountContext()
         self._embedder = embedder
         self._clock = clock
         self._classifier: MessageClassifier | None = None
@@ -312,7 +319,23 @@ class InsightService:
 
     async def _churn(self, analysis: Analysis) -> list[AccountRisk]:
         first_seen = await self.source.account_first_seen()
-        return score_accounts(analysis.model, self.settings, now=analysis.until, first_seen=first_seen)
+        renewals = await self._renewals({r.account for r in analysis.model.records if r.account})
+        return score_accounts(
+            analysis.model, self.settings, now=analysis.until, first_seen=first_seen, renewals=renewals
+        )
+
+    async def _renewals(self, accounts: set[str]) -> dict[str, date]:
+        """Known renewal dates; an account whose profile cannot be read is simply without one."""
+        found: dict[str, date] = {}
+        for account in sorted(accounts):
+            try:
+                profile = await self._accounts.profile(account)
+            except AssistantError as exc:  # a CRM outage never stops the digest
+                log.warning("no profile for %s: %s", account, exc.message)
+                continue
+            if profile is not None and profile.renewal_date is not None:
+                found[account] = profile.renewal_date
+        return found
 
     def _themes(self, analysis: Analysis) -> list[FeatureTheme]:
         return feature_themes(

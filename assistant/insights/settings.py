@@ -107,6 +107,12 @@ class InsightSettings(BaseSettings):
     churn_weights: ChurnWeights = Field(default_factory=ChurnWeights)
     churn_top: int = Field(default=10, ge=1)
     churn_min_score: float = Field(default=10.0, ge=0, le=100, description="Scores below are not named.")
+    churn_renewal_days: int = Field(
+        default=60, ge=0, description="An account renewing within this many days weighs more (CRM data)."
+    )
+    churn_renewal_factor: float = Field(
+        default=1.25, ge=1, le=4, description="How much more: the score is multiplied by this (at most 100)."
+    )
 
     # feature requests
     request_probability: float = Field(default=0.5, gt=0, lt=1)

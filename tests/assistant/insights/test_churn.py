@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from assistant.insights.churn import score_accounts
+from assistant.insights.churn import AccountRisk, score_accounts
 from assistant.insights.records import ConversationRecord
 from assistant.insights.settings import ChurnWeights, InsightSettings
 from assistant.insights.topics import build_topics
@@ -142,3 +142,26 @@ def test_weights_are_configurable(make: RecordMaker) -> None:
     heavy = InsightSettings(churn_weights=ChurnWeights(silence_after_heavy_use=10), _env_file=None)  # type: ignore[call-arg]
     default = InsightSettings(_env_file=None)  # type: ignore[call-arg]
     assert risks(records, heavy)["gone"].score > risks(records, default)["gone"].score
+
+
+def test_a_near_renewal_weighs_more_but_is_never_a_risk_alone(
+    make: RecordMaker, insight_settings: InsightSettings
+) -> None:
+    """Issue 17: the CRM's renewal date weighs in: the same souring scores higher when the account
+    renews within churn_renewal_days, and the reason says so; a calm account renewing soon is not
+    named, nor is a renewal already past or further away counted."""
+    records = steady(make, "calm", 2) + steady(make, "sour", 3)
+    records += sour_messages(make, "sour", 8, "This is frustrating, nothing works")
+    model = build_topics(records, threshold=insight_settings.topic_similarity)
+
+    def scored(renewals: dict[str, date]) -> dict[str, AccountRisk]:
+        return {r.account: r for r in score_accounts(model, insight_settings, now=NOW, renewals=renewals)}
+
+    plain = scored({})["sour"]
+    soon = scored({"sour": NOW.date() + timedelta(days=30), "calm": NOW.date() + timedelta(days=5)})
+    assert soon["sour"].score == min(100.0, round(plain.score * insight_settings.churn_renewal_factor, 1))
+    assert soon["sour"].score > plain.score and soon["sour"].reason.endswith("renews in 30 days")
+    assert "calm" not in soon
+    later = scored({"sour": NOW.date() + timedelta(days=200)})["sour"]
+    past = scored({"sour": NOW.date() - timedelta(days=3)})["sour"]
+    assert later.score == past.score == plain.score and "renews" not in later.reason
