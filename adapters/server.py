@@ -175,7 +175,15 @@ async def serve(
                 log.info("insight jobs scheduled (%s)", insight_settings.timezone)
         if integration_settings.anything:  # tickets, CRM, site re-crawls: scheduled syncs, webhooks
             lines += await _start_integrations(
-                stack, app, settings, integration_settings, insight_settings, assistant, conversations, slack
+                stack,
+                app,
+                settings,
+                integration_settings,
+                insight_settings,
+                assistant,
+                conversations,
+                slack,
+                bot if teams_settings is not None else None,
             )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -203,20 +211,28 @@ async def _start_integrations(
     assistant: Any,
     conversations: ConversationStore,
     slack: Any,
+    teams_bot: Any = None,
 ) -> list[str]:
     """Open the trackers, start the periodic ticket sync and mount the webhooks; their lines."""
+    from adapters.integrations.notifiers import PlatformFixNotifiers
     from adapters.integrations.runner import IntegrationJobs, open_integrations
     from adapters.integrations.webhooks import add_webhook_routes
+    from assistant.integrations.tickets import FixNotifier
 
-    notifier = None
-    if slack is not None:
+    notifiers: dict[str, FixNotifier] = {}
+    if slack is not None:  # first: bug reports are posted in Slack's engineering channels
         from adapters.slack.ticket_notifier import SlackTicketNotifier
 
-        notifier = SlackTicketNotifier(
+        notifiers["slack"] = SlackTicketNotifier(
             client=slack.client,
             conversations=conversations,
             engineering_channels=insight_settings.slack_engineering,
         )
+    if teams_bot is not None:
+        from adapters.teams.ticket_notifier import TeamsTicketNotifier
+
+        notifiers["teams"] = TeamsTicketNotifier(messenger=teams_bot.messenger, conversations=conversations)
+    notifier = PlatformFixNotifiers(notifiers) if notifiers else None
     runtime = await stack.enter_async_context(
         open_integrations(
             settings,
