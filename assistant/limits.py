@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["QuestionLimits", "RateDecision", "TokenBuckets"]
+__all__ = ["Clock", "QuestionLimits", "RateDecision", "TokenBuckets"]
 
 Clock = Callable[[], float]
 
