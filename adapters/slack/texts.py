@@ -156,3 +156,17 @@ def too_long_handoff(channel: str, user: str, length: int) -> str:
         f":warning: <@{user}> asked a question of {length:,} characters in <#{channel}>, too long to "
         "answer automatically. Please read it in the channel."
     )
+
+
+ASK_NOT_ANSWERED: Final = (
+    "I'm not sure enough to answer that privately, and nobody has been told about it. "
+    "Post your question in your support channel and a person from the team will pick it up."
+)
+
+
+def ask_preview_handoff(confidence: str) -> str:
+    """``/assistant ask`` by an agent, when a customer asking the same would be handed off."""
+    return (
+        "Preview only, nothing was handed off: in a customer channel this would go to a person "
+        f"({confidence})."
+    )
