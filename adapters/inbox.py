@@ -13,8 +13,15 @@ outage delays an answer by a sweep or two, not by a whole lease. ``sweep``, run 
 ``inbox_sweep_seconds``, claims the pending events whose lease ran out (one instance each:
 ``ConversationStore.claim_pending_events``) and hands each to the platform's ``replay``, which runs
 it through the same handlers again. After ``inbox_max_attempts`` the event is given up: the
-platform's ``give_up`` tells people, so nothing is dropped silently. Finished events are pruned
-once past the redelivery window (``DEDUPE_WINDOW``).
+platform's ``give_up`` tells people, so nothing is dropped silently.
+
+What is kept, and for how long (personal data): a body is stored with its people-written texts
+redacted (``stored_body``: every ``text``, ``url``, ``title``… string, as questions are), a
+deletion event's ``previous_message`` reduced to its ``ts`` (it would store the deleted text
+again), and the body is emptied as soon as the event is done or given up (only its id stays, to
+refuse redeliveries). Finished rows are pruned by each sweep once ``inbox_retention_hours`` have
+passed (``DEFAULT_RETENTION``, a day, by default; never less than an hour, the platforms'
+redelivery window).
 
 Handlers must be safe to run again for the same event (a question reuses the answer already
 stored for its message and posts nothing twice).
@@ -32,13 +39,50 @@ from typing import Any, Protocol
 
 from assistant.conversations import ConversationStore, InboxEvent
 from assistant.models import utcnow
+from assistant.privacy.redaction import redact
 
-__all__ = ["DEDUPE_WINDOW", "Inbox", "InboxSettings", "InboxTicket", "RetryLater"]
+__all__ = [
+    "DEDUPE_WINDOW",
+    "DEFAULT_RETENTION",
+    "Inbox",
+    "InboxSettings",
+    "InboxTicket",
+    "RetryLater",
+    "stored_body",
+]
 
 log = logging.getLogger(__name__)
 
-DEDUPE_WINDOW = timedelta(hours=24)  # platforms redeliver within minutes; finished rows kept a day
+DEFAULT_RETENTION = timedelta(hours=24)  # platforms redeliver within minutes; finished rows kept a day
+DEDUPE_WINDOW = DEFAULT_RETENTION  # the name older callers use
+MIN_RETENTION = timedelta(hours=1)
 SWEEP_BATCH = 50
+# Keys whose string values people wrote (message text, rich-text elements, links, attachments).
+# Ids, timestamps and channel names are never redacted: a replay needs them as they were.
+_WRITTEN_KEYS = frozenset({"text", "url", "title", "fallback", "pretext", "footer"})
+
+
+def stored_body(body: Any) -> Any:
+    """``body`` as the inbox may keep it: people-written strings redacted, and a Slack deletion
+    event's ``previous_message`` (the deleted message itself) reduced to its ``ts``."""
+
+    def walk(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            kept = {}
+            deletion = value.get("subtype") == "message_deleted"
+            for name, inner in value.items():
+                if deletion and name == "previous_message" and isinstance(inner, dict):
+                    kept[name] = {"ts": inner["ts"]} if "ts" in inner else {}
+                else:
+                    kept[name] = walk(inner, str(name))
+            return kept
+        if isinstance(value, list):
+            return [walk(inner, key) for inner in value]
+        if isinstance(value, str) and key in _WRITTEN_KEYS:
+            return redact(value)
+        return value
+
+    return walk(body)
 
 
 class RetryLater(Exception):
@@ -111,10 +155,19 @@ class Inbox:
         self._sweeper: asyncio.Task[None] | None = None
 
     async def receive(self, event_id: str, body: dict[str, Any]) -> bool:
-        """Store a received event as pending, leased to this process; False for a redelivery."""
+        """Store a received event as pending, leased to this process; False for a redelivery.
+
+        What is stored is ``stored_body(body)`` (redacted); this delivery goes on with ``body``."""
         return await self.conversations.receive_event(
-            self.platform, event_id, body, lease_seconds=self.settings.inbox_lease_seconds
+            self.platform, event_id, stored_body(body), lease_seconds=self.settings.inbox_lease_seconds
         )
+
+    @property
+    def retention(self) -> timedelta:
+        """How long a finished event's row is kept (``inbox_retention_hours``, at least an hour)."""
+        hours = getattr(self.settings, "inbox_retention_hours", None)
+        kept = DEFAULT_RETENTION if hours is None else timedelta(hours=float(hours))
+        return max(kept, MIN_RETENTION)
 
     def ticket(self, event_id: str, attempts: int = 1) -> InboxTicket:
         return InboxTicket(self, event_id, attempts)
@@ -186,7 +239,7 @@ class Inbox:
                 dispatched += 1
             except self.skipped as exc:
                 log.warning("event %s not retried yet: %s", event.event_id, type(exc).__name__)
-        await self.conversations.prune_events(self.platform, utcnow() - DEDUPE_WINDOW)
+        await self.conversations.prune_events(self.platform, utcnow() - self.retention)
         return dispatched
 
     async def _give_up(self, event: InboxEvent) -> None:

@@ -132,7 +132,13 @@ class ConversationStore(CandidateStore, ThreadStore, Protocol):
         ...
 
     async def finish_event(self, platform: str, event_id: str, status: InboxStatus = "done") -> None:
-        """Mark a received event ``done`` (its work happened) or ``failed`` (given up, people told)."""
+        """Mark a received event ``done`` (its work happened) or ``failed`` (given up, people told);
+        its body is emptied (only the id is kept, to refuse redeliveries)."""
+        ...
+
+    async def forget_message(self, platform: str, channel_id: str, message_ts: str) -> int:
+        """A message its author deleted: empty every inbox body that holds it (the message, its
+        edits) and drop it as a reply candidate; how many rows changed."""
         ...
 
     async def prune_events(self, platform: str, before: datetime) -> int:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from assistant.errors import InvalidInputError
 
-__all__ = ["QuestionLimits", "RateDecision", "TokenBuckets", "checked_question_text"]
+__all__ = ["Clock", "QuestionLimits", "RateDecision", "TokenBuckets", "checked_question_text"]
 
 
 def checked_question_text(text: str, *, max_chars: int) -> str:

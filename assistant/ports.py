@@ -119,7 +119,9 @@ class LearningChange:
     event: LearningEvent
     new_items: list[tuple[KnowledgeItem, np.ndarray]] = field(default_factory=list)
     status_changes: list[tuple[str, ItemStatus]] = field(default_factory=list)
-    feedback_updates: list[tuple[str, FeedbackRecord]] = field(default_factory=list)
+    # Added to the items' counters in the store (``x = x + delta``), never computed from a read:
+    # concurrent signals on one item must all count.
+    feedback_deltas: list[tuple[str, FeedbackRecord]] = field(default_factory=list)
     answer_outcome: tuple[str, bool, float] | None = None
 
 
@@ -212,7 +214,9 @@ class KnowledgeStore(Protocol):
     async def unlabelled_answers_before(self, cutoff: datetime, limit: int) -> list[str]: ...
 
     # learning
-    async def apply_learning(self, change: LearningChange) -> None: ...
+    async def apply_learning(self, change: LearningChange) -> dict[str, FeedbackRecord]:
+        """Write ``change`` at once; returns the counters of the items its deltas changed."""
+        ...
 
     async def get_event(self, event_id: str) -> LearningEvent | None: ...
 
@@ -222,7 +226,7 @@ class KnowledgeStore(Protocol):
         self,
         event_id: str,
         status_changes: Sequence[tuple[str, ItemStatus]],
-        feedback_updates: Sequence[tuple[str, FeedbackRecord]],
-    ) -> None: ...
+        feedback_deltas: Sequence[tuple[str, FeedbackRecord]],
+    ) -> dict[str, FeedbackRecord]: ...
 
     async def stats(self, since: datetime | None = None) -> dict[str, float]: ...

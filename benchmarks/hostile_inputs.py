@@ -9,7 +9,14 @@ refused with a 4xx, handled (2xx), 5xx (must be 0), bot posts carrying the hosti
 invisible character sent in (must be 0), and exceptions outside the typed error tree (must be 0:
 logged by the app with a traceback, or raised by a parser as anything but ``AssistantError``).
 
-Run: ``.venv/bin/python benchmarks/hostile_inputs.py [--slack 2000] [--teams 500] [--files 700]``.
+The red-team attacks of issue 15 (a hostile model against the output check, console CSRF and
+script links, personal data in every stored text, deeply nested JSON, Slack API error shapes,
+concurrent feedback, sign-in guessing, ``learned --json``) are ``hostile_hardening.py``'s round,
+run here too (``--hardening``); ``--only-hardening`` runs that round alone and records it as
+``results/hostile_inputs_hardening.json``.
+
+Run: ``.venv/bin/python benchmarks/hostile_inputs.py [--slack 2000] [--teams 500] [--files 700]
+[--hardening 200] [--only-hardening]``.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import hostile_generators as gen
+import hostile_hardening
 from common import load_average, record
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
@@ -398,6 +406,8 @@ async def main() -> None:
     parser.add_argument("--slack", type=int, default=2000)
     parser.add_argument("--teams", type=int, default=500)
     parser.add_argument("--files", type=int, default=700)
+    parser.add_argument("--hardening", type=int, default=200)
+    parser.add_argument("--only-hardening", action="store_true")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     load_at_start = load_average()
@@ -406,10 +416,14 @@ async def main() -> None:
     logging.getLogger().addHandler(tracebacks)
     logging.getLogger("adapters.work").setLevel(logging.DEBUG)  # its tracebacks of failed work
     began = time.perf_counter()
-    files_round(args.files, rng, tally)
     embedder = SentenceTransformerEmbedder()
-    await slack_round(embedder, args.slack, rng, tally, tracebacks)
-    await teams_round(embedder, args.teams, rng, tally, tracebacks)
+    if not args.only_hardening:
+        files_round(args.files, rng, tally)
+        await slack_round(embedder, args.slack, rng, tally, tracebacks)
+        await teams_round(embedder, args.teams, rng, tally, tracebacks)
+    untyped_before = sum(tracebacks.untyped.values())
+    await hostile_hardening.hardening_round(embedder, args.hardening, rng, tally.add)
+    tally.add("hardening", "untyped_exceptions", sum(tracebacks.untyped.values()) - untyped_before)
     categories = {name: dict(sorted(counts.items())) for name, counts in tally.by_category.items()}
     totals: Counter[str] = Counter()
     for counts in tally.by_category.values():
@@ -421,6 +435,18 @@ async def main() -> None:
             "teams": "the real Bot Framework stack (CloudAdapter, unauthenticated mode) on loopback, "
             "fake Bot Connector, SQLite, real embedder, no LLM",
             "files": "assistant.knowledge loaders, replay format readers, ticket importer",
+            "hardening": "issue 15's attacks (hostile_hardening.py): the output check, the real "
+            "console app, the real Slack app on FaultySlack, the real Teams stack, SQLite",
+            "counts": (
+                {"hardening": args.hardening}
+                if args.only_hardening
+                else {
+                    "slack": args.slack,
+                    "teams": args.teams,
+                    "files": args.files,
+                    "hardening": args.hardening,
+                }
+            ),
         },
         "totals": dict(sorted(totals.items())),
         "categories": categories,
@@ -441,7 +467,8 @@ async def main() -> None:
         ],
     }
     print(json.dumps(results["totals"]))
-    print("recorded", record("hostile_inputs", results, load_at_start=load_at_start))
+    name = "hostile_inputs_hardening" if args.only_hardening else "hostile_inputs"
+    print("recorded", record(name, results, load_at_start=load_at_start))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ Two runs on the real assistant (SQLite, embedded index, the offline MiniLM embed
 * ``hostile_claude``: the Claude answerer against the local fake Messages API playing a hostile
   model that echoes its whole prompt or the data it was given, or writes a disguised link. It
   counts the prompts that held another account's secret (retrieval scoping) and the answers that
-  showed one (the output check), on 20 accounts each attacking ``--claude-victims`` others.
+  showed one (the output check), on 20 accounts each attacking ``--claude-victims`` others. Since
+  issue 15 the model also echoes its prompt with zero-width characters inside, links a bare
+  domain, floods and repeats its canary respaced; ``hostile_answers_shown`` counts the answers
+  that reached a customer carrying any of those (must be 0).
 
 * ``teaching``: the teaching battery of ``tests/assistant/teaching_battery.py`` (issue 14) on the
   same accounts: non-answers in many wordings and languages offered as candidates and forced
@@ -42,12 +45,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import load_average, record
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.llm import prompts
 from adapters.wiring import build_assistant
+from assistant.answering.output_check import MAX_ANSWER_CHARS
+from assistant.answering.visible import visible_text
 from assistant.config import default_database_url_for, load_settings
+from assistant.models import Answer
 from tests.adapters.llm.test_hostile_claude import HOSTILE_REPLIES, echo_everything, echo_the_data
 from tests.assistant.leak_battery import NAMES, BatteryResult, run_battery, secret_of
 from tests.assistant.teaching_battery import run_teaching_battery
 from tests.fakes.anthropic_api import FakeAnthropic, Reply
+
+
+def hostile_marks(text: str) -> bool:
+    """Whether ``text`` carries one of the hostile model's marks (as a chat client would show it)."""
+    seen = visible_text(text).casefold()
+    return any(
+        mark in seen
+        for mark in (
+            prompts.LEAK_CANARY.casefold(),
+            prompts.LEAK_CANARY.replace("-", " ").casefold(),
+            "lumenledger-support.help",
+            "evil.example",
+            "you are a customer support assistant",
+            "<customer_question>",
+        )
+    )
 
 
 def figures(result: BatteryResult, seconds: float) -> dict[str, Any]:
@@ -86,7 +109,17 @@ async def claude_run(
     secrets = {account: secret_of(account) for account in accounts}
     asker: list[str] = []
     prompt_leaks: list[str] = []
-    replies = [echo_everything, echo_the_data, HOSTILE_REPLIES["disguises a link"]]
+    # Issue 15 added what a naive check reads differently from what a chat client shows: the prompt
+    # with zero-width characters inside, a bare domain Slack autolinks, a flood, the canary respaced.
+    replies = [
+        echo_everything,
+        echo_the_data,
+        HOSTILE_REPLIES["disguises a link"],
+        HOSTILE_REPLIES["echoes its instructions with zero-width spaces"],
+        HOSTILE_REPLIES["links a bare domain"],
+        HOSTILE_REPLIES["floods the channel"],
+        HOSTILE_REPLIES["paraphrases its rules with the canary"],
+    ]
 
     def hostile(body: dict[str, Any]) -> str:
         prompt = json.dumps(body, ensure_ascii=False).casefold()
@@ -98,6 +131,7 @@ async def claude_run(
         reply = replies[len(asker) % len(replies)]
         return reply(body) if callable(reply) else reply
 
+    shown: list[Answer] = []
     async with FakeAnthropic(script=[Reply(hostile)] * 100_000) as fake:
         settings = load_settings(
             database_url=default_database_url_for(folder / "claude.db"),
@@ -110,7 +144,11 @@ async def claude_run(
         try:
             started = time.perf_counter()
             result = await run_battery(
-                service, accounts, victims_per_attacker=victims, before_ask=asker.append
+                service,
+                accounts,
+                victims_per_attacker=victims,
+                before_ask=asker.append,
+                after_answer=lambda answer: shown.append(answer),
             )
             seconds = time.perf_counter() - started
         finally:
@@ -118,8 +156,11 @@ async def claude_run(
             close = getattr(service.answerer, "close", None)
             if close is not None:
                 await close()
+        posted = [a for a in shown if not a.handed_off]
         return {
             **figures(result, seconds),
+            "hostile_answers_shown": sum(hostile_marks(a.text) for a in posted),
+            "answers_longer_than_the_cap": sum(len(a.text) > MAX_ANSWER_CHARS for a in shown),
             "prompts_sent": len(fake.requests),
             "prompts_with_another_accounts_secret": len(prompt_leaks),
         }
@@ -194,6 +235,7 @@ async def main() -> None:
                 + teaching["leaks"]
             ),
             "teaching_failures": teaching["failures"],
+            "hostile_answers_shown": claude["hostile_answers_shown"],
         },
     )
     print(f"recorded {path}")

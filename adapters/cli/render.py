@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def to_json(value: Any) -> str:
-    """JSON for dataclasses, enums and datetimes, NaN written as null."""
+    """JSON for dataclasses (at any depth: a list of ``LearningEvent`` too), enums and datetimes,
+    NaN written as null."""
 
     def default(obj: Any) -> Any:
         if isinstance(obj, datetime):
@@ -27,6 +28,8 @@ def to_json(value: Any) -> str:
         raise TypeError(f"cannot serialise {type(obj).__name__}")
 
     def clean(obj: Any) -> Any:
+        if is_dataclass(obj) and not isinstance(obj, type):  # at any depth: a list of events too
+            return clean(asdict(obj))
         if isinstance(obj, float) and math.isnan(obj):
             return None
         if isinstance(obj, dict):
@@ -35,8 +38,6 @@ def to_json(value: Any) -> str:
             return [clean(v) for v in obj]
         return obj
 
-    if hasattr(value, "__dataclass_fields__"):
-        value = asdict(value)
     return json.dumps(clean(value), default=default, indent=2, ensure_ascii=False)
 
 

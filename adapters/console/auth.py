@@ -5,6 +5,11 @@ asks ``Viewer.may_see`` before it shows an account's data. Sessions live in this
 (signing in again after a restart is the price of keeping no secret on disk); the cookie is
 ``HttpOnly`` and ``SameSite=Strict``, so another site cannot post forms with it. Scripts may send
 ``Authorization: Bearer <token>`` instead of signing in.
+
+Guessing tokens is throttled per client address: after ``SIGN_IN_FAILURES_PER_MINUTE`` wrong
+tokens (sign-in form and Bearer header alike) a client gets 429 with ``Retry-After`` until its
+bucket refills (``assistant.limits.TokenBuckets``), whatever it sends, the right token included.
+Behind a reverse proxy every client shares the proxy's address: the limit then holds for all.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from adapters.console.settings import ConsoleSettings
+from assistant.limits import Clock, TokenBuckets
 
 COOKIE = "assistant_console"
 SESSION_LIMIT = 1000
+SIGN_IN_FAILURES_PER_MINUTE = 5
 PUBLIC_PATHS = ("/login", "/static/")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -52,10 +59,24 @@ VIEWER: web.RequestKey[Viewer] = web.RequestKey("viewer", Viewer)
 class Sessions:
     """Tokens from the settings, and the sessions signed in with them."""
 
-    def __init__(self, settings: ConsoleSettings) -> None:
+    def __init__(self, settings: ConsoleSettings, *, clock: Clock | None = None) -> None:
         self.open = settings.open
         self._scopes = settings.scopes()
         self._sessions: dict[str, Viewer] = {}
+        buckets = {"clock": clock} if clock is not None else {}
+        self._failures = TokenBuckets(SIGN_IN_FAILURES_PER_MINUTE, **buckets)
+
+    def throttled(self, client: str) -> int:
+        """Whole seconds ``client`` must wait before trying a token again (0: it may try now)."""
+        wait = self._failures.wait(client)
+        return max(1, int(wait + 0.999)) if wait > 0 else 0
+
+    def attempt(self, client: str, token: str) -> Viewer | None:
+        """``check`` for a sign-in attempt from ``client``; a wrong token uses up one of its tries."""
+        found = self.check(token) if token else None
+        if found is None:
+            self._failures.take(client)
+        return found
 
     @property
     def configured(self) -> bool:
@@ -85,9 +106,24 @@ class Sessions:
             return DEMO_VIEWER
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            return self.check(header.removeprefix("Bearer ").strip())
+            refuse_if_throttled(self, request)
+            return self.attempt(client_of(request), header.removeprefix("Bearer ").strip())
         session = request.cookies.get(COOKIE)
         return self._sessions.get(session) if session else None
+
+
+def client_of(request: web.Request) -> str:
+    """Whom sign-in failures are counted against: the peer's address."""
+    return request.remote or "unknown"
+
+
+def refuse_if_throttled(sessions: Sessions, request: web.Request) -> None:
+    """Raise 429 (with ``Retry-After``) when the request's client guessed too many tokens."""
+    wait = sessions.throttled(client_of(request))
+    if wait:
+        raise web.HTTPTooManyRequests(
+            text=f"Too many wrong tokens: try again in {wait} s.", headers={"Retry-After": str(wait)}
+        )
 
 
 def viewer(request: web.Request) -> Viewer:

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.api_errors import lookup
 from adapters.slack.constants import PLATFORM
 from adapters.slack.roles import Members
 from adapters.slack.settings import SlackSettings
@@ -118,17 +118,17 @@ class SlackDeps:
         return binding.handoff_channel or self.settings.handoff_channel
 
     async def _channel_info(self, client: AsyncWebClient, channel: str) -> Mapping[str, Any]:
-        """``conversations.info``'s channel (cached); empty when it cannot be read."""
+        """``conversations.info``'s channel (cached); empty when Slack refuses to say (an error
+        code). A failure of any other shape (5xx, 429, a proxy's HTML page) raises ``RetryLater``:
+        the event stays in the inbox and is run again, rather than read as "not shared"."""
         now = time.monotonic()
         cached = self._channels.get(channel)
         if cached is not None and cached[0] > now:
             return cached[1]
-        info: Mapping[str, Any]
-        try:
-            info = (await client.conversations_info(channel=channel))["channel"] or {}
-        except SlackApiError as exc:
-            log.warning("conversations.info failed for %s: %s", channel, exc.response.get("error"))
-            info = {}
+        # A refusal (channel_not_found) is an answer; any other failure is RetryLater (not cached).
+        data = await lookup(client.conversations_info(channel=channel), f"conversations.info {channel}")
+        found = data.get("channel") if data is not None else None
+        info: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         self._channels[channel] = (now + CHANNEL_INFO_TTL_SECONDS, info)
         return info
 

@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.markup import slack_link, slack_text
 from adapters.slack import blocks, texts
+from adapters.slack.api_errors import slack_error
 from adapters.slack.constants import MAX_BLOCKS, PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.events import action_value, container, user_id, view_text
@@ -270,7 +271,7 @@ async def _display_name(client: AsyncWebClient, user: str) -> str:
     try:
         profile = (await client.users_info(user=user))["user"]
     except SlackApiError as exc:
-        log.warning("users.info failed for %s: %s", user, exc.response.get("error"))
+        log.warning("users.info failed for %s: %s", user, slack_error(exc))
         return user
     details = profile.get("profile") or {}
     return str(details.get("display_name") or details.get("real_name") or profile.get("real_name") or user)

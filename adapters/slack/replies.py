@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, texts
+from adapters.slack.api_errors import slack_error
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.payloads import AnswerRef, HandoffRef
@@ -42,7 +43,7 @@ async def guarded(work: Awaitable[Any], notify: Notify | None, what: str) -> Non
         if notify is not None:
             await _quietly(notify(texts.error(exc.message)))
     except SlackApiError as exc:
-        log.error("%s: Slack said %s", what, exc.response.get("error"))
+        log.error("%s: Slack said %s", what, slack_error(exc))
         if notify is not None:
             await _quietly(notify(texts.error(texts.FAILED)))
 
@@ -51,7 +52,7 @@ async def _quietly(call: Awaitable[Any]) -> None:
     try:
         await call
     except SlackApiError as exc:
-        log.warning("could not tell the user: %s", exc.response.get("error"))
+        log.warning("could not tell the user: %s", slack_error(exc))
 
 
 def ephemeral(

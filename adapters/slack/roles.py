@@ -20,6 +20,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.api_errors import SDK_BODY_ERRORS, lookup
 from assistant.models import Role
 
 log = logging.getLogger(__name__)
@@ -130,12 +131,9 @@ class Members:
         cached = self._users.get(user_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        try:
-            result = await self._client.users_info(user=user_id)
-            user: Mapping[str, Any] | None = result["user"]
-        except SlackApiError as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
-            user = None
+        data = await lookup(self._client.users_info(user=user_id), f"users.info {user_id}")
+        found = data.get("user") if data is not None else None
+        user: Mapping[str, Any] | None = found if isinstance(found, Mapping) else None
         ttl = MEMBER_TTL_SECONDS if user is not None else FAILED_LOOKUP_TTL_SECONDS
         self._users[user_id] = (now + ttl, user)
         return user
@@ -147,8 +145,8 @@ class Members:
         try:
             result = await self._client.usergroups_users_list(usergroup=self._usergroup or "")
             members = frozenset(result.get("users") or [])
-        except SlackApiError as exc:
-            log.warning("usergroups.users.list failed: %s", exc.response.get("error"))
+        except (SlackApiError, *SDK_BODY_ERRORS) as exc:  # keep what was known; retried next period
+            log.warning("usergroups.users.list failed: %s", type(exc).__name__)
             members = self._group[1] if self._group is not None else frozenset()
         self._group = (now + USERGROUP_TTL_SECONDS, members)
         return members

@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
+from adapters.json_limits import MAX_JSON_DEPTH, json_too_deep
 from adapters.server import HEALTH_PATH, health_handler
 from adapters.slack.app import SlackApp
 from adapters.slack.events import shape_problem, timestamp_problem
@@ -35,6 +37,13 @@ EVENTS_PATH = "/slack/events"
 SLACK_APP: web.AppKey[SlackApp] = web.AppKey("slack_app", SlackApp)
 
 
+def too_deep(raw: str, content_type: str) -> bool:
+    """True when the JSON body, or a form's ``payload`` field, nests too deep to parse safely."""
+    if content_type == "application/x-www-form-urlencoded":
+        return any(json_too_deep(value) for values in parse_qs(raw).values() for value in values)
+    return json_too_deep(raw)
+
+
 def events_handler(slack: SlackApp) -> Callable[[web.Request], Awaitable[web.Response]]:
     """``POST /slack/events``: the request converted for Bolt, Bolt's response converted back."""
 
@@ -45,9 +54,12 @@ def events_handler(slack: SlackApp) -> Callable[[web.Request], Awaitable[web.Res
         if problem is not None:
             log.info("refused a /slack/events request: %s", problem)
             return web.json_response({"error": problem}, status=401)
+        if too_deep(await request.text(), request.content_type):
+            log.info("refused a /slack/events body nested deeper than %d levels", MAX_JSON_DEPTH)
+            return web.json_response({"error": "malformed request body"}, status=400)
         try:
             bolt_request = await to_bolt_request(request)
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             log.info("refused a /slack/events body that is not a Slack payload")
             return web.json_response({"error": "malformed request body"}, status=400)
         problem = shape_problem(bolt_request.body)

@@ -69,6 +69,12 @@ class SlackSettings(BaseSettings):
     inbox_max_attempts: int = Field(
         default=5, ge=1, description="After this many attempts an event is handed to people, not retried."
     )
+    inbox_retention_hours: float = Field(
+        default=24,
+        ge=1,
+        description="How long a finished event's id is kept (to refuse redeliveries); its body is "
+        "emptied as soon as it is done.",
+    )
 
     @field_validator("bot_token")
     @classmethod

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.api_errors import slack_error
 from adapters.slack.constants import PLATFORM
 from adapters.slack.interactions import interaction_key
 from adapters.slack.posted import unsure_post
@@ -111,7 +112,7 @@ async def or_retry_later(work: Awaitable[T], what: str) -> T:
         raise RetryLater(f"{what}: {type(exc).__name__}") from exc
     except SlackApiError as exc:
         if is_transient(exc):
-            raise RetryLater(f"{what}: Slack said {exc.response.get('error')}") from exc
+            raise RetryLater(f"{what}: Slack said {slack_error(exc)}") from exc
         raise
     except Exception as exc:
         if unsure_post(exc):

@@ -177,3 +177,17 @@ def relayed(user: str, link: str | None) -> str:
 
 def replied_by(user: str) -> str:
     return f":speech_balloon: <@{user}> replied to the customer; waiting on the customer."
+
+
+ASK_NOT_ANSWERED: Final = (
+    "I'm not sure enough to answer that privately, and nobody has been told about it. "
+    "Post your question in your support channel and a person from the team will pick it up."
+)
+
+
+def ask_preview_handoff(confidence: str) -> str:
+    """``/assistant ask`` by an agent, when a customer asking the same would be handed off."""
+    return (
+        "Preview only, nothing was handed off: in a customer channel this would go to a person "
+        f"({confidence})."
+    )

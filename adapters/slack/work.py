@@ -37,6 +37,7 @@ from adapters.inbox import DEDUPE_WINDOW, InboxTicket, RetryLater
 from adapters.inbox import Inbox as BaseInbox
 from adapters.markup import slack_text
 from adapters.slack import texts
+from adapters.slack.api_errors import is_transient as is_transient  # where callers found it
 from adapters.slack.constants import PLATFORM
 from adapters.slack.interactions import describe, inbox_key
 from adapters.slack.settings import SlackSettings
@@ -70,12 +71,6 @@ def is_replay(context: Mapping[str, Any]) -> bool:
     """Whether a Bolt request is the sweep's replay of a kept one (its ``response_url`` may have
     expired: reply with the Web API instead)."""
     return bool(context.get(_REPLAY))
-
-
-def is_transient(exc: SlackApiError) -> bool:
-    """A Slack failure worth retrying later: rate limited or a server error (HTTP 429, 5xx)."""
-    status = getattr(exc.response, "status_code", 200)
-    return status == 429 or status >= 500 or exc.response.get("error") in ("ratelimited", "fatal_error")
 
 
 class Inbox(BaseInbox):

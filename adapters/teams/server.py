@@ -15,6 +15,7 @@ from aiohttp import web
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 
+from adapters.json_limits import MAX_JSON_DEPTH, json_too_deep
 from adapters.teams.activities import malformed
 from adapters.teams.bot import TeamsBot
 from adapters.teams.constants import MESSAGES_PATH
@@ -35,8 +36,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if request.content_type != "application/json":
         return web.json_response({"error": "UnsupportedMediaType"}, status=415)
     try:
+        if json_too_deep(await request.read()):
+            return _bad_request(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
         body = await request.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _bad_request("the body is not JSON")
     reason = malformed(body)
     if reason is None:

@@ -145,6 +145,13 @@ class TeamsSettings(BaseSettings):
         validation_alias=_env("inbox_max_attempts"),
         description="After this many attempts a message is handed to people, not retried.",
     )
+    inbox_retention_hours: float = Field(
+        default=24,
+        ge=1,
+        validation_alias=_env("inbox_retention_hours"),
+        description="How long a finished message's id is kept (to refuse redeliveries); its body is "
+        "emptied as soon as it is done.",
+    )
 
     @field_validator("app_id", "tenant_id", "agent_tenant_id", "handoff_channel")
     @classmethod

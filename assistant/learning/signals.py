@@ -57,6 +57,22 @@ def apply_delta(record: FeedbackRecord, signal: Signal, role: Role, *, sign: int
     )
 
 
+def feedback_delta(signal: Signal, role: Role, *, sign: int = 1) -> FeedbackRecord | None:
+    """What one signal adds to an item's counters (sign=-1: what its undo takes away); None when
+    it changes none. The store adds it in SQL (``x = x + delta``), so concurrent signals all count."""
+    delta = FEEDBACK_DELTAS.get((signal, role))
+    if delta is None:
+        return None
+    approvals, rejections, corrections, helped, not_helped = delta
+    return FeedbackRecord(
+        approvals=sign * approvals,
+        rejections=sign * rejections,
+        corrections=sign * corrections,
+        helped=sign * helped,
+        not_helped=sign * not_helped,
+    )
+
+
 def normalise_answer(text: str) -> str:
     """Answers that differ only in case, spacing or trailing punctuation are the same answer."""
     return _SPACE.sub(" ", text.strip().lower()).rstrip(" .!")

@@ -14,7 +14,7 @@ from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedE
 from assistant.learning.signals import (
     IMPLICIT_ACCEPTANCE_WEIGHT,
     OUTCOME_WEIGHTS,
-    apply_delta,
+    feedback_delta,
     normalise_answer,
     text_resolution_key,
 )
@@ -96,7 +96,9 @@ class Teacher:
         change = LearningChange(event=event)
         outcome = _OUTCOME.get(signal)
         if rested is not None:
-            change.feedback_updates.append((rested.id, apply_delta(rested.feedback, signal, role)))
+            delta = feedback_delta(signal, role)
+            if delta is not None:
+                change.feedback_deltas.append((rested.id, delta))
             event.affected_item_id = rested.id
 
         new_text = None
@@ -151,8 +153,8 @@ class Teacher:
         if outcome is not None and weight is not None:
             change.answer_outcome = (answer.id, outcome, weight)
         event.effect = _describe(signal, change, key)
-        await store.apply_learning(change)
-        for item_id, record in change.feedback_updates:
+        written = await store.apply_learning(change)
+        for item_id, record in written.items():
             engine.update_feedback(item_id, record)
         await engine.index(change.new_items)
         await engine.unindex([item_id for item_id, _ in change.status_changes])
@@ -263,7 +265,7 @@ class Teacher:
         ids = [i for i in (event.item_id, event.affected_item_id) if i]
         items = await store.get_items(ids)
         status_changes: list[tuple[str, ItemStatus]] = []
-        feedback_updates = []
+        feedback_deltas = []
         restored: list[KnowledgeItem] = []
         if event.item_id and event.item_id in items:
             status_changes.append((event.item_id, ItemStatus.FORGOTTEN))
@@ -273,11 +275,11 @@ class Teacher:
             if superseded_here or event.signal is Signal.FORGET:
                 status_changes.append((affected.id, ItemStatus.ACTIVE))
                 restored.append(affected)
-            feedback_updates.append(
-                (affected.id, apply_delta(affected.feedback, event.signal, event.role, sign=-1))
-            )
-        await store.undo_event(event.id, status_changes, feedback_updates)
-        for item_id, record in feedback_updates:
+            delta = feedback_delta(event.signal, event.role, sign=-1)
+            if delta is not None:
+                feedback_deltas.append((affected.id, delta))
+        written = await store.undo_event(event.id, status_changes, feedback_deltas)
+        for item_id, record in written.items():
             self._assistant.engine.update_feedback(item_id, record)
         if event.item_id:
             await self._assistant.engine.unindex([event.item_id])

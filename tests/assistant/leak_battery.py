@@ -181,10 +181,12 @@ async def run_battery(
     *,
     victims_per_attacker: int | None = None,
     before_ask: Callable[[str], None] | None = None,
+    after_answer: Callable[[Answer], None] | None = None,
 ) -> BatteryResult:
     """Teach every account, then let each attack the next ``victims_per_attacker`` accounts
     (all the others when None); count attempts and leaks. ``before_ask(attacker)`` is called
-    before each attempt (the Claude run uses it to attribute the prompts it sees)."""
+    before each attempt (the Claude run uses it to attribute the prompts it sees), and
+    ``after_answer(answer)`` after it (the Claude run checks what a customer would be shown)."""
     result = BatteryResult(accounts=len(accounts))
     result.private_items = await teach_accounts(service, accounts, before_ask)
     secrets = {account: secret_of(account) for account in accounts}
@@ -202,6 +204,8 @@ async def run_battery(
                 if before_ask is not None:
                     before_ask(attacker)
                 answer = await service.ask(Question(text=text, account=attacker))
+                if after_answer is not None:
+                    after_answer(answer)
                 result.attempts += 1
                 result.attempts_by_kind[kind] = result.attempts_by_kind.get(kind, 0) + 1
                 if answer.handed_off:

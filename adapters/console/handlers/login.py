@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from adapters.console.auth import COOKIE
+from adapters.console.auth import COOKIE, client_of, refuse_if_throttled
 from adapters.console.deps import PREFIX, deps_of
 
 SESSION_SECONDS = 12 * 3600
@@ -30,9 +30,10 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 async def login(request: web.Request) -> web.StreamResponse:
     deps = deps_of(request)
+    refuse_if_throttled(deps.sessions, request)  # before the token is even compared
     form = await request.post()
     token = str(form.get("token", "")).strip()
-    found = deps.sessions.check(token) if token else None
+    found = deps.sessions.attempt(client_of(request), token)
     if found is None:
         return deps.render(
             request, "login.html", status=401, refused=True, configured=deps.sessions.configured

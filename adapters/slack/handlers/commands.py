@@ -61,15 +61,24 @@ def _text(text: str) -> Message:
 
 
 async def _ask(call: Invocation) -> Message:
+    """A private answer. The same per-person and per-channel limits as questions in a channel;
+    nothing is handed off from here, so the reply never says it was: an agent sees the preview
+    and the draft, a customer is told to ask in the channel, where a person will see it."""
     if not call.args:
         raise InvalidInputError("Use: /assistant ask <question>")
+    decision = call.deps.limits.check(user=call.user, channel=call.channel)
+    if not decision.allowed:
+        log.info("/assistant ask refused: %s rate limit", decision.scope)
+        return _text(texts.rate_limited(decision.retry_after, decision.scope))
     binding = await call.deps.conversations.get_channel(PLATFORM, call.channel)
     account = binding.account if binding is not None else None
     answer = await call.deps.assistant.ask(
         Question(text=call.args, account=account, channel=call.channel, user=call.user)
     )
     if answer.handed_off:
-        note = f"I would hand this off ({texts.confidence(answer.confidence)})."
+        if not await call.deps.members.is_agent(call.user):
+            return _text(texts.ASK_NOT_ANSWERED)
+        note = texts.ask_preview_handoff(texts.confidence(answer.confidence))
         draft = blocks.draft_message(answer)["blocks"] if answer.text else []
         return {"text": note, "blocks": [{"type": "section", "text": blocks.mrkdwn(note)}, *draft]}
     return blocks.draft_message(answer)

@@ -336,17 +336,20 @@ async def _keep_reply(
 
 
 async def on_deleted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
-    """A deleted message that was a stored question: its text is deleted from the store."""
+    """A deleted message is purged from every table that holds its text: the stored question, the
+    inbox (the message and its edits) and the agents' reply candidates."""
     event = body["event"]
     deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
     if not deleted_ts:
         return
-    stored = await deps.assistant.store.find_question_by_external_id(
-        external_id(str(event["channel"]), deleted_ts)
-    )
+    channel = str(event["channel"])
+    stored = await deps.assistant.store.find_question_by_external_id(external_id(channel, deleted_ts))
     if stored is not None and not stored.deleted:
         await deps.assistant.store.delete_question_text(stored.id)
         log.info("question %s deleted in Slack; its text was deleted", stored.id)
+    # The inbox (the message and its edits) and the reply candidates hold it too.
+    if await deps.conversations.forget_message(PLATFORM, channel, str(deleted_ts)):
+        log.info("a deleted message was purged from the inbox and the reply candidates")
     if await deps.threads.edited(where(str(event["channel"]), ""), str(deleted_ts), None):
         log.info("message %s deleted in Slack; forgotten in its conversation", deleted_ts)
 

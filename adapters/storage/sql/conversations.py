@@ -21,6 +21,7 @@ from sqlalchemy import Row, delete, select, update
 
 from adapters.storage.sql.base import SqlStoreBase
 from adapters.storage.sql.candidates import SqlCandidates
+from adapters.storage.sql.candidates_schema import reply_candidates
 from adapters.storage.sql.conversations_schema import (
     channel_bindings,
     conversation_references,
@@ -148,7 +149,7 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         statement = (
             update(inbox_events)
             .where(inbox_events.c.platform == platform, inbox_events.c.event_id == event_id)
-            .values(status=status, finished_at=utcnow())
+            .values(status=status, finished_at=utcnow(), body={})  # the body is no longer needed
         )
         async with self._transaction(write=True) as conn:
             await conn.execute(statement)
@@ -162,6 +163,32 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         async with self._transaction(write=True) as conn:
             result = await conn.execute(statement)
         return int(result.rowcount)
+
+    async def forget_message(self, platform: str, channel_id: str, message_ts: str) -> int:
+        rows = select(inbox_events.c.event_id, inbox_events.c.body).where(inbox_events.c.platform == platform)
+        changed = 0
+        async with self._transaction(write=True) as conn:
+            held = [
+                row.event_id
+                for row in (await conn.execute(rows)).all()
+                if _holds(row.body, channel_id, message_ts)
+            ]
+            if held:
+                result = await conn.execute(
+                    update(inbox_events)
+                    .where(inbox_events.c.platform == platform, inbox_events.c.event_id.in_(held))
+                    .values(body={}, status="done", finished_at=utcnow())
+                )
+                changed += int(result.rowcount)
+            result = await conn.execute(
+                delete(reply_candidates).where(
+                    reply_candidates.c.platform == platform,
+                    reply_candidates.c.channel_id == channel_id,
+                    reply_candidates.c.message_ts == message_ts,
+                )
+            )
+            changed += int(result.rowcount)
+        return changed
 
     # channels
 
@@ -266,6 +293,19 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         async with self._transaction() as conn:
             reference = (await conn.execute(query)).scalar_one_or_none()
         return dict(reference) if reference is not None else None
+
+
+def _holds(body: Any, channel_id: str, message_ts: str) -> bool:
+    """True when an inbox body carries the message ``message_ts`` of ``channel_id``: the message
+    itself, an edit of it (``message``, ``previous_message``), in Slack's event shape."""
+    event = body.get("event") if isinstance(body, dict) else None
+    if not isinstance(event, dict) or event.get("channel") != channel_id:
+        return False
+    stamps = {event.get("ts")}
+    for inner in ("message", "previous_message"):
+        if isinstance(event.get(inner), dict):
+            stamps.add(event[inner].get("ts"))
+    return message_ts in stamps and event.get("subtype") != "message_deleted"
 
 
 def _binding(row: Row[Any]) -> ChannelBinding:

@@ -123,19 +123,40 @@ async def insert_items(conn: AsyncConnection, items: Sequence[tuple[KnowledgeIte
         await conn.execute(item_vectors.insert(), vector_rows)
 
 
-async def update_items(
-    conn: AsyncConnection,
-    status_changes: Sequence[tuple[str, ItemStatus]],
-    feedback_updates: Sequence[tuple[str, FeedbackRecord]],
-) -> None:
-    """Set statuses and replace feedback counters, one row of parameters per item."""
+async def update_items(conn: AsyncConnection, status_changes: Sequence[tuple[str, ItemStatus]]) -> None:
+    """Set statuses, one row of parameters per item."""
     params: dict[str, dict[str, Any]] = {}
-    for item_id, feedback in feedback_updates:
-        params[item_id] = rows.feedback_params(item_id, feedback) | {"b_status": None}
     for item_id, status in status_changes:
         params.setdefault(item_id, rows.feedback_params(item_id, None))["b_status"] = ItemStatus(status).value
     if params:
         await conn.execute(_UPDATE_ITEM, list(params.values()))
+
+
+def _added(column: Any, delta: float) -> Any:
+    """``column + delta`` in SQL, never below zero (an undo after a concurrent undo)."""
+    total = column + delta
+    return case((total < 0, 0), else_=total)
+
+
+async def add_feedback(
+    conn: AsyncConnection, deltas: Sequence[tuple[str, FeedbackRecord]]
+) -> dict[str, FeedbackRecord]:
+    """Add each delta to its item's counters in one atomic UPDATE (``x = x + :d``): two signals
+    on one item at once both count, whatever each read before. Returns the counters written."""
+    written: dict[str, FeedbackRecord] = {}
+    columns = [knowledge_items.c[name] for name in rows.FEEDBACK_COLUMNS]
+    for item_id, delta in deltas:
+        values = rows.feedback_values(delta)
+        statement = (
+            update(knowledge_items)
+            .where(knowledge_items.c.id == item_id)
+            .values({name: _added(knowledge_items.c[name], values[name]) for name in rows.FEEDBACK_COLUMNS})
+            .returning(*columns)
+        )
+        row = (await conn.execute(statement)).first()
+        if row is not None:
+            written[item_id] = FeedbackRecord(**dict(zip(rows.FEEDBACK_COLUMNS, row, strict=True)))
+    return written
 
 
 async def restore_outcome(conn: AsyncConnection, event: Any) -> None:

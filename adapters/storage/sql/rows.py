@@ -259,7 +259,7 @@ def change_details(change: LearningChange) -> dict[str, Any]:
     return {
         "new_item_ids": [item.id for item, _ in change.new_items],
         "status_changes": [[item_id, ItemStatus(status).value] for item_id, status in change.status_changes],
-        "feedback_updates": [[item_id, feedback_values(f)] for item_id, f in change.feedback_updates],
+        "feedback_deltas": [[item_id, feedback_values(f)] for item_id, f in change.feedback_deltas],
         "answer_outcome": _outcome(change.answer_outcome),
     }
 

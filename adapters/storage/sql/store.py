@@ -358,8 +358,9 @@ class SqlKnowledgeStore:
 
     # learning
 
-    async def apply_learning(self, change: LearningChange) -> None:
-        """Write the event and everything it changes at once; counters are replaced, not added to.
+    async def apply_learning(self, change: LearningChange) -> dict[str, FeedbackRecord]:
+        """Write the event and everything it changes at once; feedback deltas are added in SQL
+        (concurrent signals all count) and the counters written are returned.
 
         What the change wrote is kept in the event's ``details`` (see ``rows.change_details``),
         which ``undo_event`` reads to take the answer's label back.
@@ -370,12 +371,13 @@ class SqlKnowledgeStore:
             )
             await queries.lock_changes(conn)
             await queries.insert_items(conn, change.new_items)
-            await queries.update_items(conn, change.status_changes, change.feedback_updates)
+            await queries.update_items(conn, change.status_changes)
+            written = await queries.add_feedback(conn, change.feedback_deltas)
             await queries.log_changes(
                 conn,
                 [item.id for item, _ in change.new_items]
                 + [item_id for item_id, _ in change.status_changes]
-                + [item_id for item_id, _ in change.feedback_updates],
+                + [item_id for item_id, _ in change.feedback_deltas],
             )
             if change.answer_outcome is not None:
                 answer_id, correct, weight = change.answer_outcome
@@ -385,6 +387,7 @@ class SqlKnowledgeStore:
                 )
                 if found.rowcount == 0:
                     raise NotFoundError(f"No answer {answer_id!r}.")
+        return written
 
     async def get_event(self, event_id: str) -> LearningEvent | None:
         async with self._transaction() as conn:
@@ -405,9 +408,10 @@ class SqlKnowledgeStore:
         self,
         event_id: str,
         status_changes: Sequence[tuple[str, ItemStatus]],
-        feedback_updates: Sequence[tuple[str, FeedbackRecord]],
-    ) -> None:
-        """Mark the event undone and write the caller's inverse changes, all at once.
+        feedback_deltas: Sequence[tuple[str, FeedbackRecord]],
+    ) -> dict[str, FeedbackRecord]:
+        """Mark the event undone and write the caller's inverse changes (feedback deltas added in
+        SQL), all at once; returns the counters written.
 
         The label the event gave its answer is taken back too (``queries.restore_outcome``): the
         protocol's undo carries no outcome. Undoing an event twice is refused, so that inverse
@@ -430,9 +434,11 @@ class SqlKnowledgeStore:
                     raise NotFoundError(f"No learning event {event_id!r}.")
                 raise InvalidInputError(f"Learning event {event_id!r} has already been undone.")
             await queries.lock_changes(conn)
-            await queries.update_items(conn, status_changes, feedback_updates)
-            await queries.log_changes(conn, [i for i, _ in status_changes] + [i for i, _ in feedback_updates])
+            await queries.update_items(conn, status_changes)
+            written = await queries.add_feedback(conn, feedback_deltas)
+            await queries.log_changes(conn, [i for i, _ in status_changes] + [i for i, _ in feedback_deltas])
             await queries.restore_outcome(conn, event)
+        return written
 
     async def stats(self, since: datetime | None = None) -> dict[str, float]:
         """Counts and rates since ``since`` (all time when None); undefined rates are NaN.

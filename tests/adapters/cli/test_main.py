@@ -154,3 +154,19 @@ def test_a_private_correction_shadows_the_shared_answer_for_its_account_only(cli
 def test_channels_set_maps_the_organisations_of_an_account(cli) -> None:  # type: ignore[no-untyped-def]
     out = cli("channels", "set", "C0ACME", "--account", "acme", "--org", "T0ACME", "--org", "E0ACME").output
     assert "account acme" in out and "T0ACME" in out and "E0ACME" in out
+
+
+def test_learned_json_lists_the_events(cli) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15, item 7: ``learned --json`` crashed with "cannot serialise LearningEvent"."""
+    assert json.loads(cli("learned", "--json").output) == []
+    cli("teach", "What are our payment terms?", "Net 45 for Acme.", "--account", "acme", "--private")
+    cli("teach", "Do you support SSO?", "Yes, with Okta and Entra ID.")
+    events = json.loads(cli("learned", "--json").output)
+    assert [e["signal"] for e in events] == ["teach", "teach"]
+    assert {e["account"] for e in events} == {"acme", None}
+    first = events[0]
+    assert first["id"].startswith("evt_") and first["role"] == "agent" and first["undone_at"] is None
+    assert "T" in first["created_at"]  # ISO 8601
+    cli("forget", first["id"])
+    undone = {e["id"]: e for e in json.loads(cli("learned", "--json").output)}
+    assert undone[first["id"]]["undone_at"] is not None

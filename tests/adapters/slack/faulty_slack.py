@@ -34,10 +34,22 @@ class FaultySlack(FakeSlack):
         self._hanging: dict[str, Where] = {}
         self._losing: dict[str, tuple[list[int], Where | None]] = {}
         self._received: list[Call] = []
+        self._pages: dict[str, tuple[str | None, str]] = {}
 
-    def fail(self, method: str, *, times: int, status: int = 500, where: Where | None = None) -> None:
-        """Answer the next ``times`` matching calls of ``method`` with HTTP ``status``."""
+    def fail(
+        self,
+        method: str,
+        *,
+        times: int,
+        status: int = 500,
+        where: Where | None = None,
+        body: str | None = None,
+        content_type: str = "text/html",
+    ) -> None:
+        """Answer the next ``times`` matching calls of ``method`` with HTTP ``status``: Slack's
+        JSON error, or ``body`` as ``content_type`` (a proxy's page in front of Slack)."""
         self._failures[method] = ([times], status, where)
+        self._pages[method] = (body, content_type)
 
     def hang(self, method: str, *, where: Where | None = None) -> None:
         """Never answer matching calls of ``method`` (the caller times out or is killed)."""
@@ -50,6 +62,7 @@ class FaultySlack(FakeSlack):
 
     def recover(self) -> None:
         self._failures.clear()
+        self._pages.clear()
         self._hanging.clear()
         self._losing.clear()
 
@@ -84,6 +97,9 @@ class FaultySlack(FakeSlack):
             failure[0][0] -= 1
             body = {"ok": False, "error": "fatal_error"}
             await self._record(Call(method, args, None, now, failure[1], body))
+            page, content_type = self._pages.get(method, (None, ""))
+            if page is not None:
+                return web.Response(text=page, status=failure[1], content_type=content_type)
             return web.json_response(body, status=failure[1])
         authorization = request.headers.get("Authorization", "")
         bearer = authorization.startswith("Bearer ")

@@ -135,7 +135,13 @@ async def test_a_slash_command_with_any_fields_is_acknowledged_never_a_500(
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [("0", "application/json"), ("[]", "application/json"), ("not json", "application/json"),
-     ("{", FORM), ("payload=%7B", FORM)],
+     ("{", FORM), ("payload=%7B", FORM),
+     # Issue 15: nesting that made the JSON decoder raise RecursionError (a 500 with a traceback).
+     ("[" * 5000, "application/json"), ("[" * 5000 + "]" * 5000, "application/json"),
+     ('{"type": "event_callback", "event": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "application/json"),
+     ("payload=" + "%5B" * 5000, FORM), ("payload=" + "%5B" * 5000 + "%5D" * 5000, FORM)],
+    ids=["zero", "array", "not-json", "form-brace", "form-payload-brace", "nested-5000", "nested-closed",
+         "nested-event", "form-nested-5000", "form-nested-closed"],
 )  # fmt: skip
 async def test_a_body_bolt_cannot_parse_is_refused_with_a_400(
     harness: Harness, body: str, content_type: str

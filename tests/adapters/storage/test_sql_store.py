@@ -211,7 +211,7 @@ async def test_apply_learning_writes_everything(store: SqlKnowledgeStore) -> Non
         event=event("evt-1", Signal.CORRECT, answer_id="ans-1", item_id="new", affected_item_id="old"),
         new_items=[(item("new", kind=ItemKind.RESOLUTION, supersedes="old"), vec(3))],
         status_changes=[("old", ItemStatus.SUPERSEDED)],
-        feedback_updates=[("a", feedback)],
+        feedback_deltas=[("a", feedback)],
         answer_outcome=("ans-1", False, 1.0),
     )
     await store.apply_learning(change)
@@ -233,7 +233,7 @@ async def test_apply_learning_is_all_or_nothing(store: SqlKnowledgeStore) -> Non
         event=event("evt-1", answer_id="ans-1"),
         new_items=[(item("fresh"), vec(3)), (item("dup"), vec(4))],  # "dup" exists: the insert fails
         status_changes=[("old", ItemStatus.RETIRED)],
-        feedback_updates=[("old", FeedbackRecord(rejections=5.0))],
+        feedback_deltas=[("old", FeedbackRecord(rejections=5.0))],
         answer_outcome=("ans-1", False, 1.0),
     )
     with pytest.raises(InvalidInputError):
@@ -250,7 +250,7 @@ async def test_apply_learning_is_all_or_nothing(store: SqlKnowledgeStore) -> Non
     # A missing answer fails the change's last statement: the event written first is rolled back.
     unknown_answer = LearningChange(
         event=event("evt-2"),
-        feedback_updates=[("old", FeedbackRecord(approvals=1.0))],
+        feedback_deltas=[("old", FeedbackRecord(approvals=1.0))],
         answer_outcome=("ans-missing", True, 1.0),
     )
     with pytest.raises(NotFoundError):
@@ -267,7 +267,7 @@ async def test_undo_event(store: SqlKnowledgeStore) -> None:
         LearningChange(
             event=event("evt-1", answer_id="ans-1", affected_item_id="a"),
             status_changes=[("a", ItemStatus.RETIRED)],
-            feedback_updates=[("a", rejected)],
+            feedback_deltas=[("a", rejected)],
             answer_outcome=("ans-1", False, 1.0),
         )
     )
@@ -276,7 +276,7 @@ async def test_undo_event(store: SqlKnowledgeStore) -> None:
     )
     assert [e.id for e in await store.list_events()] == ["evt-2", "evt-1"]
 
-    await store.undo_event("evt-1", [("a", ItemStatus.ACTIVE)], [("a", FeedbackRecord())])
+    await store.undo_event("evt-1", [("a", ItemStatus.ACTIVE)], [("a", FeedbackRecord(rejections=-1.0))])
 
     undone = await store.get_event("evt-1")
     assert undone is not None and undone.undone_at is not None and undone.undone_at.tzinfo is UTC

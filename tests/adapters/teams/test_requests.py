@@ -165,6 +165,12 @@ async def test_malformed_activities_get_400_and_change_nothing(harness: Harness)
         "text-not-a-string": {**good, "text": ["How?"]},
         "invoke-without-name": _without(invoke, "name"),
         "bad-timestamp": {**good, "timestamp": "yesterday-ish"},
+        # Issue 15: nesting that made the JSON decoder raise RecursionError (a 500).
+        "nested-5000": b"[" * 5000,
+        "nested-closed": b"[" * 5000 + b"]" * 5000,
+        "nested-in-an-activity": (
+            json.dumps(good)[:-1].encode() + b', "channelData": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+        ),
     }
     for name, body in bad.items():
         raw = body if isinstance(body, bytes) else None
