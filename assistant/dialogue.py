@@ -9,13 +9,14 @@ who owns the conversation. Agents' replies, hand-offs, takes and resolutions mov
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from assistant.accounts import AccountContext, AccountProfile, NoAccountContext
 from assistant.context import ConversationContext
 from assistant.errors import AssistantError
 from assistant.models import Answer, utcnow
+from assistant.service_levels import Overdue, ServiceLevels, overdue
 from assistant.threads import (
     Conversation,
     MessageKind,
@@ -206,6 +207,24 @@ class Threads:
         if current.state is ThreadState.RESOLVED:
             return current
         changed = current.moved(ThreadState.RESOLVED, owner=current.owner or agent)
+        await self.store.save_conversation(changed)
+        return changed
+
+    async def overdue(self, levels: ServiceLevels, *, now: datetime | None = None) -> list[Overdue]:
+        """Conversations waiting on people past their account tier's first-response target."""
+        now = now or utcnow()
+        late: list[Overdue] = []
+        for conversation in await self.store.waiting_since(now - levels.shortest):
+            profile = await self.profile(conversation.account) if conversation.account else None
+            found = overdue(conversation, profile.tier if profile else None, levels, now)
+            if found is not None:
+                late.append(found)
+        return late
+
+    async def rated(self, conversation: Conversation, score: int) -> Conversation:
+        """The customer rated a resolved conversation (CSAT); the latest rating counts."""
+        current = await self._current(conversation)
+        changed = replace(current, csat=score)
         await self.store.save_conversation(changed)
         return changed
 

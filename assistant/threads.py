@@ -79,7 +79,8 @@ class Conversation:
     ``thread`` is the platform's id of the thread (Slack's root ``ts``, a Teams reply chain's root
     activity id); ``answer_id`` the latest exchange in it (answer or hand-off);
     ``handoff_channel``/``handoff_post`` where its hand-off post (the ticket card) lives, where
-    relays go; ``link`` opens the customer's thread; ``asker`` the customer who started it.
+    relays go; ``link`` opens the customer's thread; ``asker`` the customer who started it; ``csat`` the
+    customer's rating once it was resolved (``assistant.service_levels.CSAT_SCALE``).
     """
 
     id: str
@@ -98,6 +99,7 @@ class Conversation:
     handoff_post: str | None = None
     link: str | None = None
     first_response_at: datetime | None = None
+    csat: int | None = None
 
     @classmethod
     def start(
@@ -251,6 +253,11 @@ class ThreadStore(Protocol):
         self, platform: str, channel: str, message_id: str, text: str | None
     ) -> int:
         """A message edited (``text``) or deleted (None) in ``channel``; how many records changed."""
+        ...
+
+    async def waiting_since(self, before: datetime, *, limit: int = 200) -> list[Conversation]:
+        """Conversations handed to people and unchanged since before ``before`` (oldest first):
+        the candidates of a service-level reminder."""
         ...
 
     async def list_conversations(

@@ -26,6 +26,7 @@ from assistant.dialogue import Where
 from assistant.errors import AssistantError
 from assistant.learning.candidates import resolution_claim as resolution_key  # one claim everywhere
 from assistant.models import Answer, Role, Signal
+from assistant.service_levels import CSAT_SCALE
 from assistant.threads import Conversation, ThreadState
 
 log = logging.getLogger(__name__)
@@ -251,5 +252,11 @@ async def send_to_customer(
         )
     conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread_ts)
     if conversation is not None:
-        await deps.threads.resolved(conversation, user)
+        resolved = await deps.threads.resolved(conversation, user)
+
+        async def ask_rating() -> None:
+            message = blocks.csat_prompt(resolved.id, sorted(CSAT_SCALE))
+            await client.chat_postMessage(channel=ref.channel, thread_ts=ref.thread_ts, **message)
+
+        await steps.until_done("csat", ask_rating, before=None)
     await refresh_handoff(deps, client, ref, done=texts.sent_by(user, edited))

@@ -177,3 +177,13 @@ def relayed(user: str, link: str | None) -> str:
 
 def replied_by(user: str) -> str:
     return f":speech_balloon: <@{user}> replied to the customer; waiting on the customer."
+
+
+CSAT_QUESTION: Final = "This conversation is resolved. How did we do?"
+CSAT_LABELS: Final = {1: ":slightly_frowning_face: Not good", 2: ":neutral_face: Okay", 3: ":smile: Great"}
+CUSTOMERS_ONLY: Final = "Only the customer can rate this conversation."
+ALREADY_RATED: Final = "You rated this conversation already. Thank you!"
+
+
+def rated(user: str, score: int) -> str:
+    return f"Thanks for your rating, <@{user}>: {CSAT_LABELS.get(score, str(score))}."

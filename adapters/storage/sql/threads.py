@@ -8,6 +8,7 @@ message is the same on (conversation, message id), so a redelivered event is rec
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -62,6 +63,16 @@ class SqlThreads(SqlStoreBase):
         statement = update(support_conversations).where(_conv.id == conversation.id).values(values)
         async with self._transaction(write=True) as conn:
             await conn.execute(statement)
+
+    async def waiting_since(self, before: datetime, *, limit: int = 200) -> list[Conversation]:
+        query = (
+            select(support_conversations)
+            .where(_conv.state == ThreadState.HANDED_OFF.value, _conv.updated_at < before)
+            .order_by(_conv.updated_at, _conv.id)
+            .limit(limit)
+        )
+        async with self._transaction() as conn:
+            return [_conversation(row) for row in await conn.execute(query)]
 
     async def list_conversations(
         self, *, account: str | None = None, state: ThreadState | None = None, limit: int = 50
@@ -142,6 +153,7 @@ def _row(conversation: Conversation) -> dict[str, Any]:
         "handoff_post": conversation.handoff_post,
         "link": conversation.link,
         "first_response_at": conversation.first_response_at,
+        "csat": conversation.csat,
         "created_at": conversation.created_at,
         "updated_at": conversation.updated_at,
     }
@@ -165,6 +177,7 @@ def _conversation(row: Row[Any]) -> Conversation:
         handoff_post=row.handoff_post,
         link=row.link,
         first_response_at=row.first_response_at,
+        csat=row.csat,
     )
 
 

@@ -152,3 +152,16 @@ async def test_edits_and_deletions_update_the_conversation(harness: Harness) -> 
     stored = await harness.answer_on(answer)
     asked = await harness.assistant.get_question(stored.question_id)
     assert asked is not None and asked.deleted  # a deleted question is forgotten
+
+
+async def test_a_handed_off_conversation_waiting_too_long_is_reminded_in_its_thread(harness: Harness) -> None:
+    from datetime import timedelta
+
+    from assistant.models import utcnow
+
+    await harness.say(VAGUE)
+    [card] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    assert await harness.bot.reminders.check(now=utcnow() + timedelta(hours=4, minutes=1)) == 1
+    assert await harness.bot.reminders.check(now=utcnow() + timedelta(hours=5)) == 0
+    [reminder] = [p for p in harness.connector.in_thread(card.conversation) if p.text.startswith("⏰")]
+    assert "4 h" in reminder.text
