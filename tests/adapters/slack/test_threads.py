@@ -355,3 +355,28 @@ async def test_the_default_target_applies_to_an_account_without_a_tier(harness: 
     await handed_off(harness)
     assert await harness.slack.reminders.check(now=utcnow() + timedelta(minutes=31)) == 0
     assert await harness.slack.reminders.check(now=utcnow() + timedelta(hours=4, minutes=1)) == 1
+
+
+async def test_a_relay_whose_post_was_taken_but_not_answered_is_not_posted_twice(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    from tests.adapters.slack.test_faults import faulty_harness, wait_status
+
+    async with faulty_harness(tmp_path, embedder) as (harness, fake):
+        question_ts = await harness.say(VAGUE)
+        [handoff] = harness.fake.messages(HANDOFF_CHANNEL)
+        harness.slack.inbox.start()  # the sweep runs what a failure left pending
+        fake.lose_answer(
+            "chat.postMessage", times=1, where=lambda args: args.get("thread_ts") == handoff["ts"]
+        )
+        ts = harness.ts()
+        event = message_event(
+            CUSTOMER_CHANNEL, CUSTOMER, FOLLOW_UP, ts=ts, thread_ts=question_ts, user_team=ACME_TEAM
+        )
+        status, _, _ = await harness.sender.event(event, event_id="EvRELAY")
+        assert status == 200
+        assert await wait_status(harness, "EvRELAY", "done") >= 2  # retried by the sweep
+        await harness.settle()
+        [relay] = relays(harness, handoff["ts"])  # Slack took the first post: found, not posted again
+        assert FOLLOW_UP in block_text(relay)
+        assert len(fake.attempts("chat.postMessage")) == 3  # the notice, the card, the one relay
