@@ -1,7 +1,8 @@
 """Service levels: how long a customer may wait for a person, per account tier, and who is late.
 
 A conversation handed to people (``ThreadState.HANDED_OFF``: a hand-off, a relayed message) waits
-for a person from its last change; when it waits past its tier's first-response target, the
+for a person from the moment people were asked (``Conversation.waiting_since``; a customer writing
+again meanwhile does not restart the clock); when it waits past its tier's first-response target, the
 agents are reminded (once per waiting period) in the conversation's hand-off thread, naming the
 owner when there is one. The targets come from one setting (``Settings.first_response_minutes``:
 ``"enterprise=15,premium=30,default=240"``); a tier the setting does not name gets ``default``.
@@ -83,14 +84,15 @@ class Overdue:
     @property
     def key(self) -> str:
         """What makes a reminder once per waiting period: the conversation and when it began."""
-        return f"sla:{self.conversation.id}:{self.conversation.updated_at.isoformat()}"
+        since = self.conversation.waiting_since or self.conversation.updated_at
+        return f"sla:{self.conversation.id}:{since.isoformat()}"
 
 
 def overdue(
     conversation: Conversation, tier: str | None, levels: ServiceLevels, now: datetime
 ) -> Overdue | None:
     """Whether ``conversation`` waits on people past its tier's target, and by how much."""
-    if conversation.state is not ThreadState.HANDED_OFF:
+    if conversation.state is not ThreadState.HANDED_OFF or conversation.waiting_since is None:
         return None
-    waited, target = now - conversation.updated_at, levels.target(tier)
+    waited, target = now - conversation.waiting_since, levels.target(tier)
     return Overdue(conversation, waited, target) if waited >= target else None

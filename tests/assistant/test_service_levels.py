@@ -38,7 +38,10 @@ def test_only_a_conversation_waiting_on_people_can_be_late() -> None:
     assert late is not None and late.waited == timedelta(minutes=31) and late.target == timedelta(minutes=30)
     assert overdue(handed, None, levels, later) is None  # the default is 240 minutes
     assert overdue(handed.moved(ThreadState.WAITING_ON_CUSTOMER), "premium", levels, later) is None
-    again = overdue(handed.moved(ThreadState.HANDED_OFF), "premium", levels, later + timedelta(hours=1))
+    same = overdue(handed.moved(ThreadState.HANDED_OFF), "premium", levels, later + timedelta(hours=1))
+    assert same is not None and same.key == late.key  # the customer wrote again: the same wait
+    replied = handed.moved(ThreadState.WAITING_ON_CUSTOMER)
+    again = overdue(replied.moved(ThreadState.HANDED_OFF), "premium", levels, later + timedelta(hours=1))
     assert again is not None and again.key != late.key  # a new waiting period, a new reminder
 
 

@@ -56,19 +56,24 @@ class SqlThreads(SqlStoreBase):
             row = (await conn.execute(query)).first()
         return _conversation(row) if row is not None else None
 
-    async def save_conversation(self, conversation: Conversation) -> None:
+    async def save_conversation(
+        self, conversation: Conversation, *, expected: datetime | None = None
+    ) -> bool:
         values = _row(conversation)
         for key in ("id", "platform", "channel_id", "thread_ts", "created_at"):
             values.pop(key)
-        statement = update(support_conversations).where(_conv.id == conversation.id).values(values)
+        statement = update(support_conversations).where(_conv.id == conversation.id)
+        if expected is not None:  # a conditional update: two changes at once cannot both win
+            statement = statement.where(_conv.updated_at == expected)
         async with self._transaction(write=True) as conn:
-            await conn.execute(statement)
+            result = await conn.execute(statement.values(values))
+        return bool(result.rowcount == 1)
 
     async def waiting_since(self, before: datetime, *, limit: int = 200) -> list[Conversation]:
         query = (
             select(support_conversations)
-            .where(_conv.state == ThreadState.HANDED_OFF.value, _conv.updated_at < before)
-            .order_by(_conv.updated_at, _conv.id)
+            .where(_conv.state == ThreadState.HANDED_OFF.value, _conv.waiting_since < before)
+            .order_by(_conv.waiting_since, _conv.id)
             .limit(limit)
         )
         async with self._transaction() as conn:
@@ -154,6 +159,7 @@ def _row(conversation: Conversation) -> dict[str, Any]:
         "link": conversation.link,
         "first_response_at": conversation.first_response_at,
         "csat": conversation.csat,
+        "waiting_since": conversation.waiting_since,
         "created_at": conversation.created_at,
         "updated_at": conversation.updated_at,
     }
@@ -178,6 +184,7 @@ def _conversation(row: Row[Any]) -> Conversation:
         link=row.link,
         first_response_at=row.first_response_at,
         csat=row.csat,
+        waiting_since=row.waiting_since,
     )
 
 

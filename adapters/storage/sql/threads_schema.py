@@ -33,13 +33,14 @@ support_conversations = Table(
     Column("link", Text),
     Column("first_response_at", UTCDateTime),
     Column("csat", Integer),
+    Column("waiting_since", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("platform", "channel_id", "thread_ts"),
     # list_conversations: by account and state, newest first.
     Index(None, "account", "state"),
     # waiting_since: handed-off conversations by how long they have waited.
-    Index(None, "state", "updated_at"),
+    Index(None, "state", "waiting_since"),
     Index(None, "updated_at"),
     # conversation_by_post: an agent's reply under a hand-off post.
     Index(None, "handoff_channel", "handoff_post"),

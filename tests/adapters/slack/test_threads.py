@@ -346,9 +346,14 @@ async def test_a_conversation_waiting_past_its_tiers_target_is_reminded_once(str
     [reminder] = [m for m in strict.fake.messages(HANDOFF_CHANNEL, handoff["ts"]) if "⏰" in m["text"]]
     assert f"<@{CUSTOMER}>" in reminder["text"] and "30 min" in reminder["text"]
 
-    # the customer writes again: a new waiting period, a new reminder when it runs late
+    # the customer writing again does not restart the clock (nor remind twice) ...
     await strict.say(FOLLOW_UP, thread_ts=question_ts)
-    assert await strict.slack.reminders.check(now=utcnow() + timedelta(minutes=31)) == 1
+    assert await reminders.check(now=utcnow() + timedelta(minutes=50)) == 0
+    # ... an agent's reply ends the wait; the customer's next message starts a new one
+    await strict.say("Looking at it now.", user=AGENT, thread_ts=question_ts)
+    assert await reminders.check(now=utcnow() + timedelta(minutes=50)) == 0
+    await strict.say("Any news?", thread_ts=question_ts)
+    assert await reminders.check(now=utcnow() + timedelta(minutes=31)) == 1
 
 
 async def test_the_default_target_applies_to_an_account_without_a_tier(harness: Harness) -> None:
