@@ -86,3 +86,10 @@ FOLLOW_UP_HANDOFF: Final = (
 def relayed(user: str, text: str) -> str:
     """A customer's new message, relayed to the hand-off thread of a conversation a person owns."""
     return f"💬 {user} wrote in the customer's thread:\n\n> {text}"
+
+
+OPEN_THREAD: Final = "Open the customer's thread"
+
+
+def asked_by(name: str) -> str:
+    return f"Asked by {name}"

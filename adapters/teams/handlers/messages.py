@@ -140,7 +140,8 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
         follow_up = _follow_up(deps, question, place, str(activity.id), binding, link, name)
         spawn(guarded(follow_up, notify, "follow-up"), f"teams follow-up {activity.id}")
         return
-    work = guarded(_answer(deps, question, place, str(activity.id), binding, prior), notify, "question")
+    answering = _answer(deps, question, place, str(activity.id), binding, prior, asker_name=name)
+    work = guarded(answering, notify, "question")
     spawn(work, f"teams question {activity.id}")
 
 
@@ -196,6 +197,7 @@ async def _follow_up(
         binding,
         None,
         notice=texts.FOLLOW_UP_HANDOFF,
+        asker_name=name,
     )
 
 
@@ -252,15 +254,17 @@ async def _answer(
     prior: MessageLink | None,
     *,
     notice: str = texts.HANDOFF_NOTICE,
+    asker_name: str | None = None,
 ) -> None:
     """Answer a question (or a follow-up, in its context) and record it in the conversation;
-    ``notice`` is what the customer is told when it is handed off."""
+    ``notice`` is what the customer is told when it is handed off, ``asker_name`` what the
+    hand-off card calls the asker."""
     conversation = await _conversation_of(deps, binding, place, None, question.user)
     if prior is not None and prior.kind == "question":  # asked before a crash or an outage
         answer = await deps.assistant.get_answer(prior.answer_id)
         posted = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
         if posted is None or posted.answer_id != answer.id:
-            await _deliver(deps, answer, question.text, place, binding, notice)
+            await _deliver(deps, answer, question.text, place, binding, notice, asker_name)
         await deps.threads.answered(conversation, answer, message_id=f"{message_id}:answer")
         return
     if question.context is None:
@@ -281,12 +285,18 @@ async def _answer(
         answer.decision.value,
         answer.confidence,
     )
-    await _deliver(deps, answer, question.text, place, binding, notice)
+    await _deliver(deps, answer, question.text, place, binding, notice, asker_name)
     await deps.threads.answered(conversation, answer, message_id=f"{message_id}:answer")
 
 
 async def _deliver(
-    deps: TeamsDeps, answer: Answer, question: str, place: Place, binding: ChannelBinding, notice: str
+    deps: TeamsDeps,
+    answer: Answer,
+    question: str,
+    place: Place,
+    binding: ChannelBinding,
+    notice: str,
+    asker_name: str | None = None,
 ) -> None:
     """Send the answer or the hand-off; Teams failing for a while leaves the message to the inbox."""
     ref = ExchangeRef(
@@ -294,7 +304,15 @@ async def _deliver(
     )
     try:
         if answer.handed_off:
-            await hand_off(deps, answer=answer, question=question, binding=binding, ref=ref, notice=notice)
+            await hand_off(
+                deps,
+                answer=answer,
+                question=question,
+                binding=binding,
+                ref=ref,
+                notice=notice,
+                asker=asker_name,
+            )
         else:
             await post_answer(deps, answer, ref)
     except CONNECTOR_ERRORS as exc:

@@ -165,3 +165,18 @@ async def test_a_handed_off_conversation_waiting_too_long_is_reminded_in_its_thr
     assert await harness.bot.reminders.check(now=utcnow() + timedelta(hours=5)) == 0
     [reminder] = [p for p in harness.connector.in_thread(card.conversation) if p.text.startswith("⏰")]
     assert "4 h" in reminder.text
+
+
+async def test_the_handoff_card_names_account_and_asker_and_opens_the_thread(harness: Harness) -> None:
+    from adapters.integrations.account_file import FileAccountContext
+
+    harness.bot.deps.threads.accounts = FileAccountContext(
+        Path(__file__).parents[3] / "samples" / "accounts.yaml"
+    )
+    question = await harness.say(VAGUE)
+    [posted] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    card = card_of(posted.activity["attachments"][0]["content"])
+    shown = card_text(card)
+    assert "Acme Corp" in shown and "Asked by Casey Customer" in shown
+    [opens] = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
+    assert question["id"] in opens["url"] and opens["url"].startswith("https://teams.microsoft.com/")
