@@ -207,6 +207,29 @@ async def refresh_handoff(
     await client.chat_update(channel=ref.handoff_channel, ts=ref.handoff_ts, **message)
 
 
+async def refresh_card(deps: SlackDeps, client: AsyncWebClient, conversation: Conversation) -> None:
+    """Redraw a conversation's ticket card after a change made elsewhere (an agent replied in the
+    thread or sent a reply from the hand-off thread): state and owner. Nothing to do for a
+    conversation without a card (its hand-off post is a relay) or a resolved one (closed already)."""
+    if not conversation.handoff_channel or not conversation.handoff_post:
+        return
+    if conversation.state is ThreadState.RESOLVED:
+        return
+    link = await deps.conversations.find_link(
+        PLATFORM, conversation.handoff_channel, conversation.handoff_post
+    )
+    if link is None or link.kind != "handoff":
+        return
+    ref = HandoffRef(
+        answer_id=link.answer_id,
+        channel=conversation.channel,
+        thread_ts=conversation.thread,
+        handoff_channel=conversation.handoff_channel,
+        handoff_ts=conversation.handoff_post,
+    )
+    await refresh_handoff(deps, client, ref, taken_by=conversation.owner)
+
+
 async def send_to_customer(
     deps: SlackDeps,
     client: AsyncWebClient,

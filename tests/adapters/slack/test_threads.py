@@ -190,6 +190,11 @@ async def test_an_agents_reply_under_the_handoff_post_is_sent_to_the_customer_on
     assert reply in block_text(sent)
     conversation = await conversation_of(harness, question_ts)
     assert (conversation.state, conversation.owner) == (ThreadState.WAITING_ON_CUSTOMER, AGENT)
+    [card] = harness.fake.answered("chat.update")  # the ticket card says who has it and where it is
+    assert card.args["ts"] == handoff["ts"]
+    assert "State: *waiting on customer*" in block_text(card.args) and f"Owner: <@{AGENT}>" in block_text(
+        card.args
+    )
 
     # a customer cannot press it
     await harness.interact(
