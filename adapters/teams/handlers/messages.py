@@ -2,8 +2,8 @@
 
 * A customer's message at the top of a channel, or in a thread that has no answer yet, is a
   question (unless it is small talk); in a 1:1 chat every message from anyone is a question.
-* A customer's message in a reply chain that had an answer or a hand-off is a follow-up
-  (``assistant.dialogue``): answered in the chain's context, or handed off with the customer
+* A customer's message in a reply chain (or a 1:1 chat) that had an answer or a hand-off is a
+  follow-up (``assistant.dialogue``): answered in the chain's context, or handed off with the customer
   told; while a person owns the conversation (handed off, or an agent replied) it is relayed, once,
   to the conversation's hand-off thread.
 * When Teams' roster cannot say who wrote (``RosterUnavailable``), the message is retried with
@@ -100,7 +100,7 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
         return
     user, name = actor_of(context)
     link = None
-    if not place.personal and place.thread != activity.id:
+    if place.personal or place.thread != activity.id:  # a reply chain, or a chat (one long thread)
         link = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
     if role is Role.AGENT and not place.personal:
         if link is not None:

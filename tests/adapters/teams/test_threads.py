@@ -12,6 +12,7 @@ from adapters.teams import texts
 from assistant.threads import ThreadState
 from tests.adapters.teams.conftest import (
     AGENT,
+    CUSTOMER,
     CUSTOMER_CHANNEL,
     HANDOFF_CHANNEL,
     OTHER_CUSTOMER,
@@ -180,3 +181,14 @@ async def test_the_handoff_card_names_account_and_asker_and_opens_the_thread(har
     assert "Acme Corp" in shown and "Asked by Casey Customer" in shown
     [opens] = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
     assert question["id"] in opens["url"] and opens["url"].startswith("https://teams.microsoft.com/")
+
+
+async def test_a_follow_up_in_a_one_to_one_chat_is_answered_in_its_context(harness: Harness) -> None:
+    chat = "a:1-casey-chat"
+    for text in (INVOICES_Q, VAGUE_FOLLOW_UP):
+        status, _ = await harness.post(harness.teams.personal_message(CUSTOMER, text, chat=chat))
+        assert status in (200, 201)
+    first, follow_up = harness.connector.in_thread(chat)
+    assert all("Invoices are under Settings" in card_text(card_of(p)) for p in (first, follow_up))
+    conversation = await harness.conversations.get_conversation("teams", chat, chat)
+    assert conversation is not None and conversation.state is ThreadState.ANSWERED
