@@ -188,3 +188,15 @@ def handoff_card(
     if taken_by is None:
         actions.append(action(texts.TAKE_BUTTON, ids.TAKE_HANDOFF, ref))
     return card(*body, actions=[*actions, *opens])
+
+
+def forward_card(ref: ExchangeRef, reply_id: str) -> Card:
+    """Under an agent's reply in a hand-off thread: send it to the customer's thread."""
+    send = action(texts.SEND_TO_CUSTOMER_BUTTON, ids.SEND_TO_CUSTOMER, ref, style="positive")
+    send["data"][ids.REPLY_KEY] = reply_id
+    send["fallback"]["data"][ids.REPLY_KEY] = reply_id
+    return card(text_block(texts.FORWARD_OFFER, subtle=True), actions=[send])
+
+
+def forwarded_card(name: str) -> Card:
+    return card(text_block(texts.sent_to_customer(name), subtle=True))

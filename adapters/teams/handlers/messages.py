@@ -40,6 +40,7 @@ from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
+from adapters.teams.forwarding import offer_forward
 from adapters.teams.inbox import ticket_of
 from adapters.teams.messenger import text_activity
 from adapters.teams.payloads import ExchangeRef
@@ -86,6 +87,20 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
     if not text:
         return
     binding = await deps.binding(place.channel, personal=place.personal, tenant=conversation_tenant(context))
+    if binding is not None and binding.kind == "internal" and place.thread != activity.id:
+        # an agent's reply under a hand-off card: offered to be sent to the customer
+        try:
+            agent = await deps.members.role_of(context) is Role.AGENT
+        except RosterUnavailable:  # an agent's note, not a customer's message: they can reply again
+            log.warning("reply %s in a hand-off thread: the roster failed; no offer to send it", activity.id)
+            return
+        if agent:
+            user, _ = actor_of(context)
+            spawn(
+                offer_forward(deps, place, str(activity.id), user, text),
+                f"teams hand-off reply {activity.id}",
+            )
+        return
     if binding is None or binding.kind != "customer":
         return
     try:

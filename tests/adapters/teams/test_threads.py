@@ -192,3 +192,26 @@ async def test_a_follow_up_in_a_one_to_one_chat_is_answered_in_its_context(harne
     assert all("Invoices are under Settings" in card_text(card_of(p)) for p in (first, follow_up))
     conversation = await harness.conversations.get_conversation("teams", chat, chat)
     assert conversation is not None and conversation.state is ThreadState.ANSWERED
+
+
+async def test_an_agents_reply_under_the_handoff_card_is_sent_to_the_customer_once(harness: Harness) -> None:
+    from adapters.teams import constants as ids
+
+    question = await harness.say(VAGUE)
+    [handoff] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    reply = "Your account was locked after too many attempts; I've unlocked it, please try again."
+    await harness.say(reply, user=AGENT, channel=HANDOFF_CHANNEL, thread=handoff.id)
+    assert len(harness.replies(question)) == 1  # stays internal until the agent says so
+    [offer] = [p for p in harness.connector.in_thread(handoff.conversation) if p.card is not None]
+
+    refused = await harness.click(offer, ids.SEND_TO_CUSTOMER, user=CUSTOMER)
+    assert refused["value"] == texts.AGENTS_ONLY
+    sent = await harness.click(offer, ids.SEND_TO_CUSTOMER, user=AGENT)
+    assert "sent this reply" in card_text(sent["value"])
+    again = await harness.click(offer, ids.SEND_TO_CUSTOMER, user=AGENT)
+    assert again["value"] == texts.ALREADY_HANDLED
+    notice, forwarded = harness.replies(question)
+    assert notice.text == texts.HANDOFF_NOTICE and "unlocked it" in card_text(card_of(forwarded))
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.state is ThreadState.WAITING_ON_CUSTOMER
+    assert conversation.owner == "aad-agent"
