@@ -7,6 +7,7 @@ everywhere, so that an agent comparing a Teams card with a Slack post sees one f
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the digest's analyses need the numeric stack; wording must stay light
@@ -54,3 +55,18 @@ def rate_limited(retry_after: int, scope: str | None) -> str:
         f"Sorry, {who} asking faster than I can answer. Please ask again in {retry_after} seconds; "
         "I did not read this one."
     )
+
+
+def waiting_reminder(*, waited: timedelta, target: timedelta, owner: str | None, asker: str | None) -> str:
+    """The reminder in a hand-off thread when a customer has waited past the service level;
+    ``owner`` and ``asker`` are already in the platform's mention markup."""
+    who = asker or "The customer"
+    to = f"{owner}: " if owner else ""
+    return (
+        f"⏰ {to}{who} has been waiting {_minutes(waited)} for a person (the target is {_minutes(target)})."
+    )
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"

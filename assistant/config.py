@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from assistant.service_levels import ServiceLevels
 
 DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
 
@@ -61,6 +65,13 @@ class Settings(BaseSettings):
     questions_per_channel_per_minute: float = Field(
         default=60, gt=0, description="Chat questions one channel may ask per minute; more are refused."
     )
+    first_response_minutes: str = Field(
+        default="default=240",
+        description="First-response targets per account tier in minutes: 'premium=30,default=240'.",
+    )
+    service_level_check_seconds: float = Field(
+        default=60.0, gt=0, description="How often conversations waiting on people are checked against them."
+    )
     retrieval_limit: int = Field(default=20, gt=0, le=200)
     sync_seconds: float = Field(
         default=2.0,
@@ -94,6 +105,24 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
         return value
+
+    @field_validator("first_response_minutes")
+    @classmethod
+    def _service_levels(cls, value: str) -> str:
+        from assistant.service_levels import ServiceLevels
+
+        try:
+            ServiceLevels.parse(value)
+        except ConfigurationError as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
+    @property
+    def service_levels(self) -> ServiceLevels:
+        """The first-response targets (``first_response_minutes``), parsed."""
+        from assistant.service_levels import ServiceLevels
+
+        return ServiceLevels.parse(self.first_response_minutes)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -43,11 +43,13 @@ class ConversationContext:
 
     def retrieval_text(self, text: str) -> str:
         """What retrieval searches with: the customer's earlier words, the new message and the
-        account's plan and products (a follow-up rarely names its subject again)."""
+        account's plan (a follow-up rarely names its subject again; "is that on our plan?" needs
+        the plan's name). The products stay out: a list of them would pull every search towards
+        the same articles; the answerer gets them (``lines``)."""
         earlier = " ".join(t.text for t in self.turns if t.speaker == "customer")[-RETRIEVAL_CONTEXT_CHARS:]
         parts = [earlier, text]
-        if self.account is not None:
-            parts.extend(p for p in (self.account.plan, *self.account.products) if p)
+        if self.account is not None and self.account.plan:
+            parts.append(f"{self.account.plan} plan")
         return "\n".join(p for p in parts if p.strip())
 
     def lines(self) -> list[str]:

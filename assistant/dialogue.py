@@ -9,13 +9,15 @@ who owns the conversation. Agents' replies, hand-offs, takes and resolutions mov
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from assistant.accounts import AccountContext, AccountProfile, NoAccountContext
 from assistant.context import ConversationContext
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ServiceUnavailableError
 from assistant.models import Answer, utcnow
+from assistant.service_levels import Overdue, ServiceLevels, overdue
 from assistant.threads import (
     Conversation,
     MessageKind,
@@ -32,6 +34,11 @@ log = logging.getLogger(__name__)
 
 #: How many of a thread's latest messages are read to build a follow-up's context.
 CONTEXT_MESSAGES = 200
+#: How often a change is tried again when another one came first (``Threads._change``).
+SAVE_ATTEMPTS = 8
+TICK = timedelta(microseconds=1)
+
+Change = Callable[[Conversation], Conversation]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +113,7 @@ class Threads:
                 created_at=at or utcnow(),
             )
         )
-        changed = reopened(conversation).joined(user)
-        if changed != conversation:
-            await self.store.save_conversation(changed)
+        changed = await self._change(conversation, lambda current: reopened(current).joined(user))
         return Heard(conversation=changed, route=route(changed), new=new)
 
     async def context(self, conversation: Conversation, *, before: str | None = None) -> ConversationContext:
@@ -142,24 +147,28 @@ class Threads:
                 answer_id=answer.id,
             )
         )
-        current = await self._current(conversation)
         state = ThreadState.HANDED_OFF if answer.handed_off else ThreadState.ANSWERED
-        if current.owned and state is ThreadState.ANSWERED:
-            return current  # a person took it meanwhile: the bot's state does not override theirs
-        changed = current.moved(state, answer_id=answer.id)
-        await self.store.save_conversation(changed)
-        return changed
+
+        def change(current: Conversation) -> Conversation:
+            if current.owned and state is ThreadState.ANSWERED:
+                return current  # a person took it meanwhile: the bot's state does not override theirs
+            if current.answer_id == answer.id and current.state is state:
+                return current  # recorded by an earlier attempt of the same event
+            return reopened(current).moved(state, answer_id=answer.id)
+
+        return await self._change(conversation, change)
 
     async def handoff_posted(
         self, conversation: Conversation, *, channel: str, post: str, link: str | None = None
     ) -> Conversation:
         """Where the conversation's hand-off post (its ticket card, where relays go) is."""
-        current = reopened(await self._current(conversation))
-        changed = current.moved(
-            ThreadState.HANDED_OFF, handoff_channel=channel, handoff_post=post, link=link or current.link
-        )
-        await self.store.save_conversation(changed)
-        return changed
+
+        def change(current: Conversation) -> Conversation:
+            return reopened(current).moved(
+                ThreadState.HANDED_OFF, handoff_channel=channel, handoff_post=post, link=link or current.link
+            )
+
+        return await self._change(conversation, change)
 
     async def agent_said(
         self,
@@ -184,30 +193,48 @@ class Threads:
                 created_at=utcnow(),
             )
         )
-        current = await self._current(conversation)
         if kind == "internal_reply":
-            return current
-        changed = reopened(current).moved(ThreadState.WAITING_ON_CUSTOMER, owner=current.owner or agent)
-        await self.store.save_conversation(changed)
-        return changed
+            return await self._current(conversation)
+
+        def change(current: Conversation) -> Conversation:
+            return reopened(current).moved(ThreadState.WAITING_ON_CUSTOMER, owner=current.owner or agent)
+
+        return await self._change(conversation, change)
 
     async def taken(self, conversation: Conversation, agent: str) -> Conversation:
         """An agent took the hand-off: they own the conversation."""
-        current = await self._current(conversation)
-        if current.state is ThreadState.RESOLVED:
-            return current
-        changed = current.moved(ThreadState.HANDED_OFF, owner=agent)
-        await self.store.save_conversation(changed)
-        return changed
+
+        def change(current: Conversation) -> Conversation:
+            if current.state is ThreadState.RESOLVED:
+                return current
+            return current.moved(ThreadState.HANDED_OFF, owner=agent)
+
+        return await self._change(conversation, change)
 
     async def resolved(self, conversation: Conversation, agent: str | None) -> Conversation:
         """An agent resolved the conversation (sent the answer from the hand-off post)."""
-        current = await self._current(conversation)
-        if current.state is ThreadState.RESOLVED:
-            return current
-        changed = current.moved(ThreadState.RESOLVED, owner=current.owner or agent)
-        await self.store.save_conversation(changed)
-        return changed
+
+        def change(current: Conversation) -> Conversation:
+            if current.state is ThreadState.RESOLVED:
+                return current
+            return current.moved(ThreadState.RESOLVED, owner=current.owner or agent)
+
+        return await self._change(conversation, change)
+
+    async def overdue(self, levels: ServiceLevels, *, now: datetime | None = None) -> list[Overdue]:
+        """Conversations waiting on people past their account tier's first-response target."""
+        now = now or utcnow()
+        late: list[Overdue] = []
+        for conversation in await self.store.waiting_since(now - levels.shortest):
+            profile = await self.profile(conversation.account) if conversation.account else None
+            found = overdue(conversation, profile.tier if profile else None, levels, now)
+            if found is not None:
+                late.append(found)
+        return late
+
+    async def rated(self, conversation: Conversation, score: int) -> Conversation:
+        """The customer rated a resolved conversation (CSAT); the latest rating counts."""
+        return await self._change(conversation, lambda current: replace(current, csat=score))
 
     async def by_post(self, platform: str, channel: str, post: str) -> Conversation | None:
         """The conversation whose hand-off post is ``post`` in ``channel`` (an agent replied under it)."""
@@ -219,3 +246,17 @@ class Threads:
 
     async def _current(self, conversation: Conversation) -> Conversation:
         return await self.store.conversation_by_id(conversation.id) or conversation
+
+    async def _change(self, conversation: Conversation, change: Change) -> Conversation:
+        """Apply ``change`` to the stored conversation as it is now: read, change, write only if
+        nobody wrote in between (``updated_at`` compared), else again; two messages of one thread
+        handled at once both count."""
+        for _ in range(SAVE_ATTEMPTS):
+            current = await self._current(conversation)
+            changed = change(current)
+            if changed == current:
+                return current
+            stamped = replace(changed, updated_at=max(utcnow(), current.updated_at + TICK))
+            if await self.store.save_conversation(stamped, expected=current.updated_at):
+                return stamped
+        raise ServiceUnavailableError(f"Conversation {conversation.id} kept changing; not saved.")

@@ -49,6 +49,8 @@ class HandoffNotice:
 
     ``handoff_channel`` is the internal channel the origin's channel binding names (in the origin
     platform), a hint for a notifier on that platform; a notifier elsewhere uses its own channel.
+    ``account_name`` is the account's name for people (its profile's), ``asker`` the customer's
+    display name, when known.
     """
 
     answer_id: str
@@ -60,10 +62,19 @@ class HandoffNotice:
     sources: tuple[SourceRef, ...]
     origin: HandoffOrigin
     handoff_channel: str | None = None
+    account_name: str | None = None
+    asker: str | None = None
 
     @classmethod
     def of(
-        cls, answer: Answer, *, question: str, origin: HandoffOrigin, handoff_channel: str | None = None
+        cls,
+        answer: Answer,
+        *,
+        question: str,
+        origin: HandoffOrigin,
+        handoff_channel: str | None = None,
+        account_name: str | None = None,
+        asker: str | None = None,
     ) -> HandoffNotice:
         return cls(
             answer_id=answer.id,
@@ -75,6 +86,8 @@ class HandoffNotice:
             sources=tuple(answer.sources),
             origin=origin,
             handoff_channel=handoff_channel,
+            account_name=account_name,
+            asker=asker,
         )
 
 

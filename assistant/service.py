@@ -165,7 +165,7 @@ class Assistant:
         """The assessment of a question; a follow-up is ranked on its own and with the thread
         and account around it (``ConversationContext.retrieval_text``), and the more confident
         ranking wins: "what about on the Pro plan?" needs the thread, a new question in an old
-        thread does not."""
+        thread does not. A ranking the calibrator would answer from beats one it would not."""
         alone = await self.assess(question.text, question.account)
         context = question.context
         if context is None or context.empty:
@@ -174,7 +174,11 @@ class Assistant:
         if searched == question.text:
             return alone
         within = await self.assess(searched, question.account)
-        return within if within.confidence > alone.confidence else alone
+
+        def preferred(assessment: Assessment) -> tuple[bool, float]:
+            return assessment.decision is Decision.ANSWER, assessment.confidence
+
+        return within if preferred(within) > preferred(alone) else alone
 
     async def _checked(
         self, question: Question, candidates: list[Candidate], composition: Composition

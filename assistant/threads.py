@@ -79,7 +79,10 @@ class Conversation:
     ``thread`` is the platform's id of the thread (Slack's root ``ts``, a Teams reply chain's root
     activity id); ``answer_id`` the latest exchange in it (answer or hand-off);
     ``handoff_channel``/``handoff_post`` where its hand-off post (the ticket card) lives, where
-    relays go; ``link`` opens the customer's thread; ``asker`` the customer who started it.
+    relays go; ``link`` opens the customer's thread; ``asker`` the customer who started it; ``csat`` the
+    customer's rating once it was resolved (``assistant.service_levels.CSAT_SCALE``);
+    ``waiting_since`` when people were asked to reply (handed off; later relays do not reset it).
+    ``updated_at`` changes with every change: saving compares it (``ThreadStore.save_conversation``).
     """
 
     id: str
@@ -98,6 +101,8 @@ class Conversation:
     handoff_post: str | None = None
     link: str | None = None
     first_response_at: datetime | None = None
+    csat: int | None = None
+    waiting_since: datetime | None = None
 
     @classmethod
     def start(
@@ -126,7 +131,21 @@ class Conversation:
         first = self.first_response_at
         if first is None and state is not ThreadState.OPEN and state is not ThreadState.RESOLVED:
             first = now
-        return replace(self, state=state, updated_at=now, first_response_at=first, **changes)  # type: ignore[arg-type]
+        waiting = None
+        if (
+            state is ThreadState.HANDED_OFF
+        ):  # the wait began when people were first asked, not at the last relay
+            waiting = (
+                self.waiting_since if self.state is ThreadState.HANDED_OFF and self.waiting_since else now
+            )
+        return replace(
+            self,
+            state=state,
+            updated_at=now,
+            first_response_at=first,
+            waiting_since=waiting,
+            **changes,  # type: ignore[arg-type]
+        )
 
     def joined(self, user: str) -> Conversation:
         """With ``user`` among the participants."""
@@ -233,8 +252,11 @@ class ThreadStore(Protocol):
         """The conversation whose hand-off post is ``post`` in ``channel``."""
         ...
 
-    async def save_conversation(self, conversation: Conversation) -> None:
-        """Write a conversation's state, owner, participants and posts (by id)."""
+    async def save_conversation(
+        self, conversation: Conversation, *, expected: datetime | None = None
+    ) -> bool:
+        """Write a conversation's state, owner, participants and posts (by id); with ``expected``,
+        only if the stored one was last changed then (False: another change came first)."""
         ...
 
     async def add_thread_message(self, message: ThreadMessage) -> bool:
@@ -251,6 +273,11 @@ class ThreadStore(Protocol):
         self, platform: str, channel: str, message_id: str, text: str | None
     ) -> int:
         """A message edited (``text``) or deleted (None) in ``channel``; how many records changed."""
+        ...
+
+    async def waiting_since(self, before: datetime, *, limit: int = 200) -> list[Conversation]:
+        """Conversations handed to people and waiting since before ``before`` (longest first):
+        the candidates of a service-level reminder."""
         ...
 
     async def list_conversations(

@@ -3,7 +3,8 @@
 ``SlackApp`` owns the Web API client (with slack_sdk's retry handlers: a 429 waits for its
 Retry-After, a 500/503, a dropped connection or a timeout is retried with exponential backoff,
 except a post whose connection dropped or timed out after it was sent: ``adapters.slack.posted``),
-the tracked background work, and the inbox (``adapters.slack.work``): every event is stored
+the tracked background work, the service-level reminders (``adapters.reminders``) and the inbox
+(``adapters.slack.work``): every event is stored
 before it is acknowledged, a redelivery of the same ``event_id`` (Slack's retries, with an
 ``X-Slack-Retry-Num`` header) is a no-op, and what a crash or an outage left pending is processed
 again by the inbox's sweep, at start and periodically.
@@ -29,17 +30,21 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.reminders import Reminders
+from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers import REGISTRARS
 from adapters.slack.posted import PostSafeRetries
 from adapters.slack.roles import BotIdentity, Members
 from adapters.slack.settings import SlackSettings
 from adapters.slack.work import BackgroundWork, Inbox
+from adapters.wording import waiting_reminder
 from assistant.accounts import AccountContext
 from assistant.conversations import ConversationStore
 from assistant.dialogue import Threads
 from assistant.limits import QuestionLimits
 from assistant.service import Assistant
+from assistant.service_levels import Overdue
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +121,14 @@ class SlackApp:
             conversations=conversations, settings=settings, client=self.client, dispatch=self.dispatch
         )
         self.bolt.middleware(self.inbox.middleware())
+        self.reminders = Reminders(
+            platform=PLATFORM,
+            threads=self.deps.threads,
+            conversations=conversations,
+            levels=assistant.settings.service_levels,
+            post=self._remind,
+            every=assistant.settings.service_level_check_seconds,
+        )
         for register in REGISTRARS:
             register(self.bolt, self.deps)
 
@@ -125,7 +138,21 @@ class SlackApp:
         identity = await self.members.identity()
         log.info("Slack app ready: team %s, bot user %s", identity.team_id, identity.user_id)
         self.inbox.start()
+        self.reminders.start()
         return identity
+
+    async def _remind(self, late: Overdue) -> None:
+        """A service-level reminder in the late conversation's hand-off thread."""
+        conversation = late.conversation
+        text = waiting_reminder(
+            waited=late.waited,
+            target=late.target,
+            owner=f"<@{conversation.owner}>" if conversation.owner else None,
+            asker=f"<@{conversation.asker}>" if conversation.asker else None,
+        )
+        await self.client.chat_postMessage(
+            channel=str(conversation.handoff_channel), thread_ts=conversation.handoff_post, text=text
+        )
 
     def is_signed(self, request: AsyncBoltRequest) -> bool:
         """Whether the request carries a valid, fresh signature (what Bolt checks in dispatch)."""
@@ -148,5 +175,6 @@ class SlackApp:
         await self.work.drain(timeout)
 
     async def close(self) -> None:
+        await self.reminders.close()
         await self.inbox.close()
         await self.work.close()

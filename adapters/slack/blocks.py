@@ -18,7 +18,7 @@ from adapters.markdown_text import to_slack
 from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack import texts
-from adapters.slack.payloads import AnswerRef, ForwardRef, HandoffRef, ReplyRef, UndoRef
+from adapters.slack.payloads import AnswerRef, CsatRef, ForwardRef, HandoffRef, ReplyRef, UndoRef
 from adapters.slack.text import neutralise_mentions, split_text
 from adapters.wording import truncate
 from assistant.models import Answer, LearningEvent, SourceRef
@@ -145,6 +145,28 @@ def forward_prompt(ref: ForwardRef) -> Message:
     section = {"type": "section", "text": mrkdwn(texts.FORWARD_OFFER)}
     send = button(texts.SEND_TO_CUSTOMER_BUTTON, ids.SEND_TO_CUSTOMER, ref.dump(), style="primary")
     return {"text": texts.FORWARD_OFFER, "blocks": [section, {"type": "actions", "elements": [send]}]}
+
+
+def csat_prompt(conversation_id: str, scores: Sequence[int]) -> Message:
+    """The one-click rating asked of the customer when a conversation is resolved."""
+    elements = [
+        button(
+            texts.CSAT_LABELS[score],
+            f"{ids.CSAT_PREFIX}{score}",
+            CsatRef(conversation_id=conversation_id, score=score).dump(),
+        )
+        for score in scores
+    ]
+    section = {"type": "section", "text": mrkdwn(texts.CSAT_QUESTION)}
+    return {
+        "text": texts.CSAT_QUESTION,
+        "blocks": [section, {"type": "actions", "block_id": "csat", "elements": elements}],
+    }
+
+
+def csat_thanks(user: str, score: int) -> Message:
+    text = texts.rated(user, score)
+    return {"text": text, "blocks": [{"type": "section", "text": mrkdwn(text)}]}
 
 
 def relay_message(user: str, text: str, link: str | None) -> Message:

@@ -22,6 +22,10 @@ SEND_DRAFT: Final = "handoff_send_draft"
 EDIT_AND_SEND: Final = "handoff_edit_and_send"
 TAKE_HANDOFF: Final = "handoff_take"
 
+# the customer's rating of a resolved conversation: one button per score (action ids are unique
+# within a block), CSAT_PREFIX + the score
+CSAT_PREFIX: Final = "conversation_csat_"
+
 # the button on the note an agent sees privately after replying under a hand-off post
 SEND_TO_CUSTOMER: Final = "handoff_reply_send"
 

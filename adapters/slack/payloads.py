@@ -71,3 +71,10 @@ class ForwardRef(ButtonPayload):
 
     conversation_id: str
     ts: str
+
+
+class CsatRef(ButtonPayload):
+    """A customer's rating of a resolved conversation."""
+
+    conversation_id: str
+    score: int

@@ -27,6 +27,7 @@ from assistant.dialogue import Where
 from assistant.errors import AssistantError
 from assistant.learning.candidates import resolution_claim as resolution_key  # one claim everywhere
 from assistant.models import Answer, Role, Signal
+from assistant.service_levels import CSAT_SCALE
 from assistant.threads import Conversation, ThreadState
 
 log = logging.getLogger(__name__)
@@ -207,6 +208,29 @@ async def refresh_handoff(
     await client.chat_update(channel=ref.handoff_channel, ts=ref.handoff_ts, **message)
 
 
+async def refresh_card(deps: SlackDeps, client: AsyncWebClient, conversation: Conversation) -> None:
+    """Redraw a conversation's ticket card after a change made elsewhere (an agent replied in the
+    thread or sent a reply from the hand-off thread): state and owner. Nothing to do for a
+    conversation without a card (its hand-off post is a relay) or a resolved one (closed already)."""
+    if not conversation.handoff_channel or not conversation.handoff_post:
+        return
+    if conversation.state is ThreadState.RESOLVED:
+        return
+    link = await deps.conversations.find_link(
+        PLATFORM, conversation.handoff_channel, conversation.handoff_post
+    )
+    if link is None or link.kind != "handoff":
+        return
+    ref = HandoffRef(
+        answer_id=link.answer_id,
+        channel=conversation.channel,
+        thread_ts=conversation.thread,
+        handoff_channel=conversation.handoff_channel,
+        handoff_ts=conversation.handoff_post,
+    )
+    await refresh_handoff(deps, client, ref, taken_by=conversation.owner)
+
+
 async def send_to_customer(
     deps: SlackDeps,
     client: AsyncWebClient,
@@ -256,5 +280,11 @@ async def send_to_customer(
         )
     conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread_ts)
     if conversation is not None:
-        await deps.threads.resolved(conversation, user)
+        resolved = await deps.threads.resolved(conversation, user)
+
+        async def ask_rating() -> None:
+            message = blocks.csat_prompt(resolved.id, sorted(CSAT_SCALE))
+            await client.chat_postMessage(channel=ref.channel, thread_ts=ref.thread_ts, **message)
+
+        await steps.until_done("csat", ask_rating, before=None)
     await refresh_handoff(deps, client, ref, done=texts.sent_by(user, edited))

@@ -191,3 +191,13 @@ def ask_preview_handoff(confidence: str) -> str:
         "Preview only, nothing was handed off: in a customer channel this would go to a person "
         f"({confidence})."
     )
+
+
+CSAT_QUESTION: Final = "This conversation is resolved. How did we do?"
+CSAT_LABELS: Final = {1: ":slightly_frowning_face: Not good", 2: ":neutral_face: Okay", 3: ":smile: Great"}
+CUSTOMERS_ONLY: Final = "Only the customer can rate this conversation."
+ALREADY_RATED: Final = "You rated this conversation already. Thank you!"
+
+
+def rated(user: str, score: int) -> str:
+    return f"Thanks for your rating, <@{user}>: {CSAT_LABELS.get(score, str(score))}."

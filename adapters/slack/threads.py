@@ -24,7 +24,7 @@ from adapters.slack.deps import SlackDeps
 from adapters.slack.events import thread_root
 from adapters.slack.payloads import ForwardRef
 from adapters.slack.posted import find_posted, post_metadata
-from adapters.slack.replies import Notify, permalink
+from adapters.slack.replies import Notify, permalink, refresh_card
 from adapters.slack.steps import Steps
 from assistant.conversations import ChannelBinding
 from assistant.dialogue import Where
@@ -131,6 +131,7 @@ async def forward(
 
     ts = await steps.until_done("post", post, before=None)
     if ts is not None:
-        await deps.threads.agent_said(conversation, message_id=ts, agent=user, text=reply.text)
+        changed = await deps.threads.agent_said(conversation, message_id=ts, agent=user, text=reply.text)
+        await refresh_card(deps, client, changed)
     if notify is not None:
         await notify(texts.SENT_TO_CUSTOMER)

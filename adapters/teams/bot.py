@@ -24,11 +24,13 @@ from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeRespons
 from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 from botframework.connector.auth import BotFrameworkAuthentication
 
+from adapters.reminders import Reminders
 from adapters.teams import constants as ids
 from adapters.teams import texts
 from adapters.teams.activities import card_submission, place_of
 from adapters.teams.auth import build_authentication
 from adapters.teams.cards import attachment
+from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
 from adapters.teams.handlers import actions, messages, reactions, teaching
 from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
@@ -36,12 +38,14 @@ from adapters.teams.inbox import NotStored, TeamsInbox
 from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
 from adapters.teams.roles import AgentRules, Members
 from adapters.teams.settings import TeamsSettings
+from adapters.wording import waiting_reminder
 from adapters.work import BackgroundWork
 from assistant.accounts import AccountContext
 from assistant.conversations import ConversationStore
 from assistant.dialogue import Threads
 from assistant.handoff import HandoffNotifier
 from assistant.service import Assistant
+from assistant.service_levels import Overdue
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +116,14 @@ class TeamsBot(TeamsActivityHandler):
         )
         #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).
         self.handoff_return = TeamsHandoffReturn(self.deps)
+        self.reminders = Reminders(
+            platform=PLATFORM,
+            threads=self.deps.threads,
+            conversations=conversations,
+            levels=assistant.settings.service_levels,
+            post=self._remind,
+            every=assistant.settings.service_level_check_seconds,
+        )
         self.inbox = TeamsInbox(
             conversations=conversations,
             settings=settings,
@@ -134,6 +146,13 @@ class TeamsBot(TeamsActivityHandler):
             log.warning(texts.UNAUTHENTICATED_WARNING)
         log.info("Teams bot ready (%s)", "authenticated" if self.authenticated else "UNAUTHENTICATED")
         self.inbox.start()
+        self.reminders.start()
+
+    async def _remind(self, late: Overdue) -> None:
+        """A service-level reminder in the late conversation's hand-off thread."""
+        conversation = late.conversation
+        text = waiting_reminder(waited=late.waited, target=late.target, owner=None, asker=None)
+        await self.messenger.send(str(conversation.handoff_post), text_activity(text))
 
     def health(self) -> dict[str, Any]:
         status: dict[str, Any] = {"authenticated": self.authenticated}
@@ -242,5 +261,6 @@ class TeamsBot(TeamsActivityHandler):
         await self.work.drain(timeout)
 
     async def close(self) -> None:
+        await self.reminders.close()
         await self.inbox.close()
         await self.work.close()

@@ -172,12 +172,13 @@ def handoff_card(
 
     ``done`` (who sent what) replaces the buttons; ``taken_by`` drops "I'll take it".
     """
-    account = notice.account
+    account = notice.account_name or notice.account
     body: list[Element] = [
         text_block(texts.handoff_title(account), weight="Bolder", size="Medium"),
         text_block(
             texts.from_where(ref.channel, account) + " · " + texts.confidence(notice.confidence), subtle=True
         ),
+        *([text_block(texts.asked_by(teams_text(notice.asker)), subtle=True)] if notice.asker else []),
         {
             "type": "Container",
             "style": "emphasis",
@@ -191,13 +192,27 @@ def handoff_card(
             body.append(text_block(source_line(notice.sources), subtle=True))
     else:
         body.append(text_block(texts.NO_DRAFT, subtle=True))
+    link = notice.origin.link
+    opens = [{"type": "Action.OpenUrl", "title": texts.OPEN_THREAD, "url": link}] if link else []
     if done is not None:
-        return card(*body, text_block(done, subtle=True))
+        return card(*body, text_block(done, subtle=True), actions=opens)
     if taken_by is not None:
         body.append(text_block(texts.taken_by(taken_by), subtle=True))
-    actions = []
+    actions: list[Element] = []
     if notice.draft:
         actions.append(action(texts.SEND_DRAFT_BUTTON, ids.SEND_DRAFT, ref, style="positive"))
     if taken_by is None:
         actions.append(action(texts.TAKE_BUTTON, ids.TAKE_HANDOFF, ref))
-    return card(*body, actions=actions)
+    return card(*body, actions=[*actions, *opens])
+
+
+def forward_card(ref: ExchangeRef, reply_id: str) -> Card:
+    """Under an agent's reply in a hand-off thread: send it to the customer's thread."""
+    send = action(texts.SEND_TO_CUSTOMER_BUTTON, ids.SEND_TO_CUSTOMER, ref, style="positive")
+    send["data"][ids.REPLY_KEY] = reply_id
+    send["fallback"]["data"][ids.REPLY_KEY] = reply_id
+    return card(text_block(texts.FORWARD_OFFER, subtle=True), actions=[send])
+
+
+def forwarded_card(name: str) -> Card:
+    return card(text_block(texts.sent_to_customer(name), subtle=True))

@@ -19,6 +19,8 @@ CORRECT: Final = "answer_correct"  # opens the correction form (agents only)
 CORRECT_SUBMIT: Final = "answer_correct_submit"
 SEND_DRAFT: Final = "handoff_send_draft"
 TAKE_HANDOFF: Final = "handoff_take"
+SEND_TO_CUSTOMER: Final = "handoff_reply_send"  # on the card under an agent's reply in a hand-off thread
+REPLY_KEY: Final = "reply"  # the agent's reply's activity id, in that action's data
 
 # inputs of the correction form (their values arrive merged into the action's data)
 # The message action (manifest: composeExtensions) on an agent's reply: "Teach this".

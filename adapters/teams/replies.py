@@ -80,16 +80,30 @@ async def post_answer(deps: TeamsDeps, answer: Answer, ref: ExchangeRef) -> str:
 
 
 async def hand_off(
-    deps: TeamsDeps, *, answer: Answer, question: str, binding: ChannelBinding, ref: ExchangeRef, notice: str
+    deps: TeamsDeps,
+    *,
+    answer: Answer,
+    question: str,
+    binding: ChannelBinding,
+    ref: ExchangeRef,
+    notice: str,
+    asker: str | None = None,
 ) -> None:
     """Tell the customer a person will follow up, and hand the question to the agents: a card in the
-    internal Teams channel, or a post wherever ``deps.handoffs`` sends it (``assistant.handoff``)."""
+    internal Teams channel, or a post wherever ``deps.handoffs`` sends it (``assistant.handoff``);
+    the card names the account (its profile's name) and ``asker``, and links the thread."""
     sent = await deps.messenger.send(ref.conversation, text_activity(notice))
     await deps.conversations.link_message(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "handoff"
     )
+    profile = await deps.threads.profile(binding.account) if binding.account else None
     handoff = HandoffNotice.of(
-        answer, question=question, origin=ref.origin(), handoff_channel=binding.handoff_channel
+        answer,
+        question=question,
+        origin=ref.origin(),
+        handoff_channel=binding.handoff_channel,
+        account_name=profile.name if profile is not None else None,
+        asker=asker,
     )
     await deps.handoffs.notify_handoff(handoff)
 
@@ -101,7 +115,9 @@ async def handoff_card(
     answer = await deps.assistant.get_answer(ref.answer_id)
     stored = await deps.assistant.get_question(answer.question_id)
     question = stored.text if stored is not None and not stored.deleted else ""
-    notice = HandoffNotice.of(answer, question=question, origin=ref.origin())
+    profile = await deps.threads.profile(answer.account) if answer.account else None
+    name = profile.name if profile is not None else None
+    notice = HandoffNotice.of(answer, question=question, origin=ref.origin(), account_name=name)
     return cards.handoff_card(notice, ref, taken_by=taken_by, done=done)
 
 

@@ -98,3 +98,18 @@ FOLLOW_UP_HANDOFF: Final = (
 def relayed(user: str, text: str) -> str:
     """A customer's new message, relayed to the hand-off thread of a conversation a person owns."""
     return f"💬 {user} wrote in the customer's thread:\n\n> {text}"
+
+
+OPEN_THREAD: Final = "Open the customer's thread"
+
+
+def asked_by(name: str) -> str:
+    return f"Asked by {name}"
+
+
+SEND_TO_CUSTOMER_BUTTON: Final = "Send to customer"
+FORWARD_OFFER: Final = "Your reply stays in this channel. Send it to the customer's thread?"
+
+
+def sent_to_customer(name: str) -> str:
+    return f"✅ {name} sent this reply to the customer's thread."

@@ -106,9 +106,21 @@ def test_context_carries_the_account_for_retrieval_and_as_data() -> None:
         profile,
     )
     searched = context.retrieval_text("what about on the Pro plan?")
-    assert "export invoices" in searched and "Pro" in searched and "Billing" in searched
+    assert "export invoices" in searched and "Pro plan" in searched
+    assert "Billing" not in searched  # products would pull every search the same way
     assert "Use Export." not in searched  # the assistant's own words do not steer retrieval
     lines = context.lines()
-    assert "account: Acme Corp" in lines and "plan: Pro" in lines
+    assert "account: Acme Corp" in lines and "plan: Pro" in lines and "products: Billing" in lines
     assert "assistant: Use Export." in lines
     assert ConversationContext().empty and not ConversationContext(turns=(Turn("customer", "x"),)).empty
+
+
+def test_the_wait_for_people_starts_once_and_ends_when_they_reply() -> None:
+    handed = conversation().moved(ThreadState.HANDED_OFF)
+    assert handed.waiting_since is not None
+    relayed = handed.moved(ThreadState.HANDED_OFF)  # the customer wrote again meanwhile
+    assert relayed.waiting_since == handed.waiting_since
+    replied = relayed.moved(ThreadState.WAITING_ON_CUSTOMER, owner="U_AGENT")
+    assert replied.waiting_since is None
+    again = replied.moved(ThreadState.HANDED_OFF)
+    assert again.waiting_since is not None and again.waiting_since > handed.waiting_since

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from adapters.console.auth import viewer
 from adapters.console.deps import deps_of
+from assistant.service_levels import CSAT_SCALE
 from assistant.threads import ThreadState
 
 MAX_FILTER_CHARS = 200
@@ -41,6 +42,7 @@ async def conversations_page(request: web.Request) -> web.StreamResponse:
         state=state,
         states=STATES,
         scoped=who.scope is not None,
+        csat_labels=CSAT_SCALE,
     )
 
 
@@ -50,4 +52,6 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     if conversation is None or not who.owns(conversation.account):
         raise web.HTTPNotFound(text="No conversation has that id.")
     messages = await deps.threads.thread_messages(conversation.id)
-    return deps.render(request, "conversation.html", conversation=conversation, messages=messages)
+    return deps.render(
+        request, "conversation.html", conversation=conversation, messages=messages, csat_labels=CSAT_SCALE
+    )

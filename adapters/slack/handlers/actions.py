@@ -5,6 +5,8 @@
 * "Send draft": the draft goes to the customer's thread and is learned (Signal.RESOLVE).
 * "Edit and send": a modal with the draft; its submission goes to the thread and is learned.
 * "I'll take it": the first agent claims the hand-off (and owns the conversation); the post says who.
+* The rating buttons under a resolved conversation (CSAT): the customer's score is kept on the
+  conversation and counts as a weak signal on the answer that resolved it (once per customer).
 * "Send to customer" (on the private note after an agent's reply under a hand-off post): the reply
   goes to the customer's thread (``adapters.slack.threads.forward``).
 
@@ -15,6 +17,8 @@ unavailable database leaves it to the next sweep (``or_retry_later``) instead of
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,11 +28,12 @@ from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.events import action_value, container, user_id, view_text
 from adapters.slack.handlers.base import Body, after_ack
-from adapters.slack.payloads import AnswerRef, ForwardRef, HandoffRef
+from adapters.slack.payloads import AnswerRef, CsatRef, ForwardRef, HandoffRef
 from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, refresh_handoff, send_to_customer
 from adapters.slack.steps import Steps, claimed, or_retry_later
 from adapters.slack.threads import forward
 from assistant.models import Role, Signal
+from assistant.service_levels import CSAT_SCALE, csat_helped
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -39,6 +44,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.action(ids.TAKE_HANDOFF)(after_ack(deps, ids.TAKE_HANDOFF, on_take))
     app.view(ids.EDIT_VIEW)(after_ack(deps, ids.EDIT_VIEW, on_edit_submitted))
     app.action(ids.SEND_TO_CUSTOMER)(after_ack(deps, ids.SEND_TO_CUSTOMER, on_send_to_customer))
+    app.action(re.compile(f"^{ids.CSAT_PREFIX}[0-9]+$"))(after_ack(deps, "csat", on_csat))
 
 
 def _notify(client: AsyncWebClient, body: Body) -> Notify | None:
@@ -208,3 +214,48 @@ async def on_send_to_customer(deps: SlackDeps, client: AsyncWebClient, body: Bod
     steps = Steps.of(deps.conversations, body)
     work = forward(deps, client, ref, user=user, notify=notify, steps=steps)
     await guarded(or_retry_later(work, "send to customer"), notify, "send to customer")
+
+
+async def on_csat(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
+    notify = _notify(client, body)
+    ref = CsatRef.parse(action_value(body))
+    if ref is None or ref.score not in CSAT_SCALE:
+        if notify is not None:
+            await notify(texts.STALE_BUTTON)
+        return
+    work = _rate(deps, client, body, ref, notify)
+    await guarded(or_retry_later(work, "rating"), notify, "rating")
+
+
+async def _rate(
+    deps: SlackDeps, client: AsyncWebClient, body: Body, ref: CsatRef, notify: Notify | None
+) -> None:
+    user = user_id(body)
+    if await deps.members.role_of(user) is not Role.CUSTOMER:
+        if notify is not None:
+            await notify(texts.CUSTOMERS_ONLY)
+        return
+    conversation = await deps.conversations.conversation_by_id(ref.conversation_id)
+    if conversation is None:
+        if notify is not None:
+            await notify(texts.STALE_BUTTON)
+        return
+    steps = Steps.of(deps.conversations, body)
+
+    async def rate() -> bool:
+        if not await deps.conversations.claim_event(PLATFORM, f"csat:{conversation.id}:{user}"):
+            if notify is not None:
+                await notify(texts.ALREADY_RATED)
+            return False
+        await deps.threads.rated(conversation, ref.score)
+        helped = csat_helped(ref.score)
+        if conversation.answer_id and helped is not None:  # a weak signal on the answer that resolved it
+            signal = Signal.HELPED if helped else Signal.NOT_HELPED
+            await deps.assistant.feedback(conversation.answer_id, signal, actor=user, role=Role.CUSTOMER)
+        return True
+
+    if not await steps.once("rate", rate, before=True):
+        return
+    channel, ts = container(body)
+    if channel and ts:
+        await client.chat_update(channel=channel, ts=ts, **blocks.csat_thanks(user, ref.score))

@@ -47,7 +47,7 @@ from adapters.slack.events import (
 )
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.payloads import ReplyRef
-from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer
+from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_answer, refresh_card
 from adapters.slack.steps import or_retry_later
 from adapters.slack.text import slack_time
 from adapters.slack.threads import offer_forward, relay, where
@@ -112,7 +112,7 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     if role is Role.AGENT:
         if link is not None:
             await guarded(_keep_reply(deps, client, event, link, user), notify, "agent reply")
-            await or_retry_later(_agent_in_thread(deps, event, binding, link, user), "agent reply")
+            await or_retry_later(_agent_in_thread(deps, client, event, binding, link, user), "agent reply")
         return
     if link is None and is_small_talk(event["text"]):
         return
@@ -177,14 +177,21 @@ async def _follow_up(
 
 
 async def _agent_in_thread(
-    deps: SlackDeps, event: dict[str, Any], binding: ChannelBinding, link: MessageLink, user: str
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    event: dict[str, Any],
+    binding: ChannelBinding,
+    link: MessageLink,
+    user: str,
 ) -> None:
     """An agent wrote in the customer's thread (an answer or a holding reply): a person has the
-    conversation now; the customer's next messages go to them, not to answering."""
+    conversation now; the customer's next messages go to them, not to answering. Its ticket card
+    says so."""
     conversation = await _conversation_of(deps, binding, thread_root(event), link, None)
-    await deps.threads.agent_said(
+    changed = await deps.threads.agent_said(
         conversation, message_id=str(event["ts"]), agent=user, text=str(event["text"])
     )
+    await refresh_card(deps, client, changed)
 
 
 async def _hand_off_unanswered(

@@ -8,6 +8,7 @@ message is the same on (conversation, message id), so a redelivered event is rec
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -55,13 +56,28 @@ class SqlThreads(SqlStoreBase):
             row = (await conn.execute(query)).first()
         return _conversation(row) if row is not None else None
 
-    async def save_conversation(self, conversation: Conversation) -> None:
+    async def save_conversation(
+        self, conversation: Conversation, *, expected: datetime | None = None
+    ) -> bool:
         values = _row(conversation)
         for key in ("id", "platform", "channel_id", "thread_ts", "created_at"):
             values.pop(key)
-        statement = update(support_conversations).where(_conv.id == conversation.id).values(values)
+        statement = update(support_conversations).where(_conv.id == conversation.id)
+        if expected is not None:  # a conditional update: two changes at once cannot both win
+            statement = statement.where(_conv.updated_at == expected)
         async with self._transaction(write=True) as conn:
-            await conn.execute(statement)
+            result = await conn.execute(statement.values(values))
+        return bool(result.rowcount == 1)
+
+    async def waiting_since(self, before: datetime, *, limit: int = 200) -> list[Conversation]:
+        query = (
+            select(support_conversations)
+            .where(_conv.state == ThreadState.HANDED_OFF.value, _conv.waiting_since < before)
+            .order_by(_conv.waiting_since, _conv.id)
+            .limit(limit)
+        )
+        async with self._transaction() as conn:
+            return [_conversation(row) for row in await conn.execute(query)]
 
     async def list_conversations(
         self, *, account: str | None = None, state: ThreadState | None = None, limit: int = 50
@@ -142,6 +158,8 @@ def _row(conversation: Conversation) -> dict[str, Any]:
         "handoff_post": conversation.handoff_post,
         "link": conversation.link,
         "first_response_at": conversation.first_response_at,
+        "csat": conversation.csat,
+        "waiting_since": conversation.waiting_since,
         "created_at": conversation.created_at,
         "updated_at": conversation.updated_at,
     }
@@ -165,6 +183,8 @@ def _conversation(row: Row[Any]) -> Conversation:
         handoff_post=row.handoff_post,
         link=row.link,
         first_response_at=row.first_response_at,
+        csat=row.csat,
+        waiting_since=row.waiting_since,
     )
 
 

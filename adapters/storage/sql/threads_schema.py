@@ -11,7 +11,7 @@ Migration 0012 creates them; importing this module adds them to ``schema.metadat
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
 from adapters.storage.sql.schema import UTCDateTime, metadata
 
@@ -32,11 +32,15 @@ support_conversations = Table(
     Column("handoff_post", String(255)),
     Column("link", Text),
     Column("first_response_at", UTCDateTime),
+    Column("csat", Integer),
+    Column("waiting_since", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("platform", "channel_id", "thread_ts"),
     # list_conversations: by account and state, newest first.
     Index(None, "account", "state"),
+    # waiting_since: handed-off conversations by how long they have waited.
+    Index(None, "state", "waiting_since"),
     Index(None, "updated_at"),
     # conversation_by_post: an agent's reply under a hand-off post.
     Index(None, "handoff_channel", "handoff_post"),

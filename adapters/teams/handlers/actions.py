@@ -10,6 +10,8 @@ message whose ``value`` carries the verb, and the bot updates the card in place.
   for the account or everyone) and posts it in the customer's thread.
 * "Send draft" (agents): the draft goes to the customer's thread and is learned (Signal.RESOLVE).
 * "I'll take it" (agents): the first agent claims the hand-off; the card says who.
+* "Send to customer" (agents; on the card under an agent's reply in a hand-off thread): the reply
+  goes to the customer's thread, once (``adapters.teams.forwarding``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from adapters.teams import constants as ids
 from adapters.teams.activities import place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
+from adapters.teams.forwarding import forward
 from adapters.teams.handlers.messages import actor_of
 from adapters.teams.payloads import ExchangeRef
 from adapters.teams.replies import (
@@ -204,6 +207,15 @@ async def on_take(click: Click) -> Outcome:
     return Outcome(card=await handoff_card(click.deps, click.ref, taken_by=click.name))
 
 
+@agents_only
+async def on_send_to_customer(click: Click) -> Outcome:
+    reply_id = str(click.data.get(ids.REPLY_KEY) or "")
+    refused = await forward(click.deps, click.ref, reply_id, user=click.user, name=click.name)
+    if refused is not None:
+        return Outcome(message=refused)
+    return Outcome(card=cards.forwarded_card(click.name))
+
+
 #: Buttons on the answer card in the customer's conversation (the rest are on hand-off cards).
 ON_THE_ANSWER = frozenset({ids.HELPED, ids.NOT_HELPED, ids.CORRECT, ids.CORRECT_SUBMIT})
 
@@ -214,4 +226,5 @@ ACTIONS: dict[str, Handler] = {
     ids.CORRECT_SUBMIT: on_correct_submit,
     ids.SEND_DRAFT: on_send_draft,
     ids.TAKE_HANDOFF: on_take,
+    ids.SEND_TO_CUSTOMER: on_send_to_customer,
 }

@@ -2,8 +2,8 @@
 
 * A customer's message at the top of a channel, or in a thread that has no answer yet, is a
   question (unless it is small talk); in a 1:1 chat every message from anyone is a question.
-* A customer's message in a reply chain that had an answer or a hand-off is a follow-up
-  (``assistant.dialogue``): answered in the chain's context, or handed off with the customer
+* A customer's message in a reply chain (or a 1:1 chat) that had an answer or a hand-off is a
+  follow-up (``assistant.dialogue``): answered in the chain's context, or handed off with the customer
   told; while a person owns the conversation (handed off, or an agent replied) it is relayed, once,
   to the conversation's hand-off thread.
 * When Teams' roster cannot say who wrote (``RosterUnavailable``), the message is retried with
@@ -40,6 +40,7 @@ from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
+from adapters.teams.forwarding import offer_forward
 from adapters.teams.inbox import ticket_of
 from adapters.teams.messenger import text_activity
 from adapters.teams.payloads import ExchangeRef
@@ -86,6 +87,20 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
     if not text:
         return
     binding = await deps.binding(place.channel, personal=place.personal, tenant=conversation_tenant(context))
+    if binding is not None and binding.kind == "internal" and place.thread != activity.id:
+        # an agent's reply under a hand-off card: offered to be sent to the customer
+        try:
+            agent = await deps.members.role_of(context) is Role.AGENT
+        except RosterUnavailable:  # an agent's note, not a customer's message: they can reply again
+            log.warning("reply %s in a hand-off thread: the roster failed; no offer to send it", activity.id)
+            return
+        if agent:
+            user, _ = actor_of(context)
+            spawn(
+                offer_forward(deps, place, str(activity.id), user, text),
+                f"teams hand-off reply {activity.id}",
+            )
+        return
     if binding is None or binding.kind != "customer":
         return
     try:
@@ -100,7 +115,7 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
         return
     user, name = actor_of(context)
     link = None
-    if not place.personal and place.thread != activity.id:
+    if place.personal or place.thread != activity.id:  # a reply chain, or a chat (one long thread)
         link = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
     if role is Role.AGENT and not place.personal:
         if link is not None:
@@ -140,7 +155,8 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
         follow_up = _follow_up(deps, question, place, str(activity.id), binding, link, name)
         spawn(guarded(follow_up, notify, "follow-up"), f"teams follow-up {activity.id}")
         return
-    work = guarded(_answer(deps, question, place, str(activity.id), binding, prior), notify, "question")
+    answering = _answer(deps, question, place, str(activity.id), binding, prior, asker_name=name)
+    work = guarded(answering, notify, "question")
     spawn(work, f"teams question {activity.id}")
 
 
@@ -196,6 +212,7 @@ async def _follow_up(
         binding,
         None,
         notice=texts.FOLLOW_UP_HANDOFF,
+        asker_name=name,
     )
 
 
@@ -252,15 +269,17 @@ async def _answer(
     prior: MessageLink | None,
     *,
     notice: str = texts.HANDOFF_NOTICE,
+    asker_name: str | None = None,
 ) -> None:
     """Answer a question (or a follow-up, in its context) and record it in the conversation;
-    ``notice`` is what the customer is told when it is handed off."""
+    ``notice`` is what the customer is told when it is handed off, ``asker_name`` what the
+    hand-off card calls the asker."""
     conversation = await _conversation_of(deps, binding, place, None, question.user)
     if prior is not None and prior.kind == "question":  # asked before a crash or an outage
         answer = await deps.assistant.get_answer(prior.answer_id)
         posted = await deps.conversations.find_thread(PLATFORM, place.channel, place.thread)
         if posted is None or posted.answer_id != answer.id:
-            await _deliver(deps, answer, question.text, place, binding, notice)
+            await _deliver(deps, answer, question.text, place, binding, notice, asker_name)
         await deps.threads.answered(conversation, answer, message_id=f"{message_id}:answer")
         return
     if question.context is None:
@@ -281,12 +300,18 @@ async def _answer(
         answer.decision.value,
         answer.confidence,
     )
-    await _deliver(deps, answer, question.text, place, binding, notice)
+    await _deliver(deps, answer, question.text, place, binding, notice, asker_name)
     await deps.threads.answered(conversation, answer, message_id=f"{message_id}:answer")
 
 
 async def _deliver(
-    deps: TeamsDeps, answer: Answer, question: str, place: Place, binding: ChannelBinding, notice: str
+    deps: TeamsDeps,
+    answer: Answer,
+    question: str,
+    place: Place,
+    binding: ChannelBinding,
+    notice: str,
+    asker_name: str | None = None,
 ) -> None:
     """Send the answer or the hand-off; Teams failing for a while leaves the message to the inbox."""
     ref = ExchangeRef(
@@ -294,7 +319,15 @@ async def _deliver(
     )
     try:
         if answer.handed_off:
-            await hand_off(deps, answer=answer, question=question, binding=binding, ref=ref, notice=notice)
+            await hand_off(
+                deps,
+                answer=answer,
+                question=question,
+                binding=binding,
+                ref=ref,
+                notice=notice,
+                asker=asker_name,
+            )
         else:
             await post_answer(deps, answer, ref)
     except CONNECTOR_ERRORS as exc:

@@ -12,7 +12,7 @@ async def _seed(console: Console) -> tuple[str, str]:
     acme = await store.open_conversation(
         Conversation.start(platform="slack", channel="C1", thread="1.1", account="acme", asker="U_ACME")
     )
-    await store.save_conversation(acme.moved(ThreadState.HANDED_OFF, owner="U_AGENT"))
+    await store.save_conversation(acme.moved(ThreadState.RESOLVED, owner="U_AGENT", csat=3))
     globex = await store.open_conversation(
         Conversation.start(platform="teams", channel="19:g", thread="a1", account="globex", asker="U_GLOBEX")
     )
@@ -33,13 +33,13 @@ async def test_the_list_filters_by_state_and_account_and_a_conversation_shows_it
     try:
         page = await (await client.get("/console/conversations")).text()
         assert acme_id in page and globex_id in page and "Conversations" in page
-        handed = await (await client.get("/console/conversations?state=handed_off")).text()
+        handed = await (await client.get("/console/conversations?state=resolved")).text()
         assert acme_id in handed and globex_id not in handed
         globex = await (await client.get("/console/conversations?account=globex")).text()
         assert globex_id in globex and acme_id not in globex
         shown = await (await client.get(f"/console/conversations/{acme_id}")).text()
         assert "&lt;b&gt;Recurring&lt;/b&gt; tab?" in shown  # a customer's words, escaped
-        assert "U_AGENT" in shown
+        assert "U_AGENT" in shown and "rated great" in shown
         assert (await client.get("/console/conversations/conv_nope")).status == 404
     finally:
         await client.close()

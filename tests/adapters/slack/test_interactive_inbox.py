@@ -138,7 +138,12 @@ async def test_a_send_draft_click_slack_failed_to_post_is_completed_by_the_sweep
         await harness.settle()
         assert draft in block_text(sent.args)
         assert len([c for c in fake.calls_to("chat.postMessage") if c.status == 500]) == 3
-        assert len(harness.replies(question_ts)) == 2  # the hand-off notice, then the draft: once
+        # the hand-off notice, then the draft (once), then the request for a rating
+        assert [m["text"] for m in harness.replies(question_ts)][::2] == [
+            texts.HANDOFF_NOTICE,
+            texts.CSAT_QUESTION,
+        ]
+        assert len(harness.replies(question_ts)) == 3
         [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
         assert resolution.actor == AGENT
         [update] = fake.answered("chat.update")

@@ -128,7 +128,8 @@ async def test_handoff_then_send_draft_resolves_and_teaches(harness: Harness) ->
             response_url=harness.fake.response_url("send"),
         )
     )
-    sent = harness.replies(question_ts)[-1]
+    sent, rating = harness.replies(question_ts)[-2:]  # the answer, then the request for a rating
+    assert rating["text"] == texts.CSAT_QUESTION
     assert draft in block_text(sent)
     [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
     assert resolution.actor == AGENT
@@ -147,7 +148,7 @@ async def test_handoff_then_send_draft_resolves_and_teaches(harness: Harness) ->
             response_url=harness.fake.response_url("send"),
         )
     )
-    assert len(harness.replies(question_ts)) == 2
+    assert len(harness.replies(question_ts)) == 3  # the notice, the draft and the rating request: once
     assert harness.fake.answered("chat.postEphemeral")[-1].args["text"] == texts.ALREADY_HANDLED
 
     # the same question now has a learned answer
@@ -183,7 +184,8 @@ async def test_edit_and_send_posts_the_edited_text_and_learns_it(harness: Harnes
             user=AGENT, callback_id=ids.EDIT_VIEW, private_metadata=modal["private_metadata"], values=values
         )
     )
-    sent = harness.replies(question_ts)[-1]
+    sent, rating = harness.replies(question_ts)[-2:]  # the answer, then the request for a rating
+    assert rating["text"] == texts.CSAT_QUESTION
     assert edited in block_text(sent) and f"<@{AGENT}>" in block_text(sent)
     [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
     assert "learned" in resolution.effect

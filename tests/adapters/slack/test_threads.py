@@ -6,6 +6,7 @@ conversation and can be sent to the customer from the hand-off thread."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.integrations.account_file import FileAccountContext
 from adapters.slack import constants as ids
 from adapters.slack import texts
+from assistant.models import Role, Signal, utcnow
 from assistant.threads import ThreadState
 from tests.adapters.slack.conftest import (
     ACME_TEAM,
@@ -30,7 +32,7 @@ from tests.adapters.slack.conftest import (
     database_url,
 )
 from tests.adapters.slack.harness import running_harness
-from tests.adapters.slack.helpers import block_text, button
+from tests.adapters.slack.helpers import block_text, button, events_of
 from tests.fakes.slack_requests import block_actions, message_event
 
 INVOICES_Q = "Where can I download my invoices?"
@@ -188,6 +190,11 @@ async def test_an_agents_reply_under_the_handoff_post_is_sent_to_the_customer_on
     assert reply in block_text(sent)
     conversation = await conversation_of(harness, question_ts)
     assert (conversation.state, conversation.owner) == (ThreadState.WAITING_ON_CUSTOMER, AGENT)
+    [card] = harness.fake.answered("chat.update")  # the ticket card says who has it and where it is
+    assert card.args["ts"] == handoff["ts"]
+    assert "State: *waiting on customer*" in block_text(card.args) and f"Owner: <@{AGENT}>" in block_text(
+        card.args
+    )
 
     # a customer cannot press it
     await harness.interact(
@@ -288,3 +295,98 @@ async def test_edits_and_deletions_update_the_conversation(harness: Harness) -> 
     assert said[question_ts] is None and said[follow_ts] == "thanks, that worked perfectly"
     assert harness.fake.calls_to("chat.postMessage")[-1].args["thread_ts"] == question_ts
     assert len(harness.fake.calls_to("chat.postMessage")) == 1  # nothing posted for the edit or deletion
+
+
+async def test_a_resolved_conversation_asks_the_customer_for_a_rating_once(harness: Harness) -> None:
+    question_ts, handoff = await handed_off(harness)
+    await harness.interact(
+        block_actions(
+            user=AGENT,
+            action_id=ids.SEND_DRAFT,
+            value=button(handoff, ids.SEND_DRAFT)["value"],
+            channel=HANDOFF_CHANNEL,
+            message_ts=handoff["ts"],
+            response_url=harness.fake.response_url("send"),
+        )
+    )
+    prompt = harness.replies(question_ts)[-1]
+    assert prompt["text"] == texts.CSAT_QUESTION
+    great = button(prompt, f"{ids.CSAT_PREFIX}3")
+    for user in (AGENT, CUSTOMER, CUSTOMER):  # an agent cannot rate; a customer rates once
+        await harness.interact(
+            block_actions(
+                user=user,
+                action_id=great["action_id"],
+                value=great["value"],
+                channel=CUSTOMER_CHANNEL,
+                message_ts=prompt["ts"],
+                response_url=harness.fake.response_url("rate"),
+            )
+        )
+    conversation = await conversation_of(harness, question_ts)
+    assert conversation.csat == 3
+    [helped] = await events_of(harness.assistant, Signal.HELPED)
+    assert (helped.actor, helped.role) == (CUSTOMER, Role.CUSTOMER)
+    [thanks] = [c for c in harness.fake.answered("chat.update") if c.args["ts"] == prompt["ts"]]
+    assert "Thanks for your rating" in thanks.args["text"]
+
+
+@pytest.fixture
+async def strict(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> AsyncIterator[Harness]:
+    """Premium accounts (acme, in the sample file) get a first response within 30 minutes."""
+    accounts = FileAccountContext(Path(__file__).parents[3] / "samples" / "accounts.yaml")
+    overrides = {"first_response_minutes": "premium=30,default=240"}
+    async with running_harness(
+        database_url(tmp_path), embedder, accounts=accounts, settings_overrides=overrides
+    ) as started:
+        yield started
+
+
+async def test_a_conversation_waiting_past_its_tiers_target_is_reminded_once(strict: Harness) -> None:
+    question_ts, handoff = await handed_off(strict)
+    reminders = strict.slack.reminders
+    assert await reminders.check(now=utcnow() + timedelta(minutes=20)) == 0
+    assert await reminders.check(now=utcnow() + timedelta(minutes=31)) == 1
+    assert await reminders.check(now=utcnow() + timedelta(minutes=45)) == 0  # once per waiting period
+    [reminder] = [m for m in strict.fake.messages(HANDOFF_CHANNEL, handoff["ts"]) if "⏰" in m["text"]]
+    assert f"<@{CUSTOMER}>" in reminder["text"] and "30 min" in reminder["text"]
+
+    # the customer writing again does not restart the clock (nor remind twice) ...
+    await strict.say(FOLLOW_UP, thread_ts=question_ts)
+    assert await reminders.check(now=utcnow() + timedelta(minutes=50)) == 0
+    # ... an agent's reply ends the wait; the customer's next message starts a new one
+    await strict.say("Looking at it now.", user=AGENT, thread_ts=question_ts)
+    assert await reminders.check(now=utcnow() + timedelta(minutes=50)) == 0
+    await strict.say("Any news?", thread_ts=question_ts)
+    assert await reminders.check(now=utcnow() + timedelta(minutes=31)) == 1
+
+
+async def test_the_default_target_applies_to_an_account_without_a_tier(harness: Harness) -> None:
+    await handed_off(harness)
+    assert await harness.slack.reminders.check(now=utcnow() + timedelta(minutes=31)) == 0
+    assert await harness.slack.reminders.check(now=utcnow() + timedelta(hours=4, minutes=1)) == 1
+
+
+async def test_a_relay_whose_post_was_taken_but_not_answered_is_not_posted_twice(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    from tests.adapters.slack.test_faults import faulty_harness, wait_status
+
+    async with faulty_harness(tmp_path, embedder) as (harness, fake):
+        question_ts = await harness.say(VAGUE)
+        [handoff] = harness.fake.messages(HANDOFF_CHANNEL)
+        harness.slack.inbox.start()  # the sweep runs what a failure left pending
+        fake.lose_answer(
+            "chat.postMessage", times=1, where=lambda args: args.get("thread_ts") == handoff["ts"]
+        )
+        ts = harness.ts()
+        event = message_event(
+            CUSTOMER_CHANNEL, CUSTOMER, FOLLOW_UP, ts=ts, thread_ts=question_ts, user_team=ACME_TEAM
+        )
+        status, _, _ = await harness.sender.event(event, event_id="EvRELAY")
+        assert status == 200
+        assert await wait_status(harness, "EvRELAY", "done") >= 2  # retried by the sweep
+        await harness.settle()
+        [relay] = relays(harness, handoff["ts"])  # Slack took the first post: found, not posted again
+        assert FOLLOW_UP in block_text(relay)
+        assert len(fake.attempts("chat.postMessage")) == 3  # the notice, the card, the one relay

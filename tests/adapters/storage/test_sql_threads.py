@@ -124,3 +124,48 @@ async def test_migration_0012_matches_the_schema(
             assert await conn.run_sync(differences) == []
     finally:
         await engine.dispose()
+
+
+async def test_a_conditional_save_loses_to_a_change_that_came_first(
+    conversations: SqlConversationStore,
+) -> None:
+    opened = await conversations.open_conversation(started())
+    first = opened.moved(ThreadState.ANSWERED, answer_id="ans_1")
+    assert await conversations.save_conversation(first, expected=opened.updated_at)
+    late = opened.moved(ThreadState.HANDED_OFF)  # based on what was read before the first change
+    assert not await conversations.save_conversation(late, expected=opened.updated_at)
+    stored = await conversations.conversation_by_id(opened.id)
+    assert (
+        stored is not None and stored.state is ThreadState.ANSWERED and stored.updated_at == first.updated_at
+    )
+
+
+async def test_waiting_conversations_are_found_by_when_people_were_asked(
+    conversations: SqlConversationStore,
+) -> None:
+    handed = (await conversations.open_conversation(started())).moved(ThreadState.HANDED_OFF)
+    assert handed.waiting_since is not None
+    await conversations.save_conversation(handed)
+    await conversations.open_conversation(started("1.2"))  # open: not waiting on people
+    assert await conversations.waiting_since(handed.waiting_since) == []
+    [found] = await conversations.waiting_since(handed.waiting_since + timedelta(seconds=1))
+    assert found.id == handed.id and found.waiting_since == handed.waiting_since
+
+
+async def test_customers_writing_at_once_all_join_the_conversation(
+    conversations: SqlConversationStore,
+) -> None:
+    from assistant.dialogue import Threads
+
+    threads = Threads(store=conversations)
+    opened = await conversations.open_conversation(started())
+    users = [f"U{n}" for n in range(2, 8)]
+    await asyncio.gather(
+        *(
+            threads.customer_said(opened, message_id=f"m{n}", user=user, text="hi")
+            for n, user in enumerate(users)
+        )
+    )
+    stored = await conversations.conversation_by_id(opened.id)
+    assert stored is not None and set(stored.participants) == {"U1", *users}
+    assert len(await conversations.thread_messages(opened.id)) == len(users)

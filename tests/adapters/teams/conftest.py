@@ -153,7 +153,7 @@ def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
 
 
 def verbs(card: dict[str, Any]) -> list[str]:
-    return [candidate["verb"] for candidate in card.get("actions") or []]
+    return [candidate["verb"] for candidate in card.get("actions") or [] if "verb" in candidate]
 
 
 def card_text(card: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from adapters.teams import texts
 from assistant.threads import ThreadState
 from tests.adapters.teams.conftest import (
     AGENT,
+    CUSTOMER,
     CUSTOMER_CHANNEL,
     HANDOFF_CHANNEL,
     OTHER_CUSTOMER,
@@ -152,3 +153,65 @@ async def test_edits_and_deletions_update_the_conversation(harness: Harness) -> 
     stored = await harness.answer_on(answer)
     asked = await harness.assistant.get_question(stored.question_id)
     assert asked is not None and asked.deleted  # a deleted question is forgotten
+
+
+async def test_a_handed_off_conversation_waiting_too_long_is_reminded_in_its_thread(harness: Harness) -> None:
+    from datetime import timedelta
+
+    from assistant.models import utcnow
+
+    await harness.say(VAGUE)
+    [card] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    assert await harness.bot.reminders.check(now=utcnow() + timedelta(hours=4, minutes=1)) == 1
+    assert await harness.bot.reminders.check(now=utcnow() + timedelta(hours=5)) == 0
+    [reminder] = [p for p in harness.connector.in_thread(card.conversation) if p.text.startswith("⏰")]
+    assert "4 h" in reminder.text
+
+
+async def test_the_handoff_card_names_account_and_asker_and_opens_the_thread(harness: Harness) -> None:
+    from adapters.integrations.account_file import FileAccountContext
+
+    harness.bot.deps.threads.accounts = FileAccountContext(
+        Path(__file__).parents[3] / "samples" / "accounts.yaml"
+    )
+    question = await harness.say(VAGUE)
+    [posted] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    card = card_of(posted.activity["attachments"][0]["content"])
+    shown = card_text(card)
+    assert "Acme Corp" in shown and "Asked by Casey Customer" in shown
+    [opens] = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
+    assert question["id"] in opens["url"] and opens["url"].startswith("https://teams.microsoft.com/")
+
+
+async def test_a_follow_up_in_a_one_to_one_chat_is_answered_in_its_context(harness: Harness) -> None:
+    chat = "a:1-casey-chat"
+    for text in (INVOICES_Q, VAGUE_FOLLOW_UP):
+        status, _ = await harness.post(harness.teams.personal_message(CUSTOMER, text, chat=chat))
+        assert status in (200, 201)
+    first, follow_up = harness.connector.in_thread(chat)
+    assert all("Invoices are under Settings" in card_text(card_of(p)) for p in (first, follow_up))
+    conversation = await harness.conversations.get_conversation("teams", chat, chat)
+    assert conversation is not None and conversation.state is ThreadState.ANSWERED
+
+
+async def test_an_agents_reply_under_the_handoff_card_is_sent_to_the_customer_once(harness: Harness) -> None:
+    from adapters.teams import constants as ids
+
+    question = await harness.say(VAGUE)
+    [handoff] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    reply = "Your account was locked after too many attempts; I've unlocked it, please try again."
+    await harness.say(reply, user=AGENT, channel=HANDOFF_CHANNEL, thread=handoff.id)
+    assert len(harness.replies(question)) == 1  # stays internal until the agent says so
+    [offer] = [p for p in harness.connector.in_thread(handoff.conversation) if p.card is not None]
+
+    refused = await harness.click(offer, ids.SEND_TO_CUSTOMER, user=CUSTOMER)
+    assert refused["value"] == texts.AGENTS_ONLY
+    sent = await harness.click(offer, ids.SEND_TO_CUSTOMER, user=AGENT)
+    assert "sent this reply" in card_text(sent["value"])
+    again = await harness.click(offer, ids.SEND_TO_CUSTOMER, user=AGENT)
+    assert again["value"] == texts.ALREADY_HANDLED
+    notice, forwarded = harness.replies(question)
+    assert notice.text == texts.HANDOFF_NOTICE and "unlocked it" in card_text(card_of(forwarded))
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.state is ThreadState.WAITING_ON_CUSTOMER
+    assert conversation.owner == "aad-agent"

@@ -38,6 +38,8 @@ def upgrade() -> None:
         sa.Column("handoff_post", sa.String(255), nullable=True),
         sa.Column("link", sa.Text(), nullable=True),
         sa.Column("first_response_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("csat", sa.Integer(), nullable=True),
+        sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_support_conversations"),
@@ -50,6 +52,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_support_conversations_account_state", "support_conversations", ["account", "state"])
     op.create_index("ix_support_conversations_updated_at", "support_conversations", ["updated_at"])
+    op.create_index(
+        "ix_support_conversations_state_waiting_since", "support_conversations", ["state", "waiting_since"]
+    )
     op.create_index(
         "ix_support_conversations_handoff_channel_handoff_post",
         "support_conversations",
@@ -80,6 +85,7 @@ def downgrade() -> None:
     op.drop_index("ix_conversation_messages_conversation_id_created_at", table_name="conversation_messages")
     op.drop_table("conversation_messages")
     op.drop_index("ix_support_conversations_handoff_channel_handoff_post", table_name="support_conversations")
+    op.drop_index("ix_support_conversations_state_waiting_since", table_name="support_conversations")
     op.drop_index("ix_support_conversations_updated_at", table_name="support_conversations")
     op.drop_index("ix_support_conversations_account_state", table_name="support_conversations")
     op.drop_table("support_conversations")
