@@ -161,12 +161,14 @@ def test_learned_json_lists_the_events(cli) -> None:  # type: ignore[no-untyped-
     assert json.loads(cli("learned", "--json").output) == []
     cli("teach", "What are our payment terms?", "Net 45 for Acme.", "--account", "acme", "--private")
     cli("teach", "Do you support SSO?", "Yes, with Okta and Entra ID.")
-    events = json.loads(cli("learned", "--json").output)
+    entries = json.loads(cli("learned", "--json").output)
+    events = [entry["event"] for entry in entries]
     assert [e["signal"] for e in events] == ["teach", "teach"]
     assert {e["account"] for e in events} == {"acme", None}
+    assert {entry["question"] for entry in entries} == {"What are our payment terms?", "Do you support SSO?"}
     first = events[0]
     assert first["id"].startswith("evt_") and first["role"] == "agent" and first["undone_at"] is None
     assert "T" in first["created_at"]  # ISO 8601
     cli("forget", first["id"])
-    undone = {e["id"]: e for e in json.loads(cli("learned", "--json").output)}
+    undone = {e["event"]["id"]: e["event"] for e in json.loads(cli("learned", "--json").output)}
     assert undone[first["id"]]["undone_at"] is not None
