@@ -73,7 +73,7 @@ def stored_body(body: Any) -> Any:
 
     def walk(value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
-            kept = {}
+            kept: dict[str, Any] = {}
             deletion = value.get("subtype") == "message_deleted"
             typed = value.get("type") in _TYPED_INPUTS
             for name, inner in value.items():
