@@ -59,7 +59,12 @@ MIN_RETENTION = timedelta(hours=1)
 SWEEP_BATCH = 50
 # Keys whose string values people wrote (message text, rich-text elements, links, attachments).
 # Ids, timestamps and channel names are never redacted: a replay needs them as they were.
-_WRITTEN_KEYS = frozenset({"text", "url", "title", "fallback", "pretext", "footer"})
+# A modal's typed text (Slack ``plain_text_input``'s ``value``, its ``initial_value``) and a Teams
+# card's answer box (``answer_text``) are people's words too; buttons' ``value`` (ids, stamps) is not.
+_WRITTEN_KEYS = frozenset(
+    {"text", "url", "title", "fallback", "pretext", "footer", "initial_value", "answer_text"}
+)
+_TYPED_INPUTS = frozenset({"plain_text_input", "rich_text_input"})
 
 
 def stored_body(body: Any) -> Any:
@@ -68,11 +73,14 @@ def stored_body(body: Any) -> Any:
 
     def walk(value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
-            kept = {}
+            kept: dict[str, Any] = {}
             deletion = value.get("subtype") == "message_deleted"
+            typed = value.get("type") in _TYPED_INPUTS
             for name, inner in value.items():
                 if deletion and name == "previous_message" and isinstance(inner, dict):
                     kept[name] = {"ts": inner["ts"]} if "ts" in inner else {}
+                elif typed and name == "value" and isinstance(inner, str):
+                    kept[name] = redact(inner)
                 else:
                     kept[name] = walk(inner, str(name))
             return kept

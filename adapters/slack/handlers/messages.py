@@ -343,7 +343,8 @@ async def _keep_reply(
 
 
 async def on_deleted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> None:
-    """A deleted message is purged from every table that holds its text: the stored question, the
+    """A deleted message is purged from every table that holds its text: the stored question (and
+    the resolution learned from it, the bug reports quoting it: ``delete_question_text``), the
     inbox (the message and its edits) and the agents' reply candidates."""
     event = body["event"]
     deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
@@ -353,6 +354,7 @@ async def on_deleted(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     stored = await deps.assistant.store.find_question_by_external_id(external_id(channel, deleted_ts))
     if stored is not None and not stored.deleted:
         await deps.assistant.store.delete_question_text(stored.id)
+        await deps.assistant.sync(force=True)  # a resolution learned from it changed too
         log.info("question %s deleted in Slack; its text was deleted", stored.id)
     # The inbox (the message and its edits) and the reply candidates hold it too.
     if await deps.conversations.forget_message(PLATFORM, channel, str(deleted_ts)):

@@ -17,6 +17,7 @@ from sqlalchemy import Float, Integer, String, bindparam, case, func, select, te
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.sql import rows
+from adapters.storage.sql.insights_schema import bug_reports
 from adapters.storage.sql.schema import (
     answers,
     item_changes,
@@ -157,6 +158,22 @@ async def add_feedback(
         if row is not None:
             written[item_id] = FeedbackRecord(**dict(zip(rows.FEEDBACK_COLUMNS, row, strict=True)))
     return written
+
+
+async def forget_bug_examples(conn: AsyncConnection, question_id: str) -> int:
+    """Drop the examples quoting a deleted question from every bug report; how many reports changed.
+
+    Reports are few (one per open bug), so they are filtered here rather than with each database's
+    JSON operators."""
+    changed = 0
+    for report_id, examples in (await conn.execute(select(bug_reports.c.id, bug_reports.c.examples))).all():
+        kept = [
+            e for e in examples or [] if not (isinstance(e, dict) and e.get("question_id") == question_id)
+        ]
+        if len(kept) != len(examples or []):
+            await conn.execute(update(bug_reports).where(bug_reports.c.id == report_id).values(examples=kept))
+            changed += 1
+    return changed
 
 
 async def restore_outcome(conn: AsyncConnection, event: Any) -> None:

@@ -43,6 +43,7 @@ from assistant.models import (
     KnowledgeItem,
     LearningEvent,
     Question,
+    Signal,
     StoredQuestion,
     utcnow,
 )
@@ -301,13 +302,39 @@ class SqlKnowledgeStore:
         return rows.question_from(row) if row is not None else None
 
     async def delete_question_text(self, question_id: str) -> None:
-        """Forget what was asked (the row stays, for counts); a deleted question reads as ``""``."""
+        """Forget what was asked everywhere it is kept (the row stays, for counts; a deleted question
+        reads as ``""``): the question, the question of a resolution learned from its answer (which
+        then matches on its answer's text), and the bug reports' examples quoting it."""
         async with self._transaction("write") as conn:
             result = await conn.execute(
                 update(questions).where(questions.c.id == question_id).values(text=None, deleted=True)
             )
             if result.rowcount == 0:
                 raise NotFoundError(f"No question {question_id!r}.")
+            answered = (
+                await conn.execute(select(answers.c.id).where(answers.c.question_id == question_id))
+            ).scalars()
+            sources = [f"{signal.value}:{answer_id}" for answer_id in answered for signal in Signal]
+            learned = (
+                (
+                    await conn.execute(
+                        select(knowledge_items.c.id).where(
+                            knowledge_items.c.source.in_(sources), knowledge_items.c.question.is_not(None)
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+                if sources
+                else []
+            )
+            if learned:
+                await queries.lock_changes(conn)
+                await conn.execute(
+                    update(knowledge_items).where(knowledge_items.c.id.in_(learned)).values(question=None)
+                )
+                await queries.log_changes(conn, list(learned))
+            await queries.forget_bug_examples(conn, question_id)
 
     async def labelled_outcomes(self, limit: int) -> list[LabelledOutcome]:
         """The newest ``limit`` labelled answers, returned oldest first (the calibrator's order)."""

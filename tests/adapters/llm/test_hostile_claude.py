@@ -148,3 +148,16 @@ async def test_leak_battery_with_a_hostile_model(tmp_path: Path, embedder: Any) 
     assert requests > 100  # the model saw most attempts
     assert prompt_leaks == []
     assert result.leaks == []
+
+
+async def test_what_is_posted_is_the_text_that_was_checked(tmp_path: Path, embedder: Any) -> None:
+    """Issue 15: the check reads the answer as a chat client shows it, and that text is posted."""
+    reply = "They\u200b last 30\u2060 days\u202e [1]."
+    async with (
+        FakeAnthropic(script=[Reply(reply)]) as fake,
+        assistant_on(fake, tmp_path, embedder) as service,
+    ):
+        await service.teach(QUESTION, TAUGHT, actor="dana", role=Role.AGENT)
+        answer = await service.ask(Question(text=QUESTION, account="acme"))
+
+    assert answer.decision is Decision.ANSWER and answer.text == "They last 30 days."

@@ -59,6 +59,15 @@ def test_a_stored_body_is_redacted_but_keeps_its_ids() -> None:
         {"event": {"subtype": "message_deleted", "previous_message": {"text": "x", "ts": "1.2"}}}
     )
     assert gone["event"]["previous_message"] == {"ts": "1.2"}
+    # A correction typed in a modal, and a button's value (ids and stamps kept as they are).
+    view = {
+        "type": "view_submission",
+        "view": {"state": {"values": {"b": {"a": {"type": "plain_text_input", "value": WITH_DATA}}}}},
+        "actions": [{"type": "button", "value": "1712345678.123456|ans_0123456789ab"}],
+    }
+    kept = stored_body(view)
+    assert not any(secret in json.dumps(kept) for secret in SECRETS)
+    assert kept["actions"][0]["value"] == "1712345678.123456|ans_0123456789ab"
 
 
 async def test_the_inbox_keeps_no_personal_data(harness: Harness) -> None:
