@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse, MessageReaction
+from botbuilder.schema import ActivityTypes, AdaptiveCardInvokeResponse, MessageReaction
 from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 from botframework.connector.auth import BotFrameworkAuthentication
 
@@ -28,7 +28,6 @@ from adapters.teams import constants as ids
 from adapters.teams import texts
 from adapters.teams.activities import card_submission, place_of
 from adapters.teams.auth import build_authentication
-from adapters.teams.cards import attachment
 from adapters.teams.deps import TeamsDeps
 from adapters.teams.handlers import actions, messages, reactions, teaching
 from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
@@ -188,8 +187,9 @@ class TeamsBot(TeamsActivityHandler):
         data = action.get("data")
         data = data if isinstance(data, dict) else {}
         outcome = await actions.execute(self.deps, turn_context, action.get("verb"), data)
-        if outcome.card is not None:
-            return _invoke(HTTPStatus.OK, ids.CARD_CONTENT_TYPE, outcome.card)
+        await actions.show_everyone(turn_context, outcome)  # the others' cards change too
+        if outcome.view is not None:
+            return _invoke(HTTPStatus.OK, ids.CARD_CONTENT_TYPE, outcome.view)
         return _invoke(HTTPStatus.OK, ids.MESSAGE_RESPONSE_TYPE, outcome.message or "")
 
     async def on_reactions_added(
@@ -210,13 +210,9 @@ class TeamsBot(TeamsActivityHandler):
         ):
             return
         outcome = await actions.execute(self.deps, turn_context, value.get("verb"), value)
-        if outcome.card is not None and activity.reply_to_id:
-            updated = Activity(
-                type=ActivityTypes.message, id=activity.reply_to_id, attachments=[attachment(outcome.card)]
-            )
-            await turn_context.update_activity(updated)
-        elif outcome.message:
-            await turn_context.send_activity(outcome.message)
+        await actions.show_everyone(turn_context, outcome)
+        if outcome.card is not None or outcome.message:  # the clicker's own: never in the thread
+            await actions.tell_clicker(self.deps, turn_context, outcome)
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity

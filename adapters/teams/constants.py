@@ -19,6 +19,14 @@ CORRECT: Final = "answer_correct"  # opens the correction form (agents only)
 CORRECT_SUBMIT: Final = "answer_correct_submit"
 SEND_DRAFT: Final = "handoff_send_draft"
 TAKE_HANDOFF: Final = "handoff_take"
+APPROVE: Final = "answer_approve"  # agents: the answer is right (Signal.APPROVE)
+REJECT: Final = "answer_reject"  # agents: the answer is wrong (Signal.REJECT)
+REFRESH: Final = "answer_view"  # the card's refresh: each person's own view of an answer card
+
+# what the refresh action's data carries besides the ref: the state every view is drawn from
+VIEW_STATUS: Final = "status"
+VIEW_CORRECTABLE: Final = "correctable"
+MAX_REFRESH_USERS: Final = 60  # Teams refreshes user-specific views for at most 60 listed users
 
 # inputs of the correction form (their values arrive merged into the action's data)
 # The message action (manifest: composeExtensions) on an agent's reply: "Teach this".

@@ -5,7 +5,8 @@ JSON in the conversation store, under the conversation it came from and, for a c
 channel itself. ``send`` continues a stored conversation (``CloudAdapter.continue_conversation``)
 and ``start_thread`` creates a new thread in a channel (``create_conversation``): both work from
 the database alone, so hand-offs, drafts sent by agents and digests reach their conversation after
-a restart too.
+a restart too. ``send_direct`` opens (or reuses) the 1:1 chat with a person, for what only they
+should read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import CloudAdapterBase, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ConversationParameters, ConversationReference
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
 
 from adapters.teams.activities import Place, channel_conversation
 from adapters.teams.cards import Card, attachment
@@ -123,5 +130,31 @@ class Messenger:
 
         await self._adapter.create_conversation(
             self._app_id, logic, parameters, CHANNEL_ID, reference.service_url, None
+        )
+        return created[0]
+
+    async def send_direct(self, turn: Activity, user: ChannelAccount, activity: Activity) -> Sent:
+        """Send ``activity`` to ``user`` alone, in the bot's 1:1 chat with them (created through the
+        Bot Connector with the turn's service URL and tenant; Teams returns the existing chat)."""
+        data = turn.channel_data if isinstance(turn.channel_data, dict) else {}
+        tenant = (data.get("tenant") or {}).get("id") or (
+            turn.conversation.tenant_id if turn.conversation else None
+        )
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=turn.recipient,
+            members=[ChannelAccount(id=user.id)],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}} if tenant else None,
+            activity=activity,
+        )
+        created: list[Sent] = []
+
+        async def logic(context: TurnContext) -> None:
+            started = context.activity
+            created.append(Sent(conversation=str(started.conversation.id), activity_id=str(started.id or "")))
+
+        await self._adapter.create_conversation(
+            self._app_id, logic, parameters, CHANNEL_ID, str(turn.service_url), None
         )
         return created[0]

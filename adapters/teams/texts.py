@@ -20,6 +20,10 @@ CORRECT_BUTTON: Final = "Correct this"
 SAVE_CORRECTION_BUTTON: Final = "Save correction"
 SEND_DRAFT_BUTTON: Final = "Send draft"
 TAKE_BUTTON: Final = "I'll take it"
+APPROVE_BUTTON: Final = "Approve"
+REJECT_BUTTON: Final = "Reject"
+REFRESH_TITLE: Final = "Refresh"
+ALREADY_REVIEWED: Final = "You have already reviewed this answer."
 
 CORRECTION_LABEL: Final = "The right answer"
 SCOPE_LABEL: Final = "Who should get this answer?"
@@ -63,6 +67,11 @@ def sent_by(user: str) -> str:
 
 def helped_by(user: str, helped: bool) -> str:
     return f"{user}: " + (HELPED_THANKS if helped else NOT_HELPED_NOTED)
+
+
+def reviewed(approved: bool) -> str:
+    """What an agent sees (only them) once they approved or rejected an answer."""
+    return "You approved this answer." if approved else "You rejected this answer; it will count against it."
 
 
 def corrected_by(user: str) -> str:

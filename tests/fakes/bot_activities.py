@@ -114,8 +114,10 @@ class Teams:
         card_id: str,
         channel: str | None,
         inputs: dict[str, Any] | None = None,
+        trigger: str = "manual",
     ) -> dict[str, Any]:
-        """The ``adaptiveCard/action`` invoke for a click on ``action`` (an Action.Execute)."""
+        """The ``adaptiveCard/action`` invoke for a click on ``action`` (an Action.Execute), or with
+        ``trigger="automatic"`` a client refreshing the card (its ``refresh.action``)."""
         kind = (
             {"conversationType": "channel", "isGroup": True} if channel else {"conversationType": "personal"}
         )
@@ -130,7 +132,7 @@ class Teams:
                     "verb": action["verb"],
                     "data": {**action.get("data", {}), **(inputs or {})},
                 },
-                "trigger": "manual",
+                "trigger": trigger,
             },
         )
         return activity
