@@ -8,7 +8,8 @@ is skipped, and what a crash or an outage left pending is run again by the inbox
 then dispatches: messages to
 ``handlers.messages``, card actions (``adaptiveCard/action`` invokes and ``Action.Submit``
 messages) to ``handlers.actions``, reactions to ``handlers.reactions`` and the "Teach this" message
-action to ``handlers.teaching``. Errors in a turn are logged by type, never with message text.
+action to ``handlers.teaching``, installs, removals, ``help`` and unmapped conversations to
+``handlers.onboarding``. Errors in a turn are logged by type, never with message text.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from adapters.teams import texts
 from adapters.teams.activities import card_submission, place_of
 from adapters.teams.auth import build_authentication
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.handlers import actions, messages, reactions, teaching
+from adapters.teams.handlers import actions, messages, onboarding, reactions, teaching
 from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
 from adapters.teams.inbox import NotStored, TeamsInbox
 from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
@@ -63,7 +64,14 @@ def _invoke(status: HTTPStatus, kind: str, value: Any) -> InvokeResponse:
 
 
 #: Activities whose conversation is worth remembering for proactive messages.
-_REMEMBERED = frozenset({ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke})
+_REMEMBERED = frozenset(
+    {
+        ActivityTypes.message,
+        ActivityTypes.conversation_update,
+        ActivityTypes.invoke,
+        ActivityTypes.installation_update,
+    }
+)
 
 
 class TeamsBot(TeamsActivityHandler):
@@ -98,6 +106,7 @@ class TeamsBot(TeamsActivityHandler):
             adapter=self.adapter,
             conversations=conversations,
             app_id=settings.app_id if self.authenticated else None,
+            home_tenant=settings.home_tenant,
         )
         self.deps = TeamsDeps(
             assistant=assistant,
@@ -155,8 +164,20 @@ class TeamsBot(TeamsActivityHandler):
         submission = card_submission(turn_context.activity)
         if submission is not None:
             await self._on_submit(turn_context, submission)
-        else:
+        elif not await onboarding.intercept(self.deps, turn_context):  # help, unmapped hint
             await messages.on_message(self.deps, turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await onboarding.welcome(self.deps, turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await onboarding.uninstalled(self.deps, turn_context)
+
+    async def on_teams_members_added(
+        self, teams_members_added: list[Any], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        if onboarding.bot_among(teams_members_added, turn_context):
+            await onboarding.welcome(self.deps, turn_context)
 
     async def on_teams_message_edit(self, turn_context: TurnContext) -> None:
         await messages.on_edited(self.deps, turn_context)

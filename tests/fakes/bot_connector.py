@@ -191,7 +191,12 @@ class FakeBotConnector:
     ) -> web.Response:
         """The bot's 1:1 chat with ``member`` (the same chat each time, as Teams answers); a member
         not in the roster is refused as the connector does."""
-        if member not in self.members or not parameters.get("tenantId"):
+        tenant = (
+            parameters.get("tenantId")  # the REST docs' spelling
+            or parameters.get("tenantID")  # the Python SDK's
+            or ((parameters.get("channelData") or {}).get("tenant") or {}).get("id")
+        )
+        if member not in self.members or not tenant:
             error = {"code": "BadArgument", "message": "Failed to create conversation."}
             return web.json_response({"error": error}, status=403 if member else 400)
         conversation = f"a:1:{member.removeprefix('29:')}"

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, func, select, update
 
 from adapters.storage.sql.base import SqlStoreBase
 from adapters.storage.sql.candidates import SqlCandidates
@@ -266,6 +266,18 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         async with self._transaction() as conn:
             reference = (await conn.execute(query)).scalar_one_or_none()
         return dict(reference) if reference is not None else None
+
+    async def forget_references(self, platform: str, conversation_id: str) -> int:
+        if not conversation_id:
+            return 0
+        ids = conversation_references.c.conversation_id
+        query = delete(conversation_references).where(
+            conversation_references.c.platform == platform,
+            func.substr(ids, 1, len(conversation_id)) == conversation_id,
+        )
+        async with self._transaction() as conn:
+            result = await conn.execute(query)
+        return int(result.rowcount or 0)
 
 
 def _binding(row: Row[Any]) -> ChannelBinding:
