@@ -21,6 +21,7 @@ from sqlalchemy import Row, delete, func, select, update
 
 from adapters.storage.sql.base import SqlStoreBase
 from adapters.storage.sql.candidates import SqlCandidates
+from adapters.storage.sql.candidates_schema import channel_orgs
 from adapters.storage.sql.conversations_schema import (
     channel_bindings,
     conversation_references,
@@ -176,6 +177,14 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         }
         await self._upsert(channel_bindings, values, ["platform", "channel_id"])
 
+    async def unbind_channel(self, platform: str, channel_id: str) -> bool:
+        bound = (channel_bindings.c.platform == platform, channel_bindings.c.channel_id == channel_id)
+        orgs = (channel_orgs.c.platform == platform, channel_orgs.c.channel_id == channel_id)
+        async with self._transaction(write=True) as conn:
+            removed = (await conn.execute(delete(channel_bindings).where(*bound))).rowcount
+            await conn.execute(delete(channel_orgs).where(*orgs))
+        return bool(removed)
+
     async def get_channel(self, platform: str, channel_id: str) -> ChannelBinding | None:
         query = select(channel_bindings).where(
             channel_bindings.c.platform == platform, channel_bindings.c.channel_id == channel_id
@@ -275,7 +284,7 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
             conversation_references.c.platform == platform,
             func.substr(ids, 1, len(conversation_id)) == conversation_id,
         )
-        async with self._transaction() as conn:
+        async with self._transaction(write=True) as conn:
             result = await conn.execute(query)
         return int(result.rowcount or 0)
 
