@@ -54,3 +54,11 @@ def rate_limited(retry_after: int, scope: str | None) -> str:
         f"Sorry, {who} asking faster than I can answer. Please ask again in {retry_after} seconds; "
         "I did not read this one."
     )
+
+
+def mapped_as(kind: str | None, account: str | None, *, bold: Callable[[str], str]) -> str | None:
+    """What a channel is set up as, in a welcome (``kind``/``account`` of its binding; None when it
+    is not bound): "account **acme**" or "a support channel" (``bold`` is the platform's emphasis)."""
+    if kind is None:
+        return None
+    return f"account {bold(account or 'unnamed')}" if kind == "customer" else "a support channel"

@@ -21,6 +21,7 @@ from adapters.slack import texts
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers.base import Body, after_ack
+from adapters.wording import mapped_as  # the same wording on both platforms
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,10 @@ async def on_member_joined(deps: SlackDeps, client: AsyncWebClient, body: Body) 
     if not await deps.conversations.claim_event(PLATFORM, f"welcome:{channel}"):
         return
     binding = await deps.bind_shared(client, channel)
-    mapped_as = None
-    if binding is not None:
-        mapped_as = f"account *{binding.account}*" if binding.kind == "customer" else "a support channel"
+    kind, account = (binding.kind, binding.account) if binding is not None else (None, None)
+    said = texts.welcome(channel, mapped_as(kind, account, bold=lambda text: f"*{text}*"))
     try:
-        await client.chat_postMessage(channel=channel, text=texts.welcome(channel, mapped_as))
+        await client.chat_postMessage(channel=channel, text=said)
     except SlackApiError as exc:
         await deps.conversations.release_event(PLATFORM, f"welcome:{channel}")
         log.warning("could not welcome %s: %s", channel, exc.response.get("error"))

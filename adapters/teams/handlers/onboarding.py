@@ -27,6 +27,7 @@ from adapters.teams.deps import TeamsDeps
 from adapters.teams.messenger import text_activity
 from adapters.teams.replies import CONNECTOR_ERRORS
 from adapters.teams.roles import conversation_tenant
+from adapters.wording import mapped_as  # the same wording on both platforms
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,8 @@ async def welcome(deps: TeamsDeps, context: TurnContext) -> None:
     if not place.personal:
         channel = channel_conversation(place.channel)
         binding = await deps.conversations.get_channel(PLATFORM, channel)
-        mapped_as = None
-        if binding is not None:
-            mapped_as = (
-                f"account **{binding.account}**" if binding.kind == "customer" else "a support channel"
-            )
-        said = texts.welcome_team(channel, mapped_as)
+        kind, account = (binding.kind, binding.account) if binding is not None else (None, None)
+        said = texts.welcome_team(channel, mapped_as(kind, account, bold=lambda text: f"**{text}**"))
     try:
         await context.send_activity(text_activity(said))
     except CONNECTOR_ERRORS as exc:
