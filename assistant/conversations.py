@@ -181,6 +181,10 @@ class ConversationStore(CandidateStore, ThreadStore, Protocol):
 
     async def get_reference(self, platform: str, conversation_id: str) -> dict[str, Any] | None: ...
 
+    async def remember_name(self, platform: str, user_id: str, name: str) -> None:
+        """Keep a person's display name (what ``assistant learned`` shows for who taught what)."""
+        ...
+
     async def forget_references(self, platform: str, conversation_id: str) -> int:
         """Delete the reference of ``conversation_id`` and of every conversation whose id starts
         with it (a channel's threads), when the app is uninstalled there; how many were deleted."""

@@ -16,6 +16,7 @@ started; the work itself runs after the ack.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError
@@ -29,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers import REGISTRARS
 from adapters.slack.posted import PostSafeRetries
@@ -91,7 +93,11 @@ class SlackApp:
         self.settings = settings
         self.client = client or build_client(settings)
         self.work = BackgroundWork()
-        self.members = Members(client=self.client, agent_usergroup=settings.agent_usergroup)
+        self.members = Members(
+            client=self.client,
+            agent_usergroup=settings.agent_usergroup,
+            remember_name=partial(conversations.remember_name, PLATFORM),  # for ``assistant learned``
+        )
         self.deps = SlackDeps(
             assistant=assistant,
             conversations=conversations,

@@ -34,6 +34,7 @@ from adapters.teams.handlers import actions, messages, onboarding, reactions, te
 from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
 from adapters.teams.inbox import NotStored, TeamsInbox
 from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
+from adapters.teams.people import Names
 from adapters.teams.roles import AgentRules, Members
 from adapters.teams.settings import TeamsSettings
 from adapters.work import BackgroundWork
@@ -72,6 +73,10 @@ _REMEMBERED = frozenset(
         ActivityTypes.installation_update,
     }
 )
+
+
+#: Activities people send: their sender's display name is kept (``adapters.teams.people``).
+_PEOPLE = frozenset({ActivityTypes.message, ActivityTypes.invoke, ActivityTypes.message_reaction})
 
 
 class TeamsBot(TeamsActivityHandler):
@@ -118,6 +123,7 @@ class TeamsBot(TeamsActivityHandler):
             handoffs=handoff_notifier or self._teams_handoffs(conversations),
             threads=Threads(store=conversations, accounts=accounts),
         )
+        self.names = Names(conversations)
         #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).
         self.handoff_return = TeamsHandoffReturn(self.deps)
         self.inbox = TeamsInbox(
@@ -157,6 +163,8 @@ class TeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
         if activity.type in _REMEMBERED and activity.conversation is not None and activity.service_url:
             await self.messenger.remember(activity, place_of(activity))
+        if activity.type in _PEOPLE:
+            await self.names.seen(activity)  # for ``assistant learned``: names, not object ids
         await super().on_turn(turn_context)
         await self.inbox.settle(turn_context)
 

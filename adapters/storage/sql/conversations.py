@@ -28,6 +28,7 @@ from adapters.storage.sql.conversations_schema import (
     handoff_claims,
     inbox_events,
     message_links,
+    people,
     platform_events,
 )
 from adapters.storage.sql.threads import SqlThreads
@@ -275,6 +276,17 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         async with self._transaction() as conn:
             reference = (await conn.execute(query)).scalar_one_or_none()
         return dict(reference) if reference is not None else None
+
+    async def remember_name(self, platform: str, user_id: str, name: str) -> None:
+        if not user_id or not name.strip() or name == user_id:
+            return
+        values = {
+            "platform": platform,
+            "user_id": user_id,
+            "name": name.strip()[:255],
+            "updated_at": utcnow(),
+        }
+        await self._upsert(people, values, ["platform", "user_id"])
 
     async def forget_references(self, platform: str, conversation_id: str) -> int:
         if not conversation_id:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from adapters.slack import texts
 from tests.adapters.slack.conftest import (
     ACME_TEAM,
@@ -110,3 +112,6 @@ async def test_a_direct_message_is_answered_like_a_one_to_one_chat(harness: Harn
     assert answer.get("thread_ts") == ts
     stored = await harness.answer_on(dm, answer["ts"])
     assert stored.account in (None, f"slack:{ACME_TEAM}")
+    async with harness.conversations._engine.connect() as conn:  # users.info's name, kept for `learned`
+        rows = (await conn.execute(text("SELECT user_id, name FROM people WHERE platform = 'slack'"))).all()
+    assert (CUSTOMER, "customer") in [tuple(row) for row in rows]

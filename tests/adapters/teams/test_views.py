@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from adapters.cli.render import learned_text
+from adapters.storage.sql.console_queries import ConsoleQueries
 from adapters.teams import constants as ids
 from adapters.teams import texts
 from assistant.models import Role, Signal
@@ -92,3 +94,18 @@ async def test_agents_approve_or_reject_once_and_customers_cannot(harness: Harne
     assert (approval.actor, approval.role) == ("aad-agent", Role.AGENT)
     assert await events_of(harness.assistant, Signal.REJECT) == []
     assert harness.connector.writes("update") == []  # a review is the agent's own: nobody else's card changes
+
+
+async def test_assistant_learned_shows_who_by_name(harness: Harness) -> None:
+    question = await harness.say(PASSWORD_Q)
+    [answer] = harness.replies(question)
+    await harness.click(answer, ids.APPROVE, user=AGENT)
+    queries = ConsoleQueries(harness.assistant.settings.database_url)
+    try:
+        [entry] = [e for e in await queries.learned() if e.event.signal is Signal.APPROVE]
+        assert entry.actor_name == "Alex Agent" and entry.event.actor == "aad-agent"
+        assert "Alex Agent <aad-agent> (agent)" in learned_text(entry)
+        [found] = await queries.learned(search="Alex Agent")  # found by the name too
+        assert found.event.id == entry.event.id
+    finally:
+        await queries.close()
