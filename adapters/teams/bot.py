@@ -240,7 +240,7 @@ class TeamsBot(TeamsActivityHandler):
             return
         outcome = await actions.execute(self.deps, turn_context, value.get("verb"), value)
         await actions.show_everyone(turn_context, outcome)
-        if outcome.card is not None or outcome.message:  # the clicker's own: never in the thread
+        if outcome.message:  # the clicker's own notice: never in the customer's thread
             await actions.tell_clicker(self.deps, turn_context, outcome)
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:

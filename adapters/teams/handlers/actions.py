@@ -32,7 +32,7 @@ from adapters.teams.activities import place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
 from adapters.teams.handlers.messages import actor_of
-from adapters.teams.messenger import card_activity, text_activity
+from adapters.teams.messenger import text_activity
 from adapters.teams.payloads import ExchangeRef
 from adapters.teams.replies import (
     CONNECTOR_ERRORS,
@@ -131,11 +131,12 @@ async def show_everyone(context: TurnContext, outcome: Outcome) -> None:
 
 
 async def tell_clicker(deps: TeamsDeps, context: TurnContext, outcome: Outcome) -> None:
-    """An ``Action.Submit``'s answer meant for the clicker alone (a notice, their own view): in a
-    1:1 chat it is that chat; elsewhere the bot's 1:1 chat with them, never the customer's thread.
-    When Teams refuses the 1:1 chat, nothing is said (logged)."""
+    """An ``Action.Submit``'s notice for the clicker alone (a refusal, a stale button): in a 1:1 chat
+    it is that chat; elsewhere the bot's 1:1 chat with them, never the customer's thread. When Teams
+    refuses the 1:1 chat, nothing is said (logged). (Their own card views need Universal Actions:
+    a client that falls back to Action.Submit sees the card everyone sees.)"""
     activity = context.activity
-    said = card_activity(outcome.card) if outcome.card is not None else text_activity(outcome.message or "")
+    said = text_activity(outcome.message or "")
     try:
         if place_of(activity).personal:
             await context.send_activity(said)

@@ -113,3 +113,17 @@ async def test_help_in_a_chat_and_in_a_channel(harness: Harness) -> None:
     asked = await harness.say("Help", channel=CUSTOMER_CHANNEL)
     [said] = harness.replies(asked)
     assert said.text == texts.HELP
+
+
+async def test_an_agents_submit_updates_the_card_and_sends_no_private_view(harness: Harness) -> None:
+    question = await harness.say(PASSWORD_Q)
+    [answer] = harness.replies(question)
+    helped = next(a for a in card_of(answer)["actions"] if a["verb"] == ids.HELPED)
+    submit = harness.teams.card_submit(
+        AGENT, helped, conversation=answer.conversation, card_id=answer.id, channel=CUSTOMER_CHANNEL
+    )
+    await harness.post(submit)
+    [update] = harness.connector.writes("update")
+    assert update.id == answer.id and texts.HELPED_THANKS in card_text(card_of(update))
+    assert harness.connector.direct_to(AGENT["id"]) == []  # their own view needs Universal Actions
+    assert harness.replies(question) == [answer]
