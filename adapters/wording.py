@@ -70,3 +70,11 @@ def waiting_reminder(*, waited: timedelta, target: timedelta, owner: str | None,
 def _minutes(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def mapped_as(kind: str | None, account: str | None, *, bold: Callable[[str], str]) -> str | None:
+    """What a channel is set up as, in a welcome (``kind``/``account`` of its binding; None when it
+    is not bound): "account **acme**" or "a support channel" (``bold`` is the platform's emphasis)."""
+    if kind is None:
+        return None
+    return f"account {bold(account or 'unnamed')}" if kind == "customer" else "a support channel"

@@ -128,6 +128,7 @@ def _sections() -> dict[str, Section]:
         "gaps": (InsightService.knowledge_gaps, render.gap_lines),
     }
 
+
 _listing("bugs", "Likely bugs of the week: new ones, and known ones seen again.")
 _listing("anomalies", "Spikes in a topic's (or the total) daily volume, and fast-growing new topics.")
 _listing("churn", "Accounts ranked by churn risk, with the signals behind each.")

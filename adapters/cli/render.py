@@ -66,9 +66,11 @@ def answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def event_line(event: LearningEvent) -> str:
+def event_line(event: LearningEvent, name: str | None = None) -> str:
+    """One learning event; ``name`` is the teacher's display name where it is known."""
     undone = " [undone]" if event.undone_at else ""
-    who = f"{event.actor} ({event.role.value})"
+    actor = f"{name} <{event.actor}>" if name and name != event.actor else event.actor
+    who = f"{actor} ({event.role.value})"
     account = f" · account {event.account}" if event.account else ""
     item = f" · item {event.item_id}" if event.item_id else ""
     return f"{event.id}  {event.created_at:%Y-%m-%d %H:%M}  {who}{account}: {event.effect}{item}{undone}"
@@ -76,7 +78,7 @@ def event_line(event: LearningEvent) -> str:
 
 def learned_text(entry: LearnedEntry) -> str:
     """One learning event for ``assistant learned``: its line, then what tells it apart."""
-    lines = [event_line(entry.event)]
+    lines = [event_line(entry.event, entry.actor_name)]
     if entry.question:
         where = f"  (in {entry.channel}, thread {entry.thread})" if entry.channel and entry.thread else ""
         lines.append(f"    question: {_excerpt(entry.question)}{where}")

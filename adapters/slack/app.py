@@ -17,6 +17,7 @@ started; the work itself runs after the ack.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError
@@ -96,7 +97,11 @@ class SlackApp:
         self.settings = settings
         self.client = client or build_client(settings)
         self.work = BackgroundWork()
-        self.members = Members(client=self.client, agent_usergroup=settings.agent_usergroup)
+        self.members = Members(
+            client=self.client,
+            agent_usergroup=settings.agent_usergroup,
+            remember_name=partial(conversations.remember_name, PLATFORM),  # for ``assistant learned``
+        )
         self.deps = SlackDeps(
             assistant=assistant,
             conversations=conversations,

@@ -73,6 +73,63 @@ class SlackDeps:
         log.info("bound Slack Connect channel %s to account %s", channel, binding.account)
         return binding
 
+    async def bind_shared(self, client: AsyncWebClient, channel: str) -> ChannelBinding | None:
+        """A channel was just shared (``channel_shared``) or the app joined it: an unmapped Slack
+        Connect channel shared with exactly one external organisation is bound to it now (account
+        ``slack:<team id>``), as the first question would; the binding (new or existing), or None."""
+        binding = await self.conversations.get_channel(PLATFORM, channel)
+        if binding is not None:
+            return binding
+        self._channels.pop(channel, None)  # who it is shared with has just changed
+        identity = await self.members.identity()
+        info = await self._channel_info(client, channel)
+        external = external_orgs(info, identity.orgs)
+        if not info.get("is_ext_shared") or len(external) != 1:
+            return None
+        [org] = external
+        binding = ChannelBinding(
+            platform=PLATFORM,
+            channel_id=channel,
+            account=f"{AUTO_ACCOUNT_PREFIX}{org}",
+            kind="customer",
+            handoff_channel=self.settings.handoff_channel,
+        )
+        await self.conversations.bind_channel(binding)
+        await self.conversations.set_channel_orgs(PLATFORM, channel, external)
+        log.info("bound Slack Connect channel %s to account %s on sharing", channel, binding.account)
+        return binding
+
+    async def unbind_unshared(self, channel: str, team: str, *, still_shared: bool) -> bool:
+        """An organisation left a Slack Connect channel (``channel_unshared``): a customer channel
+        that was theirs (auto-bound to them, or mapped to them alone) or that is shared with nobody
+        now is unbound, so nobody is answered there from their account; True when it was."""
+        self._channels.pop(channel, None)
+        binding = await self.conversations.get_channel(PLATFORM, channel)
+        if binding is None or binding.kind != "customer":
+            return False
+        orgs = await self.conversations.get_channel_orgs(PLATFORM, channel)
+        theirs = binding.account == f"{AUTO_ACCOUNT_PREFIX}{team}" or (bool(orgs) and orgs <= {team})
+        if not theirs and still_shared:
+            if team in orgs:
+                await self.conversations.set_channel_orgs(PLATFORM, channel, orgs - {team})
+            return False
+        await self.conversations.unbind_channel(PLATFORM, channel)
+        log.info("Slack Connect channel %s disconnected from %s: unbound", channel, team)
+        return True
+
+    async def direct_binding(self, channel: str, user_team: str | None) -> ChannelBinding:
+        """A direct message to the app (``message.im``) is a 1:1 customer conversation: of account
+        ``slack:<team id>`` for a person of another organisation, of no account for the app's own."""
+        identity = await self.members.identity()
+        external = bool(user_team) and user_team not in identity.orgs
+        return ChannelBinding(
+            platform=PLATFORM,
+            channel_id=channel,
+            account=f"{AUTO_ACCOUNT_PREFIX}{user_team}" if external else None,
+            kind="customer",
+            handoff_channel=self.settings.handoff_channel,
+        )
+
     async def needs_mapping(
         self, client: AsyncWebClient, channel: str, user_team: str | None
     ) -> frozenset[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.api_errors import SDK_BODY_ERRORS, lookup
+from assistant.errors import AssistantError
 from assistant.models import Role
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,11 @@ class Members:
         client: AsyncWebClient,
         agent_usergroup: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        remember_name: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
+        """``remember_name`` keeps a looked-up member's display name (for ``assistant learned``)."""
         self._client = client
+        self._remember_name = remember_name
         self._usergroup = agent_usergroup
         self._clock = clock
         self._identity: BotIdentity | None = None
@@ -136,7 +140,19 @@ class Members:
         user: Mapping[str, Any] | None = found if isinstance(found, Mapping) else None
         ttl = MEMBER_TTL_SECONDS if user is not None else FAILED_LOOKUP_TTL_SECONDS
         self._users[user_id] = (now + ttl, user)
+        if user is not None and self._remember_name is not None:
+            await self._keep_name(user_id, user)
         return user
+
+    async def _keep_name(self, user_id: str, user: Mapping[str, Any]) -> None:
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or ""
+        if not name or self._remember_name is None:
+            return
+        try:
+            await self._remember_name(user_id, str(name))
+        except AssistantError as exc:  # a name is a nicety: the lookup goes on
+            log.warning("could not keep a display name: %s", type(exc).__name__)
 
     async def _group_members(self) -> frozenset[str]:
         now = self._clock()

@@ -1,8 +1,8 @@
-"""Pure functions on Slack text: reactions, mentions, splitting, times, slash-command arguments.
+"""Pure functions on Slack text: mentions, splitting, times, slash-command arguments.
 
 No I/O and no Slack SDK here, so each rule is tested on its own. The rules both chat platforms
 share (small talk, what an agent's reply is) live in ``assistant.learning.replies``; the shared
-wording and excerpts in ``adapters.wording``.
+wording and excerpts in ``adapters.wording``; what a reaction means in ``adapters.reactions``.
 """
 
 from __future__ import annotations
@@ -12,20 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from assistant.errors import InvalidInputError
-from assistant.models import Signal
 
 _BROADCAST = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>", re.IGNORECASE)
 _SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|@?([^>]*))?>")
-
-
-def reaction_signal(name: str, *, approve: frozenset[str], reject: frozenset[str]) -> Signal | None:
-    """APPROVE or REJECT for a reaction name (skin tones ignored), else None."""
-    base = name.split("::", 1)[0]
-    if base in approve:
-        return Signal.APPROVE
-    if base in reject:
-        return Signal.REJECT
-    return None
 
 
 def neutralise_mentions(text: str) -> str:

@@ -201,3 +201,19 @@ ALREADY_RATED: Final = "You rated this conversation already. Thank you!"
 
 def rated(user: str, score: int) -> str:
     return f"Thanks for your rating, <@{user}>: {CSAT_LABELS.get(score, str(score))}."
+
+
+def welcome(channel: str, mapped_as: str | None) -> str:
+    """Said once when the app joins a channel: what it is set up as, or how to set it up."""
+    intro = (
+        "Hi, I'm the Support Assistant. I answer customers' questions in channels mapped to an "
+        "account and pass what I can't answer to your support team."
+    )
+    if mapped_as is not None:
+        return f"{intro} This channel is set up as {mapped_as}. Type `/assistant help` to see what I do."
+    return (
+        f"{intro} This channel is not set up yet: an admin maps it with "
+        f"`assistant channels set {channel} --account <account>` (or `assistant channels internal "
+        f"{channel}` for your own support channel). A Slack Connect channel shared with one customer "
+        "organisation is set up by itself. Type `/assistant help` to see what I do."
+    )

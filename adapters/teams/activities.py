@@ -9,6 +9,7 @@ conversation to reply in and the thread's root message.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,8 +48,9 @@ def malformed(body: object) -> str | None:
     if kind == "message":
         if "text" in body and body["text"] is not None and not isinstance(body["text"], str):
             return "'text' is not a string"
-        if "value" in body and body["value"] is not None and not isinstance(body["value"], Mapping):
-            return "'value' is not an object"
+        value = body.get("value")
+        if value is not None and not isinstance(value, Mapping | str):  # messageBack sends a string
+            return "'value' is not an object or a string"
     if kind == "invoke" and not isinstance(body.get("name"), str):
         return "'name' is missing from the invoke"
     return None
@@ -113,8 +115,29 @@ def clean_text(text: str | None) -> str:
 
 
 def card_submission(activity: Any) -> Mapping[str, Any] | None:
-    """The data of an Action.Submit (a message with a ``value`` object and no text), else None."""
+    """The data of a card's submission, else None: an Action.Submit (a message with a ``value``
+    object and no text), or a messageBack, whose ``value`` may be serialised JSON and which carries
+    its own ``text`` (a ``value`` string that is no JSON object with a verb is an ordinary message)."""
     value = getattr(activity, "value", None)
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, dict) and isinstance(parsed.get("verb"), str) else None
     if isinstance(value, Mapping) and isinstance(value.get("verb"), str) and not clean_text(activity.text):
         return value
     return None
+
+
+def mentions_bot(activity: Any) -> bool:
+    """Whether the message @mentions the bot (Teams' ``mention`` entity naming the recipient)."""
+    recipient = getattr(getattr(activity, "recipient", None), "id", None)
+    for entity in getattr(activity, "entities", None) or []:
+        data = entity if isinstance(entity, Mapping) else getattr(entity, "additional_properties", None) or {}
+        kind = entity.get("type") if isinstance(entity, Mapping) else getattr(entity, "type", None)
+        if kind == "mention" and isinstance(data, Mapping):
+            mentioned = data.get("mentioned") or {}
+            if recipient and isinstance(mentioned, Mapping) and mentioned.get("id") == recipient:
+                return True
+    return False

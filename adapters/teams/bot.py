@@ -8,7 +8,8 @@ is skipped, and what a crash or an outage left pending is run again by the inbox
 then dispatches: messages to
 ``handlers.messages``, card actions (``adaptiveCard/action`` invokes and ``Action.Submit``
 messages) to ``handlers.actions``, reactions to ``handlers.reactions`` and the "Teach this" message
-action to ``handlers.teaching``. Errors in a turn are logged by type, never with message text.
+action to ``handlers.teaching``, installs, removals, ``help`` and unmapped conversations to
+``handlers.onboarding``. Errors in a turn are logged by type, never with message text.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse, MessageReaction
+from botbuilder.schema import ActivityTypes, AdaptiveCardInvokeResponse, MessageReaction
 from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 from botframework.connector.auth import BotFrameworkAuthentication
 
@@ -29,13 +30,13 @@ from adapters.teams import constants as ids
 from adapters.teams import texts
 from adapters.teams.activities import card_submission, place_of
 from adapters.teams.auth import build_authentication
-from adapters.teams.cards import attachment
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.handlers import actions, messages, reactions, teaching
+from adapters.teams.handlers import actions, messages, onboarding, reactions, teaching
 from adapters.teams.handoffs import TeamsHandoffNotifier, TeamsHandoffReturn
 from adapters.teams.inbox import NotStored, TeamsInbox
 from adapters.teams.messenger import Messenger, Sent, card_activity, text_activity
+from adapters.teams.people import Names
 from adapters.teams.roles import AgentRules, Members
 from adapters.teams.settings import TeamsSettings
 from adapters.wording import waiting_reminder
@@ -68,7 +69,18 @@ def _invoke(status: HTTPStatus, kind: str, value: Any) -> InvokeResponse:
 
 
 #: Activities whose conversation is worth remembering for proactive messages.
-_REMEMBERED = frozenset({ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke})
+_REMEMBERED = frozenset(
+    {
+        ActivityTypes.message,
+        ActivityTypes.conversation_update,
+        ActivityTypes.invoke,
+        ActivityTypes.installation_update,
+    }
+)
+
+
+#: Activities people send: their sender's display name is kept (``adapters.teams.people``).
+_PEOPLE = frozenset({ActivityTypes.message, ActivityTypes.invoke, ActivityTypes.message_reaction})
 
 
 class TeamsBot(TeamsActivityHandler):
@@ -103,6 +115,7 @@ class TeamsBot(TeamsActivityHandler):
             adapter=self.adapter,
             conversations=conversations,
             app_id=settings.app_id if self.authenticated else None,
+            home_tenant=settings.home_tenant,
         )
         self.deps = TeamsDeps(
             assistant=assistant,
@@ -114,6 +127,7 @@ class TeamsBot(TeamsActivityHandler):
             handoffs=handoff_notifier or self._teams_handoffs(conversations),
             threads=Threads(store=conversations, accounts=accounts),
         )
+        self.names = Names(conversations)
         #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).
         self.handoff_return = TeamsHandoffReturn(self.deps)
         self.reminders = Reminders(
@@ -168,6 +182,8 @@ class TeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
         if activity.type in _REMEMBERED and activity.conversation is not None and activity.service_url:
             await self.messenger.remember(activity, place_of(activity))
+        if activity.type in _PEOPLE:
+            await self.names.seen(activity)  # for ``assistant learned``: names, not object ids
         await super().on_turn(turn_context)
         await self.inbox.settle(turn_context)
 
@@ -175,8 +191,20 @@ class TeamsBot(TeamsActivityHandler):
         submission = card_submission(turn_context.activity)
         if submission is not None:
             await self._on_submit(turn_context, submission)
-        else:
+        elif not await onboarding.intercept(self.deps, turn_context):  # help, unmapped hint
             await messages.on_message(self.deps, turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await onboarding.welcome(self.deps, turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await onboarding.uninstalled(self.deps, turn_context)
+
+    async def on_teams_members_added(
+        self, teams_members_added: list[Any], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        if onboarding.bot_among(teams_members_added, turn_context):
+            await onboarding.welcome(self.deps, turn_context)
 
     async def on_teams_message_edit(self, turn_context: TurnContext) -> None:
         await messages.on_edited(self.deps, turn_context)
@@ -207,8 +235,9 @@ class TeamsBot(TeamsActivityHandler):
         data = action.get("data")
         data = data if isinstance(data, dict) else {}
         outcome = await actions.execute(self.deps, turn_context, action.get("verb"), data)
-        if outcome.card is not None:
-            return _invoke(HTTPStatus.OK, ids.CARD_CONTENT_TYPE, outcome.card)
+        await actions.show_everyone(turn_context, outcome)  # the others' cards change too
+        if outcome.view is not None:
+            return _invoke(HTTPStatus.OK, ids.CARD_CONTENT_TYPE, outcome.view)
         return _invoke(HTTPStatus.OK, ids.MESSAGE_RESPONSE_TYPE, outcome.message or "")
 
     async def on_reactions_added(
@@ -229,13 +258,9 @@ class TeamsBot(TeamsActivityHandler):
         ):
             return
         outcome = await actions.execute(self.deps, turn_context, value.get("verb"), value)
-        if outcome.card is not None and activity.reply_to_id:
-            updated = Activity(
-                type=ActivityTypes.message, id=activity.reply_to_id, attachments=[attachment(outcome.card)]
-            )
-            await turn_context.update_activity(updated)
-        elif outcome.message:
-            await turn_context.send_activity(outcome.message)
+        await actions.show_everyone(turn_context, outcome)
+        if outcome.message:  # the clicker's own notice: never in the customer's thread
+            await actions.tell_clicker(self.deps, turn_context, outcome)
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity

@@ -4,6 +4,11 @@ Every builder returns the card as a plain dict (``attachment`` wraps it for an a
 are ``Action.Execute`` (Universal Actions: Teams sends an ``adaptiveCard/action`` invoke and shows
 the card the bot answers with); each falls back to an ``Action.Submit`` with the same data and its
 verb, for clients without Universal Actions.
+
+Answer cards use Teams' user-specific views: the card posted (and updated for everyone) is the
+customers' view, with no agent-only button; its ``refresh`` clause (an ``Action.Execute`` of verb
+``REFRESH``, ``userIds`` the agents the bot knows) makes each person's client ask the bot for their
+own view, and an agent's view adds Approve / Reject / Correct this and the confidence.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ def attachment(card: Card) -> dict[str, Any]:
     return {"contentType": ids.CARD_CONTENT_TYPE, "content": card}
 
 
-def card(*body: Element, actions: Sequence[Element] = ()) -> Card:
+def card(*body: Element, actions: Sequence[Element] = (), refresh: Element | None = None) -> Card:
     content: Card = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -38,7 +43,24 @@ def card(*body: Element, actions: Sequence[Element] = ()) -> Card:
     }
     if actions:
         content["actions"] = list(actions)
+    if refresh:
+        content["refresh"] = refresh
     return content
+
+
+def refresh_clause(
+    ref: ExchangeRef, *, status: str | None, correctable: bool, agents: Sequence[str] = ()
+) -> Element:
+    """The ``refresh`` of an answer card: the clients of ``agents`` (user MRIs, at most 60; in
+    conversations of 60 people or fewer, everyone's) ask the bot for their own view. The data
+    carries the card's state, so the view drawn on refresh matches the card everyone sees."""
+    data = {"ref": ref.dump(), ids.VIEW_STATUS: status, ids.VIEW_CORRECTABLE: correctable}
+    clause: Element = {
+        "action": {"type": "Action.Execute", "title": texts.REFRESH_TITLE, "verb": ids.REFRESH, "data": data}
+    }
+    if agents:
+        clause["userIds"] = list(dict.fromkeys(agents))[: ids.MAX_REFRESH_USERS]
+    return clause
 
 
 def text_block(
@@ -101,22 +123,49 @@ def answer_card(
     status: str | None = None,
     correctable: bool = True,
     show_confidence: bool = False,
+    agents: Sequence[str] = (),
 ) -> Card:
-    """The answer, its sources (and confidence, if shown), and the buttons.
+    """The answer as everyone sees it (customers' view): its sources (and confidence, if shown),
+    "Helpful" / "Not helpful" until someone gave a verdict, then ``status`` (who said what).
 
-    Once someone gave a verdict, ``status`` says who and what, and only "Correct this" is left
-    (``correctable`` False drops it too, once the answer was corrected).
+    ``correctable`` (False once the answer was corrected) is kept for the agents' view, which the
+    ``refresh`` clause fetches (``agent_view``).
     """
     body = [answer_text(answer.text), footer(answer, show_confidence)]
+    again = refresh_clause(ref, status=status, correctable=correctable, agents=agents)
     if status is not None:
-        correct = [action(texts.CORRECT_BUTTON, ids.CORRECT, ref)] if correctable else []
-        return card(*body, text_block(status, subtle=True), actions=correct)
+        return card(*body, text_block(status, subtle=True), refresh=again)
     actions = [
         action(texts.HELPED_BUTTON, ids.HELPED, ref, style="positive"),
         action(texts.NOT_HELPED_BUTTON, ids.NOT_HELPED, ref),
-        action(texts.CORRECT_BUTTON, ids.CORRECT, ref),
     ]
-    return card(*body, actions=actions)
+    return card(*body, actions=actions, refresh=again)
+
+
+def agent_view(
+    answer: Answer,
+    ref: ExchangeRef,
+    *,
+    status: str | None = None,
+    correctable: bool = True,
+    reviewed: str | None = None,
+    agents: Sequence[str] = (),
+) -> Card:
+    """An agent's own view of an answer card (never shown to customers): the confidence, the status
+    everyone sees, and Approve / Reject (until this agent reviewed it) and Correct this."""
+    body = [answer_text(answer.text), footer(answer, True)]
+    if status is not None:
+        body.append(text_block(status, subtle=True))
+    if reviewed is not None:
+        body.append(text_block(reviewed, subtle=True))
+    actions = []
+    if reviewed is None:
+        actions.append(action(texts.APPROVE_BUTTON, ids.APPROVE, ref, style="positive"))
+        actions.append(action(texts.REJECT_BUTTON, ids.REJECT, ref, style="destructive"))
+    if correctable:
+        actions.append(action(texts.CORRECT_BUTTON, ids.CORRECT, ref))
+    again = refresh_clause(ref, status=status, correctable=correctable, agents=agents)
+    return card(*body, actions=actions, refresh=again)
 
 
 def correction_card(answer: Answer, ref: ExchangeRef, account: str | None) -> Card:

@@ -22,6 +22,15 @@ TAKE_HANDOFF: Final = "handoff_take"
 SEND_TO_CUSTOMER: Final = "handoff_reply_send"  # on the card under an agent's reply in a hand-off thread
 REPLY_KEY: Final = "reply"  # the agent's reply's activity id, in that action's data
 
+APPROVE: Final = "answer_approve"  # agents: the answer is right (Signal.APPROVE)
+REJECT: Final = "answer_reject"  # agents: the answer is wrong (Signal.REJECT)
+REFRESH: Final = "answer_view"  # the card's refresh: each person's own view of an answer card
+
+# what the refresh action's data carries besides the ref: the state every view is drawn from
+VIEW_STATUS: Final = "status"
+VIEW_CORRECTABLE: Final = "correctable"
+MAX_REFRESH_USERS: Final = 60  # Teams refreshes user-specific views for at most 60 listed users
+
 # inputs of the correction form (their values arrive merged into the action's data)
 # The message action (manifest: composeExtensions) on an agent's reply: "Teach this".
 TEACH_REPLY_COMMAND: Final = "teachReply"

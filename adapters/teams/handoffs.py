@@ -49,7 +49,7 @@ class TeamsHandoffNotifier:
         ref = ExchangeRef.of_origin(notice.answer_id, notice.origin)
         card = cards.handoff_card(notice, ref)
         posted = await self._messenger.start_thread(
-            target, card_activity(card, texts.handoff_title(notice.account)), fallback=ref.conversation
+            target, card_activity(card, texts.handoff_title(notice.account))
         )
         await self._conversations.link_message(
             PLATFORM,

@@ -66,13 +66,12 @@ async def _quietly(call: Awaitable[Any]) -> None:
 
 
 async def post_answer(deps: TeamsDeps, answer: Answer, ref: ExchangeRef) -> str:
-    """The answer card in the customer's thread, with its buttons."""
-    sent = await deps.messenger.send(
-        ref.conversation,
-        card_activity(
-            cards.answer_card(answer, ref, show_confidence=deps.settings.show_confidence), answer.text
-        ),
+    """The answer card in the customer's thread: the customers' view, which the agents the bot
+    knows refresh to their own (``cards.agent_view``)."""
+    shown = cards.answer_card(
+        answer, ref, show_confidence=deps.settings.show_confidence, agents=deps.members.known_agents
     )
+    sent = await deps.messenger.send(ref.conversation, card_activity(shown, answer.text))
     await deps.conversations.link_message(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
     )

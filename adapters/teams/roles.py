@@ -39,6 +39,7 @@ MEMBER_TTL_SECONDS = 600.0
 FAILED_LOOKUP_TTL_SECONDS = 30.0  # a member the roster does not know (404), asked again after this
 NOT_A_MEMBER = 404
 NOT_MEMBERS = frozenset({"guest", "anonymous"})
+MAX_KNOWN_AGENTS = 60  # Teams' limit on a card's refresh.userIds
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,21 @@ class Members:
         self.rules = rules
         self._clock = clock
         self._facts: dict[str, tuple[float, MemberFacts | None]] = {}
+        self._agents: dict[str, None] = {}  # MRIs of agents seen, oldest first
+
+    @property
+    def known_agents(self) -> tuple[str, ...]:
+        """The user MRIs (``29:…``) of the agents seen lately, newest last: who an answer card's
+        ``refresh.userIds`` names, so their clients fetch the agents' view (at most 60 count)."""
+        return tuple(self._agents)[-MAX_KNOWN_AGENTS:]
+
+    def _seen(self, account: ChannelAccount, role: Role | None) -> Role | None:
+        if role is Role.AGENT and account.id:
+            self._agents.pop(account.id, None)
+            self._agents[account.id] = None
+            while len(self._agents) > MAX_KNOWN_AGENTS:
+                self._agents.pop(next(iter(self._agents)))
+        return role
 
     async def role_of(self, context: TurnContext, account: ChannelAccount | None = None) -> Role | None:
         """The role of ``account`` (by default the sender of the turn's activity)."""
@@ -105,11 +121,12 @@ class Members:
         assert account is not None
         tenant = conversation_tenant(context)
         if self.rules.by_id:
-            return member_role(MemberFacts(account.aad_object_id), self.rules, conversation_tenant=tenant)
+            role = member_role(MemberFacts(account.aad_object_id), self.rules, conversation_tenant=tenant)
+            return self._seen(account, role)
         facts = await self._lookup(context, account)
         if facts is None:
             return None
-        return member_role(facts, self.rules, conversation_tenant=tenant)
+        return self._seen(account, member_role(facts, self.rules, conversation_tenant=tenant))
 
     async def _lookup(self, context: TurnContext, account: ChannelAccount) -> MemberFacts | None:
         now = self._clock()

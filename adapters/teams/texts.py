@@ -20,6 +20,10 @@ CORRECT_BUTTON: Final = "Correct this"
 SAVE_CORRECTION_BUTTON: Final = "Save correction"
 SEND_DRAFT_BUTTON: Final = "Send draft"
 TAKE_BUTTON: Final = "I'll take it"
+APPROVE_BUTTON: Final = "Approve"
+REJECT_BUTTON: Final = "Reject"
+REFRESH_TITLE: Final = "Refresh"
+ALREADY_REVIEWED: Final = "You have already reviewed this answer."
 
 CORRECTION_LABEL: Final = "The right answer"
 SCOPE_LABEL: Final = "Who should get this answer?"
@@ -63,6 +67,11 @@ def sent_by(user: str) -> str:
 
 def helped_by(user: str, helped: bool) -> str:
     return f"{user}: " + (HELPED_THANKS if helped else NOT_HELPED_NOTED)
+
+
+def reviewed(approved: bool) -> str:
+    """What an agent sees (only them) once they approved or rejected an answer."""
+    return "You approved this answer." if approved else "You rejected this answer; it will count against it."
 
 
 def corrected_by(user: str) -> str:
@@ -113,3 +122,48 @@ FORWARD_OFFER: Final = "Your reply stays in this channel. Send it to the custome
 
 def sent_to_customer(name: str) -> str:
     return f"✅ {name} sent this reply to the customer's thread."
+
+
+HELP_COMMAND: Final = "help"  # the manifest's commandLists offers it; typed or @mentioned
+
+
+def welcome_team(channel: str, mapped_as: str | None = None) -> str:
+    """Said once when the app is added to a team (or a group chat): how to set the channel up, or
+    what it is set up as already (``mapped_as``)."""
+    if mapped_as is not None:
+        return (
+            f"Hi, I'm the Support Assistant. This channel is set up as {mapped_as}. "
+            "Mention me with **help** to see what I do."
+        )
+    return (
+        "Hi, I'm the Support Assistant. In a channel an admin maps to a customer account I answer "
+        "customers' questions, and pass what I can't answer to your support team.\n\n"
+        f"This channel is not set up yet. An admin maps it with:\n\n"
+        f"`assistant channels set '{channel}' --account <account> --platform teams`\n\n"
+        f"(or `assistant channels internal '{channel}' --platform teams` for your own support "
+        "channel, where hand-offs and digests go). Mention me with **help** to see what I do."
+    )
+
+
+WELCOME_PERSONAL: Final = (
+    "Hi, I'm the Support Assistant. Ask me a question here and I'll answer it, or pass it to our "
+    "support team, who will follow up in this chat. Type **help** to see what I do."
+)
+
+
+def not_set_up(channel: str) -> str:
+    """The hint in a channel or group chat nobody mapped (instead of silence)."""
+    return (
+        "This channel is not set up yet, so I can't answer here. Please ask an admin to map it: "
+        f"`assistant channels set '{channel}' --account <account> --platform teams`."
+    )
+
+
+HELP: Final = (
+    "**What I do**\n\n"
+    "- Customers: ask a question in a mapped channel (or in a 1:1 chat with me); I answer with "
+    "sources, or pass it to the support team. Say **Not helpful** on an answer to reach a person.\n"
+    "- Agents: Approve, Reject or Correct this on my answers; 👍 (or the *Teach this* message "
+    "action) on a colleague's reply teaches it; on hand-off cards, *I'll take it* and *Send draft*.\n"
+    "- Admins: map channels with `assistant channels set … --platform teams`."
+)

@@ -114,8 +114,10 @@ class Teams:
         card_id: str,
         channel: str | None,
         inputs: dict[str, Any] | None = None,
+        trigger: str = "manual",
     ) -> dict[str, Any]:
-        """The ``adaptiveCard/action`` invoke for a click on ``action`` (an Action.Execute)."""
+        """The ``adaptiveCard/action`` invoke for a click on ``action`` (an Action.Execute), or with
+        ``trigger="automatic"`` a client refreshing the card (its ``refresh.action``)."""
         kind = (
             {"conversationType": "channel", "isGroup": True} if channel else {"conversationType": "personal"}
         )
@@ -130,7 +132,7 @@ class Teams:
                     "verb": action["verb"],
                     "data": {**action.get("data", {}), **(inputs or {})},
                 },
-                "trigger": "manual",
+                "trigger": trigger,
             },
         )
         return activity
@@ -244,6 +246,69 @@ class Teams:
             membersAdded=[{"id": self.bot_id}],
             channelData={**self._channel_data(channel), "eventType": "teamMemberAdded"},
         )
+        return activity
+
+    def installation(
+        self,
+        user: dict[str, Any],
+        action: str,
+        *,
+        channel: str | None = None,
+        chat: str | None = None,
+        group: bool = False,
+    ) -> dict[str, Any]:
+        """Teams' ``installationUpdate`` (``action`` "add" or "remove"): in a team, the conversation is
+        the team's General channel and ``channelData.settings.selectedChannel`` the channel chosen;
+        in a chat, the chat (``personal`` or ``groupChat``)."""
+        if channel is not None:
+            kind: dict[str, Any] = {"isGroup": True, "conversationType": "channel", "id": self.team_id}
+            data = {
+                **self._channel_data(self.team_id),
+                "settings": {"selectedChannel": {"id": channel}},
+                "source": None,
+            }
+        else:
+            kind = {"conversationType": "groupChat" if group else "personal", "id": chat or ""}
+            if group:
+                kind["isGroup"] = True
+            data = self._channel_data(None)
+        activity = self._base("installationUpdate", user, kind)
+        activity.update(action=action, channelData=data)
+        return activity
+
+    def chat_added(self, user: dict[str, Any], *, chat: str, group: bool = False) -> dict[str, Any]:
+        """The conversationUpdate when the bot is added to a 1:1 or group chat."""
+        kind: dict[str, Any] = {"conversationType": "groupChat" if group else "personal", "id": chat}
+        if group:
+            kind["isGroup"] = True
+        activity = self._base("conversationUpdate", user, kind)
+        activity.update(membersAdded=[{"id": self.bot_id}], channelData=self._channel_data(None))
+        return activity
+
+    def group_message(
+        self, user: dict[str, Any], text: str, *, chat: str, mention: bool = True
+    ) -> dict[str, Any]:
+        """A message in a group chat (the bot receives those that @mention it)."""
+        activity = self._base("message", user, {"isGroup": True, "conversationType": "groupChat", "id": chat})
+        at = f"<at>{BOT_NAME}</at>"
+        activity.update(
+            text=f"{at} {text}" if mention else text, textFormat="plain", channelData=self._channel_data(None)
+        )
+        if mention:
+            activity["entities"] = [
+                {"type": "mention", "mentioned": {"id": self.bot_id, "name": BOT_NAME}, "text": at}
+            ]
+        return activity
+
+    def message_back(
+        self, channel: str, user: dict[str, Any], *, value: str, text: str, conversation: str, card_id: str
+    ) -> dict[str, Any]:
+        """A ``messageBack`` click in a channel thread: the bot gets the button's ``text`` and its
+        ``value`` as given (a string, often serialised JSON)."""
+        activity = self._base(
+            "message", user, {"isGroup": True, "conversationType": "channel", "id": conversation}
+        )
+        activity.update(text=text, value=value, replyToId=card_id, channelData=self._channel_data(channel))
         return activity
 
 

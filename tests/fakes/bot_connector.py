@@ -2,7 +2,9 @@
 
 Answers as the real connector does, in its JSON shapes::
 
-    POST /v3/conversations                                  create a conversation (a channel thread)
+    POST /v3/conversations                                  create a conversation: a channel thread
+                                                            (channelData.channel), or the 1:1 chat
+                                                            with one member (isGroup false)
                                                             -> {"id", "activityId", "serviceUrl"}
     POST /v3/conversations/{id}/activities                  send            -> {"id": "..."}
     POST /v3/conversations/{id}/activities/{replyToId}      reply           -> {"id": "..."}
@@ -43,6 +45,7 @@ class Posted:
     token: str | None
     reply_to: str | None = None
     channel: str | None = None
+    member: str | None = None  # the person of a 1:1 chat the bot created
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -109,6 +112,11 @@ class FakeBotConnector:
     def threads_started(self, channel: str) -> list[Posted]:
         return [p for p in self.posted if p.kind == "create" and p.channel == channel]
 
+    def direct_to(self, user_id: str) -> list[Posted]:
+        """What the bot said to ``user_id`` in its 1:1 chat (created with a message, or sent there)."""
+        chats = {p.conversation for p in self.posted if p.kind == "create" and p.member == user_id}
+        return [p for p in self.posted if p.conversation in chats and (p.kind != "create" or p.activity)]
+
     async def wait_for(self, kind: Kind, count: int = 1, timeout: float = 10.0) -> list[Posted]:
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: len(self.writes(kind)) >= count)
@@ -157,6 +165,9 @@ class FakeBotConnector:
     async def _create(self, request: web.Request) -> web.Response:
         parameters = await request.json()
         channel = ((parameters.get("channelData") or {}).get("channel") or {}).get("id")
+        members = parameters.get("members") or []
+        if not channel and not parameters.get("isGroup") and len(members) == 1:
+            return await self._create_chat(request, parameters, str(members[0].get("id") or ""))
         if not channel or not parameters.get("activity"):
             return web.json_response({"error": {"code": "BadArgument", "message": "channel"}}, status=400)
         activity_id = str(next(self._ids))
@@ -174,6 +185,29 @@ class FakeBotConnector:
         return web.json_response(
             {"id": conversation, "activityId": activity_id, "serviceUrl": self.service_url}
         )
+
+    async def _create_chat(
+        self, request: web.Request, parameters: dict[str, Any], member: str
+    ) -> web.Response:
+        """The bot's 1:1 chat with ``member`` (the same chat each time, as Teams answers); a member
+        not in the roster is refused as the connector does."""
+        tenant = (
+            parameters.get("tenantId")  # the REST docs' spelling
+            or parameters.get("tenantID")  # the Python SDK's
+            or ((parameters.get("channelData") or {}).get("tenant") or {}).get("id")
+        )
+        if member not in self.members or not tenant:
+            error = {"code": "BadArgument", "message": "Failed to create conversation."}
+            return web.json_response({"error": error}, status=403 if member else 400)
+        conversation = f"a:1:{member.removeprefix('29:')}"
+        activity = parameters.get("activity") or {}
+        activity_id = str(next(self._ids)) if activity else ""
+        posted = Posted("create", conversation, activity_id, activity, self._token(request), member=member)
+        await self._record(posted)
+        body = {"id": conversation, "serviceUrl": self.service_url}
+        if activity_id:
+            body["activityId"] = activity_id
+        return web.json_response(body)
 
     async def _send(self, request: web.Request) -> web.Response:
         activity = await self._activity(request)

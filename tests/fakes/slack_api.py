@@ -162,6 +162,19 @@ class FakeSlack:
             external_teams=external_teams,
         )
 
+    def add_im(self, channel_id: str, user: str) -> None:
+        """The app's direct-message conversation with ``user`` (``conversations.info`` of an IM, as
+        Slack documents it: ``is_im`` and the other person's ``user``)."""
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "created": 1_700_000_000,
+            "is_im": True,
+            "is_org_shared": False,
+            "user": user,
+            "is_user_deleted": False,
+            "priority": 0,
+        }
+
     def add_usergroup(self, usergroup_id: str, members: list[str]) -> None:
         self.usergroups[usergroup_id] = list(members)
 

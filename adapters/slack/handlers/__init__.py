@@ -13,6 +13,7 @@ from adapters.slack.handlers import (
     commands,
     home,
     messages,
+    onboarding,
     reactions,
     shortcuts,
     teaching,
@@ -29,6 +30,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     commands.register,
     home.register,
     bug_labels.register,
+    onboarding.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]

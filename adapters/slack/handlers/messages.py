@@ -2,7 +2,9 @@
 deleted questions are forgotten.
 
 * A customer's top-level message, or a message in a thread that has no answer yet, is a question
-  (unless it is small talk: ``assistant.learning.replies.is_small_talk``).
+  (unless it is small talk: ``assistant.learning.replies.is_small_talk``). A direct message to the
+  app (``message.im``) is a 1:1 conversation: anyone's message there is a question
+  (``SlackDeps.direct_binding``).
 * An agent's reply in a thread after the assistant's answer or a hand-off is only a *candidate*
   (``assistant.learning.candidates``): nothing is learned until a deliberate signal ("Teach this"
   in the private note the agent gets, ✅ on the reply, the resolution of the conversation). Notes,
@@ -86,6 +88,9 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     channel, user = str(event["channel"]), str(event["user"])
     user_team = event.get("user_team") or await deps.members.team_of(user)
     binding = await deps.binding(client, channel, user_team)
+    direct = event.get("channel_type") == "im"  # a DM to the app: a 1:1 conversation, like Teams'
+    if binding is None and direct:
+        binding = await deps.direct_binding(channel, user_team)
     if binding is None:
         if not is_thread_reply(event) and not is_small_talk(str(event.get("text") or "")):
             orgs = await deps.needs_mapping(client, channel, user_team)
@@ -109,7 +114,7 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     if is_thread_reply(event):
         link = await deps.conversations.find_thread(PLATFORM, channel, thread_root(event))
     notify = ephemeral(client, channel, user, thread_root(event))
-    if role is Role.AGENT:
+    if role is Role.AGENT and not direct:  # in a DM everyone asks
         if link is not None:
             await guarded(_keep_reply(deps, client, event, link, user), notify, "agent reply")
             await or_retry_later(_agent_in_thread(deps, client, event, binding, link, user), "agent reply")

@@ -19,12 +19,12 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.reactions import reaction_signal  # one rule on both platforms
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.handlers.teaching import promote
 from adapters.slack.replies import ephemeral
-from adapters.slack.text import reaction_signal
 from assistant.errors import AssistantError, ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
 from assistant.learning.reactions import Reactions

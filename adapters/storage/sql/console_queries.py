@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.storage.sql import rows
+from adapters.storage.sql.conversations_schema import people
 from adapters.storage.sql.migrate import connect
 from adapters.storage.sql.schema import answers, knowledge_items, learning_events, questions
 from assistant.models import Decision, ItemKind, KnowledgeItem, LearningEvent, Signal, utcnow
@@ -63,6 +64,8 @@ class LearnedEntry:
     """The item an event without an item of its own judged (an approval, a rejection, a forget)."""
     channel: str | None = None
     thread: str | None = None
+    actor_name: str | None = None
+    """The teacher's display name, when a chat adapter met them (else only ``event.actor``)."""
 
 
 def _scoped(column: Any, scope: str | None) -> ColumnElement[bool] | None:
@@ -140,9 +143,17 @@ class ConsoleQueries:
         ``search`` matches any of those texts, the effect or who taught it."""
         learned_item = knowledge_items.alias("learned_item")
         affected_item = knowledge_items.alias("affected_item")
+        actor_name = (  # the teacher's display name, where a chat adapter met them (``people``)
+            select(people.c.name)
+            .where(people.c.user_id == learning_events.c.actor)
+            .order_by(people.c.updated_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         query = (
             select(
                 learning_events,
+                actor_name.label("actor_name"),
                 learned_item.c.text.label("learned_text"),
                 learned_item.c.question.label("learned_question"),
                 learned_item.c.account.label("learned_account"),
@@ -168,6 +179,7 @@ class ConsoleQueries:
             texts = (
                 learning_events.c.effect,
                 learning_events.c.actor,
+                actor_name,
                 learned_item.c.text,
                 learned_item.c.question,
                 affected_item.c.text,
@@ -233,6 +245,7 @@ def _entry(row: Any) -> LearnedEntry:
         about=None if event.item_id else row.affected_text,
         channel=row.asked_channel,
         thread=row.asked_thread,
+        actor_name=row.actor_name,
     )
 
 

@@ -17,17 +17,18 @@ from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, func, select, update
 
 from adapters.storage.sql.base import SqlStoreBase
 from adapters.storage.sql.candidates import SqlCandidates
-from adapters.storage.sql.candidates_schema import reply_candidates
+from adapters.storage.sql.candidates_schema import channel_orgs, reply_candidates
 from adapters.storage.sql.conversations_schema import (
     channel_bindings,
     conversation_references,
     handoff_claims,
     inbox_events,
     message_links,
+    people,
     platform_events,
 )
 from adapters.storage.sql.threads import SqlThreads
@@ -203,6 +204,14 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         }
         await self._upsert(channel_bindings, values, ["platform", "channel_id"])
 
+    async def unbind_channel(self, platform: str, channel_id: str) -> bool:
+        bound = (channel_bindings.c.platform == platform, channel_bindings.c.channel_id == channel_id)
+        orgs = (channel_orgs.c.platform == platform, channel_orgs.c.channel_id == channel_id)
+        async with self._transaction(write=True) as conn:
+            removed = (await conn.execute(delete(channel_bindings).where(*bound))).rowcount
+            await conn.execute(delete(channel_orgs).where(*orgs))
+        return bool(removed)
+
     async def get_channel(self, platform: str, channel_id: str) -> ChannelBinding | None:
         query = select(channel_bindings).where(
             channel_bindings.c.platform == platform, channel_bindings.c.channel_id == channel_id
@@ -293,6 +302,29 @@ class SqlConversationStore(SqlCandidates, SqlThreads, SqlStoreBase):
         async with self._transaction() as conn:
             reference = (await conn.execute(query)).scalar_one_or_none()
         return dict(reference) if reference is not None else None
+
+    async def remember_name(self, platform: str, user_id: str, name: str) -> None:
+        if not user_id or not name.strip() or name == user_id:
+            return
+        values = {
+            "platform": platform,
+            "user_id": user_id,
+            "name": name.strip()[:255],
+            "updated_at": utcnow(),
+        }
+        await self._upsert(people, values, ["platform", "user_id"])
+
+    async def forget_references(self, platform: str, conversation_id: str) -> int:
+        if not conversation_id:
+            return 0
+        ids = conversation_references.c.conversation_id
+        query = delete(conversation_references).where(
+            conversation_references.c.platform == platform,
+            func.substr(ids, 1, len(conversation_id)) == conversation_id,
+        )
+        async with self._transaction(write=True) as conn:
+            result = await conn.execute(query)
+        return int(result.rowcount or 0)
 
 
 def _holds(body: Any, channel_id: str, message_ts: str) -> bool:

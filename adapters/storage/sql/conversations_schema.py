@@ -88,3 +88,14 @@ inbox_events = Table(
     # claim_pending_events: pending rows whose lease ran out.
     Index(None, "platform", "status", "lease_until"),
 )
+
+people = Table(
+    "people",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("user_id", String(255), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Display names of the people the chat adapters met (a Teams member's Entra object id, a Slack
+user id): what ``assistant learned`` shows for who taught what (migration 0014)."""

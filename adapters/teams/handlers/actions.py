@@ -1,11 +1,15 @@
 """Card buttons, one registry of verbs for both ways Teams sends a click.
 
 ``Action.Execute`` arrives as an ``adaptiveCard/action`` invoke and is answered in the HTTP
-response with the card to show instead (or a message); the ``Action.Submit`` fallback arrives as a
-message whose ``value`` carries the verb, and the bot updates the card in place.
+response with the clicker's own view (or a message only they see); when the click changed what
+everyone should see (``Outcome.shared``), the bot also updates the message through the Bot
+Connector, so the other people's cards no longer offer what was done. The ``Action.Submit``
+fallback arrives as a message whose ``value`` carries the verb; the bot updates the card in place.
 
+* The answer card's refresh (``REFRESH``): each person's own view, agents' with their buttons.
 * "Helpful" / "Not helpful": Signal.HELPED / NOT_HELPED (Role.CUSTOMER for customers, counted once
   per person); a customer's "Not helpful" also hands the question off.
+* "Approve" / "Reject" (agents, in their view): Signal.APPROVE / REJECT with Role.AGENT, once each.
 * "Correct this" (agents): the card with a form; "Save correction" teaches it (Signal.CORRECT,
   for the account or everyone) and posts it in the customer's thread.
 * "Send draft" (agents): the draft goes to the customer's thread and is learned (Signal.RESOLVE).
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams import cards, texts
 from adapters.teams import constants as ids
@@ -30,6 +35,7 @@ from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
 from adapters.teams.forwarding import forward
 from adapters.teams.handlers.messages import actor_of
+from adapters.teams.messenger import text_activity
 from adapters.teams.payloads import ExchangeRef
 from adapters.teams.replies import (
     CONNECTOR_ERRORS,
@@ -48,10 +54,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the clicker sees: a card instead of the one clicked, or a message."""
+    """What the clicker sees (a card instead of the one clicked, or a message), and ``shared``: the
+    card everyone sees from now on, when the click changed it."""
 
     card: cards.Card | None = None
     message: str | None = None
+    shared: cards.Card | None = None
+
+    @property
+    def view(self) -> cards.Card | None:
+        return self.card if self.card is not None else self.shared
 
 
 @dataclass(slots=True)
@@ -106,6 +118,37 @@ async def execute(
         return Outcome(message=texts.error(texts.FAILED))
 
 
+async def show_everyone(context: TurnContext, outcome: Outcome) -> None:
+    """Update the clicked message for everyone (a PUT through the Bot Connector) when the click
+    changed what everyone sees; a failure is logged: the clicker still gets their view."""
+    activity = context.activity
+    if outcome.shared is None or not activity.reply_to_id:
+        return
+    updated = Activity(
+        type=ActivityTypes.message, id=activity.reply_to_id, attachments=[cards.attachment(outcome.shared)]
+    )
+    try:
+        await context.update_activity(updated)
+    except CONNECTOR_ERRORS as exc:
+        log.error("could not update card %s for everyone: %s", activity.reply_to_id, type(exc).__name__)
+
+
+async def tell_clicker(deps: TeamsDeps, context: TurnContext, outcome: Outcome) -> None:
+    """An ``Action.Submit``'s notice for the clicker alone (a refusal, a stale button): in a 1:1 chat
+    it is that chat; elsewhere the bot's 1:1 chat with them, never the customer's thread. When Teams
+    refuses the 1:1 chat, nothing is said (logged). (Their own card views need Universal Actions:
+    a client that falls back to Action.Submit sees the card everyone sees.)"""
+    activity = context.activity
+    said = text_activity(outcome.message or "")
+    try:
+        if place_of(activity).personal:
+            await context.send_activity(said)
+        else:
+            await deps.messenger.send_direct(activity, activity.from_property, said)
+    except CONNECTOR_ERRORS as exc:
+        log.warning("could not tell %s privately: %s", activity.from_property.id, type(exc).__name__)
+
+
 async def _clicked_on_the_answer(deps: TeamsDeps, context: TurnContext, ref: ExchangeRef) -> bool:
     """Whether a click on an answer card came from the conversation the card names, on the message
     that carries that answer: a forged ``ref`` must not reach another customer's thread."""
@@ -139,8 +182,66 @@ async def _verdict(click: Click, *, helped: bool) -> Outcome:
         if not helped and role is Role.CUSTOMER:
             await _hand_off_again(click)
     status = texts.helped_by(click.name, helped)
+    agents = deps.members.known_agents
     shown = deps.settings.show_confidence
-    return Outcome(card=cards.answer_card(answer, ref, status=status, show_confidence=shown))
+    shared = cards.answer_card(answer, ref, status=status, show_confidence=shown, agents=agents)
+    if role is Role.AGENT:
+        return Outcome(card=cards.agent_view(answer, ref, status=status, agents=agents), shared=shared)
+    return Outcome(shared=shared)
+
+
+async def on_refresh(click: Click) -> Outcome:
+    """The card's refresh: the agents' view for an agent, the card everyone sees for the others."""
+    answer = await click.deps.assistant.get_answer(click.ref.answer_id)
+    raw = click.data.get(ids.VIEW_STATUS)
+    status = str(raw) if isinstance(raw, str) and raw else None
+    correctable = click.data.get(ids.VIEW_CORRECTABLE) is not False
+    agents = click.deps.members.known_agents
+    if await click.role() is Role.AGENT:
+        return Outcome(
+            card=cards.agent_view(answer, click.ref, status=status, correctable=correctable, agents=agents)
+        )
+    shown = click.deps.settings.show_confidence
+    return Outcome(
+        card=cards.answer_card(
+            answer, click.ref, status=status, correctable=correctable, show_confidence=shown, agents=agents
+        )
+    )
+
+
+@agents_only
+async def on_approve(click: Click) -> Outcome:
+    return await _review(click, Signal.APPROVE)
+
+
+@agents_only
+async def on_reject(click: Click) -> Outcome:
+    return await _review(click, Signal.REJECT)
+
+
+async def _review(click: Click, signal: Signal) -> Outcome:
+    """An agent's Approve / Reject: the calibrated agent signal, once per agent and answer; only the
+    agent's own view changes (customers never see an agent's review)."""
+    deps, ref = click.deps, click.ref
+    if not await deps.conversations.claim_event(PLATFORM, f"review:{ref.answer_id}:{click.user}"):
+        return Outcome(message=texts.ALREADY_REVIEWED)
+    try:
+        await deps.assistant.feedback(ref.answer_id, signal, actor=click.user, role=Role.AGENT)
+    except BaseException:
+        await deps.conversations.release_event(PLATFORM, f"review:{ref.answer_id}:{click.user}")
+        raise
+    answer = await deps.assistant.get_answer(ref.answer_id)
+    raw = click.data.get(ids.VIEW_STATUS)
+    status = str(raw) if isinstance(raw, str) and raw else None
+    view = cards.agent_view(
+        answer,
+        ref,
+        status=status,
+        correctable=click.data.get(ids.VIEW_CORRECTABLE) is not False,
+        reviewed=texts.reviewed(signal is Signal.APPROVE),
+        agents=deps.members.known_agents,
+    )
+    return Outcome(card=view)
 
 
 async def _hand_off_again(click: Click) -> None:
@@ -186,8 +287,12 @@ async def on_correct_submit(click: Click) -> Outcome:
     answer = await click.deps.assistant.get_answer(click.ref.answer_id)
     status = texts.corrected_by(click.name)
     shown = click.deps.settings.show_confidence
-    card = cards.answer_card(answer, click.ref, status=status, correctable=False, show_confidence=shown)
-    return Outcome(card=card)
+    agents = click.deps.members.known_agents
+    shared = cards.answer_card(
+        answer, click.ref, status=status, correctable=False, show_confidence=shown, agents=agents
+    )
+    view = cards.agent_view(answer, click.ref, status=status, correctable=False, agents=agents)
+    return Outcome(card=view, shared=shared)
 
 
 # agents: hand-offs
@@ -197,14 +302,14 @@ async def on_correct_submit(click: Click) -> Outcome:
 async def on_send_draft(click: Click) -> Outcome:
     if not await send_draft(click.deps, click.ref, user=click.user, name=click.name):
         return Outcome(message=texts.ALREADY_HANDLED)
-    return Outcome(card=await handoff_card(click.deps, click.ref, done=texts.sent_by(click.name)))
+    return Outcome(shared=await handoff_card(click.deps, click.ref, done=texts.sent_by(click.name)))
 
 
 @agents_only
 async def on_take(click: Click) -> Outcome:
     if not await click.deps.conversations.claim_handoff(click.ref.answer_id, click.user):
         return Outcome(message=texts.ALREADY_TAKEN)
-    return Outcome(card=await handoff_card(click.deps, click.ref, taken_by=click.name))
+    return Outcome(shared=await handoff_card(click.deps, click.ref, taken_by=click.name))
 
 
 @agents_only
@@ -217,9 +322,14 @@ async def on_send_to_customer(click: Click) -> Outcome:
 
 
 #: Buttons on the answer card in the customer's conversation (the rest are on hand-off cards).
-ON_THE_ANSWER = frozenset({ids.HELPED, ids.NOT_HELPED, ids.CORRECT, ids.CORRECT_SUBMIT})
+ON_THE_ANSWER = frozenset(
+    {ids.REFRESH, ids.HELPED, ids.NOT_HELPED, ids.APPROVE, ids.REJECT, ids.CORRECT, ids.CORRECT_SUBMIT}
+)
 
 ACTIONS: dict[str, Handler] = {
+    ids.REFRESH: on_refresh,
+    ids.APPROVE: on_approve,
+    ids.REJECT: on_reject,
     ids.HELPED: on_helped,
     ids.NOT_HELPED: on_not_helped,
     ids.CORRECT: on_correct,

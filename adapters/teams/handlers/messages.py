@@ -241,9 +241,7 @@ async def _relay(
             if not target:
                 log.error("no hand-off channel for %s: message %s not relayed", place.channel, message_id)
                 return
-            post = (
-                await deps.messenger.start_thread(target, activity, fallback=place.conversation)
-            ).conversation
+            post = (await deps.messenger.start_thread(target, activity)).conversation
     except CONNECTOR_ERRORS as exc:
         await deps.conversations.release_event(PLATFORM, mark)
         if is_transient(exc):

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from botbuilder.core import TurnContext
 from botbuilder.schema import MessageReaction
 
+from adapters.reactions import reaction_signal  # one rule on both platforms
 from adapters.teams.activities import place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
@@ -35,12 +36,10 @@ log = logging.getLogger(__name__)
 
 
 def signal_of(deps: TeamsDeps, reaction: MessageReaction) -> Signal | None:
-    kind = str(reaction.type or "").strip().lower()
-    if kind in deps.settings.approve_reaction_set:
-        return Signal.APPROVE
-    if kind in deps.settings.reject_reaction_set:
-        return Signal.REJECT
-    return None
+    settings = deps.settings
+    return reaction_signal(
+        str(reaction.type or ""), approve=settings.approve_reaction_set, reject=settings.reject_reaction_set
+    )
 
 
 def _signals(deps: TeamsDeps, reactions: Sequence[MessageReaction] | None) -> list[Signal]:

@@ -16,21 +16,13 @@ from adapters.slack.text import (
     neutralise_mentions,
     parse_command,
     parse_teach,
-    reaction_signal,
     split_text,
 )
 from adapters.slack.work import BackgroundWork
 from assistant.errors import ConfigurationError, InvalidInputError
-from assistant.models import Answer, Decision, ItemKind, Role, Signal, SourceRef
+from assistant.models import Answer, Decision, ItemKind, Role, SourceRef
 
 MANIFEST = Path(__file__).resolve().parents[3] / "manifests" / "slack" / "manifest.yaml"
-
-
-def test_reaction_signals() -> None:
-    approve, reject = frozenset({"white_check_mark", "+1"}), frozenset({"x", "-1"})
-    assert reaction_signal("+1::skin-tone-4", approve=approve, reject=reject) is Signal.APPROVE
-    assert reaction_signal("x", approve=approve, reject=reject) is Signal.REJECT
-    assert reaction_signal("tada", approve=approve, reject=reject) is None
 
 
 def test_mentions_are_neutralised() -> None:

@@ -23,6 +23,7 @@ from aiohttp import web
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.storage.sql.conversations import SqlConversationStore
 from adapters.teams import TeamsBot, TeamsSettings, add_routes
+from adapters.teams import constants as ids
 from adapters.wiring import build_assistant
 from assistant.config import Settings, default_database_url_for, load_settings
 from assistant.conversations import ChannelBinding
@@ -110,8 +111,11 @@ class Harness:
         shown: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Click the Action.Execute ``verb`` on a posted message's card (or on the card ``shown`` in
-        its place since); returns the invoke response's body."""
+        its place since); returns the invoke response's body. A verb only ``user``'s own view has
+        (an agent's "Correct this") is clicked on that view, as their client refreshed it."""
         card = card_of(shown or posted)
+        if shown is None and verb not in verbs(card) and "refresh" in card:
+            card = await self.view(posted, user=user)
         activity = self.teams.card_action(
             user,
             action(card, verb),
@@ -123,6 +127,32 @@ class Harness:
         status, body = await self.post(activity)
         assert status == 200, (status, body)
         return dict(body)
+
+    async def view(
+        self, posted: Posted, *, user: dict[str, Any], shown: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The card ``user``'s client shows after refreshing the posted card (or the card ``shown``
+        in its place since): Teams' automatic ``adaptiveCard/action`` invoke of its ``refresh``."""
+        card = card_of(shown or posted)
+        activity = self.teams.card_action(
+            user,
+            card["refresh"]["action"],
+            conversation=posted.conversation,
+            card_id=posted.id,
+            channel=channel_of(posted.conversation),
+            trigger="automatic",
+        )
+        status, body = await self.post(activity)
+        assert status == 200 and body["type"] == ids.CARD_CONTENT_TYPE, (status, body)
+        return dict(body["value"])
+
+    async def view_as_agent_once(self) -> None:
+        """An agent clicks on a hand-off card, so the bot knows them (and lists them in ``userIds``)."""
+        question = await self.say(VAGUE, user=OTHER_CUSTOMER)
+        handoff = self.connector.threads_started(HANDOFF_CHANNEL)[-1]
+        await self.click(handoff, ids.TAKE_HANDOFF, user=AGENT)
+        assert question
+        self.connector.posted.clear()
 
     def replies(self, activity: dict[str, Any]) -> list[Posted]:
         """What the bot posted in the thread (or chat) of ``activity``."""
@@ -239,6 +269,7 @@ async def harness(
         # The bot was added to the support team: Teams told it, so it knows the channel's service URL.
         status, _ = await harness.post(harness.teams.bot_added(HANDOFF_CHANNEL, AGENT))
         assert status in (200, 201)
+        harness.connector.posted.clear()  # its welcome (tests/adapters/teams/test_onboarding.py)
         yield harness
 
 

@@ -34,21 +34,27 @@ async def test_question_card_not_helpful_correction_and_the_next_customer_gets_i
     assert answer.kind == "reply" and answer.reply_to == question["id"] and answer.token is None
     card = card_of(answer)
     assert PASSWORD_A in card_text(card) and "confidence" not in card_text(card)  # TEAMS_SHOW_CONFIDENCE
-    assert verbs(card) == [ids.HELPED, ids.NOT_HELPED, ids.CORRECT]
+    assert verbs(card) == [ids.HELPED, ids.NOT_HELPED]  # customers never see "Correct this"
     assert harness.connector.threads_started(HANDOFF_CHANNEL) == []
+    mine = await harness.view(answer, user=AGENT)
+    assert verbs(mine) == [ids.APPROVE, ids.REJECT, ids.CORRECT] and "confidence" in card_text(mine)
 
     body = await harness.click(answer, ids.NOT_HELPED, user=AGENT)
     assert body["statusCode"] == 200 and body["type"] == ids.CARD_CONTENT_TYPE
-    assert verbs(body["value"]) == [ids.CORRECT]
+    assert verbs(body["value"]) == [ids.APPROVE, ids.REJECT, ids.CORRECT]
     [verdict] = await events_of(harness.assistant, Signal.NOT_HELPED)
     assert (verdict.actor, verdict.role) == ("aad-agent", Role.AGENT)
 
-    form = await harness.click(answer, ids.CORRECT, user=AGENT)
+    form = await harness.click(answer, ids.CORRECT, user=AGENT, shown=mine)
     inputs = {element["id"]: element for element in form["value"]["body"] if "id" in element}
     assert inputs[ids.TEXT_INPUT]["value"] == PASSWORD_A
     inputs = {ids.TEXT_INPUT: CORRECTED, ids.SCOPE_INPUT: ids.SCOPE_ACCOUNT}
     saved = await harness.click(answer, ids.CORRECT_SUBMIT, user=AGENT, inputs=inputs, shown=form["value"])
-    assert texts.corrected_by("Alex Agent") in card_text(saved["value"]) and verbs(saved["value"]) == []
+    assert texts.corrected_by("Alex Agent") in card_text(saved["value"])
+    assert verbs(saved["value"]) == [ids.APPROVE, ids.REJECT]  # the agent's view: no second correction
+    everyone = harness.connector.writes("update")[-1]  # and everyone's card says it was corrected
+    assert everyone.id == answer.id and verbs(card_of(everyone)) == []
+    assert texts.corrected_by("Alex Agent") in card_text(card_of(everyone))
     [correction] = await events_of(harness.assistant, Signal.CORRECT)
     assert correction.actor == "aad-agent" and correction.account == "acme"
     posted = harness.replies(question)[-1]
@@ -62,9 +68,11 @@ async def test_question_card_not_helpful_correction_and_the_next_customer_gets_i
 async def test_customers_cannot_correct_and_helpful_counts_once(harness: Harness) -> None:
     question = await harness.say(PASSWORD_Q)
     [answer] = harness.replies(question)
-    refused = await harness.click(answer, ids.CORRECT, user=CUSTOMER)
+    assert verbs(await harness.view(answer, user=CUSTOMER)) == [ids.HELPED, ids.NOT_HELPED]
+    agents = await harness.view(answer, user=AGENT)
+    refused = await harness.click(answer, ids.CORRECT, user=CUSTOMER, shown=agents)  # a forged click
     assert refused["type"] == ids.MESSAGE_RESPONSE_TYPE and refused["value"] == texts.AGENTS_ONLY
-    form = await harness.click(answer, ids.CORRECT, user=AGENT)
+    form = await harness.click(answer, ids.CORRECT, user=AGENT, shown=agents)
     inputs = {ids.TEXT_INPUT: "Wrong!", ids.SCOPE_INPUT: ids.SCOPE_EVERYONE}
     refused = await harness.click(
         answer, ids.CORRECT_SUBMIT, user=CUSTOMER, inputs=inputs, shown=form["value"]

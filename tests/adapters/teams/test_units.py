@@ -89,7 +89,7 @@ GOOD: dict[str, Any] = {
         ({**GOOD, "channelId": None}, "'channelId' is missing"),
         ({**GOOD, "conversation": {"id": 7}}, "'conversation.id' is missing"),
         ({**GOOD, "from": "29:a"}, "'from.id' is missing"),
-        ({**GOOD, "value": "yes"}, "'value' is not an object"),
+        ({**GOOD, "value": ["yes"]}, "'value' is not an object or a string"),
         ({**GOOD, "type": "invoke"}, "'name' is missing from the invoke"),
     ],
 )
