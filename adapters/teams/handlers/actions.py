@@ -11,7 +11,7 @@ message whose ``value`` carries the verb, and the bot updates the card in place.
 * "Send draft" (agents): the draft goes to the customer's thread and is learned (Signal.RESOLVE).
 * "I'll take it" (agents): the first agent claims the hand-off; the card says who.
 * "Send to customer" (agents; on the card under an agent's reply in a hand-off thread): the reply
-  goes to the customer's thread, once (``adapters.teams.forwarding``).
+  goes to the customer's thread, once (``adapters.teams.threads``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from adapters.teams import constants as ids
 from adapters.teams.activities import place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.forwarding import forward
 from adapters.teams.handlers.messages import actor_of
 from adapters.teams.payloads import ExchangeRef
 from adapters.teams.replies import (
@@ -40,6 +39,7 @@ from adapters.teams.replies import (
     send_draft,
 )
 from adapters.teams.roles import conversation_tenant
+from adapters.teams.threads import forward
 from assistant.errors import AssistantError
 from assistant.models import Role, Signal
 

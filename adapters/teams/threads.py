@@ -1,24 +1,71 @@
-"""An agent's reply under a Teams hand-off card, sent to the customer's thread with one click.
+"""Customer threads as conversations, in Teams' terms: relays, and replies sent from the hand-off
+thread (the core, ``assistant.dialogue``, decides; this module posts).
 
-Teams has no private notes: the bot answers an agent's reply in the hand-off thread with a small
-card ("Send to customer"); the click posts the reply in the customer's thread, once however often
-it is clicked (a claim in the conversation store, released when posting fails), and the
-conversation then waits on the customer (``assistant.dialogue``).
+* ``relay``: a customer's new message in a conversation a person owns goes, once, to its hand-off
+  thread (a new thread in the hand-off channel when it has none yet).
+* ``offer_forward`` / ``forward``: Teams has no private notes, so the bot answers an agent's reply
+  in the hand-off thread with a small card ("Send to customer"); the click posts the reply in the
+  customer's thread, once however often it is clicked (a claim in the conversation store, released
+  when posting fails), and the conversation then waits on the customer.
 """
 
 from __future__ import annotations
 
 import logging
 
+from adapters.inbox import RetryLater
+from adapters.markup import teams_text
 from adapters.teams import cards, texts
 from adapters.teams.activities import Place
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.messenger import card_activity
+from adapters.teams.messenger import card_activity, text_activity
 from adapters.teams.payloads import ExchangeRef
+from adapters.teams.replies import CONNECTOR_ERRORS, is_transient
+from assistant.conversations import ChannelBinding
 from assistant.threads import Conversation
 
 log = logging.getLogger(__name__)
+
+
+async def relay(
+    deps: TeamsDeps,
+    binding: ChannelBinding,
+    place: Place,
+    conversation: Conversation,
+    message_id: str,
+    name: str,
+    text: str,
+) -> None:
+    """Post a customer's message in the conversation's hand-off thread (a new thread in the
+    hand-off channel when it has none yet). At most once: the relay is claimed before it is sent
+    and released when sending fails, so a retry of the activity never posts it twice."""
+    mark = f"relayed:{conversation.id}:{message_id}"
+    if not await deps.conversations.claim_event(PLATFORM, mark):
+        return
+    activity = text_activity(texts.relayed(name, teams_text(text)))
+    try:
+        if conversation.handoff_post is not None:
+            await deps.messenger.send(conversation.handoff_post, activity)
+            target, post = conversation.handoff_channel or "", conversation.handoff_post
+        else:
+            target = binding.handoff_channel or deps.settings.handoff_channel or ""
+            if not target:
+                log.error("no hand-off channel for %s: message %s not relayed", place.channel, message_id)
+                return
+            post = (
+                await deps.messenger.start_thread(target, activity, fallback=place.conversation)
+            ).conversation
+    except CONNECTOR_ERRORS as exc:
+        await deps.conversations.release_event(PLATFORM, mark)
+        if is_transient(exc):
+            raise RetryLater(f"relay {message_id}: the Bot Connector failed ({type(exc).__name__})") from exc
+        raise
+    except BaseException:
+        await deps.conversations.release_event(PLATFORM, mark)
+        raise
+    await deps.threads.handoff_posted(conversation, channel=target, post=post)
+    log.info("message %s in %s relayed", message_id, place.channel)
 
 
 def customer_ref(conversation: Conversation) -> ExchangeRef:
