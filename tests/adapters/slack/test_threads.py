@@ -390,3 +390,31 @@ async def test_a_relay_whose_post_was_taken_but_not_answered_is_not_posted_twice
         [relay] = relays(harness, handoff["ts"])  # Slack took the first post: found, not posted again
         assert FOLLOW_UP in block_text(relay)
         assert len(fake.attempts("chat.postMessage")) == 3  # the notice, the card, the one relay
+
+
+async def test_a_follow_up_delivered_twice_is_answered_once(harness: Harness) -> None:
+    question_ts = await harness.say(INVOICES_Q)
+    ts = await harness.say(VAGUE_FOLLOW_UP, thread_ts=question_ts)
+    assert len(harness.replies(question_ts)) == 2
+    event = message_event(
+        CUSTOMER_CHANNEL, CUSTOMER, VAGUE_FOLLOW_UP, ts=ts, thread_ts=question_ts, user_team=ACME_TEAM
+    )
+    status, _, _ = await harness.sender.event(event)  # another event id: not the inbox's duplicate
+    assert status == 200
+    await harness.settle()
+    assert len(harness.replies(question_ts)) == 2
+    assert (await harness.assistant.store.stats())["questions"] == 2
+
+
+async def test_a_second_customer_in_an_answered_thread_is_answered_and_joins(harness: Harness) -> None:
+    question_ts = await harness.say(INVOICES_Q)
+    await harness.say(
+        "How do I change the email address on my account?", user=OTHER_CUSTOMER, thread_ts=question_ts
+    )
+    _, second = harness.replies(question_ts)
+    assert "Settings > Profile" in block_text(second)
+    conversation = await conversation_of(harness, question_ts)
+    assert conversation.participants == (CUSTOMER, OTHER_CUSTOMER)
+    stored = await harness.answer_on(CUSTOMER_CHANNEL, second["ts"])
+    asked = await harness.assistant.get_question(stored.question_id)
+    assert asked is not None and asked.user == OTHER_CUSTOMER
