@@ -14,15 +14,15 @@ from __future__ import annotations
 import logging
 
 from adapters.inbox import RetryLater
-from adapters.markup import teams_text
 from adapters.teams import cards, texts
 from adapters.teams.activities import Place
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.messenger import card_activity, text_activity
+from adapters.teams.messenger import card_activity
 from adapters.teams.payloads import ExchangeRef
 from adapters.teams.replies import CONNECTOR_ERRORS, is_transient
 from assistant.conversations import ChannelBinding
+from assistant.handoff import Relay
 from assistant.threads import Conversation
 
 log = logging.getLogger(__name__)
@@ -37,25 +37,24 @@ async def relay(
     name: str,
     text: str,
 ) -> None:
-    """Post a customer's message in the conversation's hand-off thread (a new thread in the
-    hand-off channel when it has none yet). At most once: the relay is claimed before it is sent
-    and released when sending fails, so a retry of the activity never posts it twice."""
+    """Post a customer's message in the conversation's hand-off thread, wherever hand-offs go (a
+    Teams channel, or Slack: ``deps.handoffs``), starting one when it has none yet. At most once:
+    the relay is claimed before it is sent and released when sending fails, so a retry of the
+    activity never posts it twice."""
     mark = f"relayed:{conversation.id}:{message_id}"
     if not await deps.conversations.claim_event(PLATFORM, mark):
         return
-    activity = text_activity(texts.relayed(name, teams_text(text)))
+    posted = conversation.handoff_post is not None
+    handoff = Relay(
+        origin=customer_ref(conversation).origin(),
+        key=f"{place.channel}:{message_id}",
+        author=name,
+        text=text,
+        handoff_channel=conversation.handoff_channel if posted else binding.handoff_channel,
+        handoff_post=conversation.handoff_post,
+    )
     try:
-        if conversation.handoff_post is not None:
-            await deps.messenger.send(conversation.handoff_post, activity)
-            target, post = conversation.handoff_channel or "", conversation.handoff_post
-        else:
-            target = binding.handoff_channel or deps.settings.handoff_channel or ""
-            if not target:
-                log.error("no hand-off channel for %s: message %s not relayed", place.channel, message_id)
-                return
-            post = (
-                await deps.messenger.start_thread(target, activity, fallback=place.conversation)
-            ).conversation
+        where = await deps.handoffs.relay(handoff)
     except CONNECTOR_ERRORS as exc:
         await deps.conversations.release_event(PLATFORM, mark)
         if is_transient(exc):
@@ -64,7 +63,10 @@ async def relay(
     except BaseException:
         await deps.conversations.release_event(PLATFORM, mark)
         raise
-    await deps.threads.handoff_posted(conversation, channel=target, post=post)
+    if where is None:
+        log.error("no hand-off channel for %s: message %s not relayed", place.channel, message_id)
+        return
+    await deps.threads.handoff_posted(conversation, channel=where[0], post=where[1])
     log.info("message %s in %s relayed", message_id, place.channel)
 
 
