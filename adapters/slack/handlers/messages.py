@@ -3,6 +3,11 @@ deleted questions are forgotten.
 
 * A customer's top-level message, or a message in a thread that has no answer yet, is a question
   (unless it is small talk: ``assistant.learning.replies.is_small_talk``).
+* A customer's message in a thread that had an answer or a hand-off is a follow-up
+  (``assistant.dialogue``): answered in the thread's context, or handed off with the customer told;
+  while a person owns the conversation it is relayed, once, to its hand-off thread
+  (``adapters.slack.threads``). An agent's reply under a hand-off post is offered to be sent to the
+  customer.
 * An agent's reply in a thread after the assistant's answer or a hand-off is only a *candidate*
   (``assistant.learning.candidates``): nothing is learned until a deliberate signal ("Teach this"
   in the private note the agent gets, ✅ on the reply, the resolution of the conversation). Notes,
