@@ -120,6 +120,9 @@ class Threads:
         """What a follow-up is asked in: the thread so far (without message ``before`` itself, the
         one being asked) and the account's profile."""
         messages = await self.store.thread_messages(conversation.id, limit=CONTEXT_MESSAGES)
+        if len(messages) == CONTEXT_MESSAGES:  # a long thread: what it is about is its first message
+            first = await self.store.thread_messages(conversation.id, limit=1, oldest=True)
+            messages = [*first, *(m for m in messages if m not in first)]
         earlier = [m for m in messages if m.message_id != before]
         profile = await self.profile(conversation.account) if conversation.account else None
         return context_of(earlier, profile)
