@@ -17,6 +17,7 @@ from assistant.accounts import AccountContext, AccountProfile, NoAccountContext
 from assistant.context import ConversationContext
 from assistant.errors import AssistantError, ServiceUnavailableError
 from assistant.models import Answer, utcnow
+from assistant.privacy.redaction import redact
 from assistant.service_levels import Overdue, ServiceLevels, overdue
 from assistant.threads import (
     Conversation,
@@ -62,9 +63,14 @@ class Where:
 class Threads:
     """Conversations kept in a ``ThreadStore``, with account profiles from an ``AccountContext``."""
 
-    def __init__(self, *, store: ThreadStore, accounts: AccountContext | None = None) -> None:
+    def __init__(
+        self, *, store: ThreadStore, accounts: AccountContext | None = None, redact_personal_data: bool = True
+    ) -> None:
+        """``redact_personal_data`` (the assistant's setting of that name): customers' messages are
+        kept with e-mail addresses, phone, card and account numbers replaced, as questions are."""
         self.store = store
         self.accounts: AccountContext = accounts or NoAccountContext()
+        self._redact: Callable[[str], str] = redact if redact_personal_data else str
 
     async def conversation(
         self,
@@ -109,7 +115,7 @@ class Threads:
                 author=user,
                 speaker="customer",
                 kind=kind,
-                text=text,
+                text=self._redact(text),
                 created_at=at or utcnow(),
             )
         )
@@ -245,7 +251,8 @@ class Threads:
 
     async def edited(self, where: Where, message_id: str, text: str | None) -> bool:
         """A message of a conversation edited (``text``) or deleted (None): the record follows."""
-        return await self.store.edit_thread_message(where.platform, where.channel, message_id, text) > 0
+        kept = self._redact(text) if text is not None else None
+        return await self.store.edit_thread_message(where.platform, where.channel, message_id, kept) > 0
 
     async def _current(self, conversation: Conversation) -> Conversation:
         return await self.store.conversation_by_id(conversation.id) or conversation

@@ -418,3 +418,11 @@ async def test_a_second_customer_in_an_answered_thread_is_answered_and_joins(har
     stored = await harness.answer_on(CUSTOMER_CHANNEL, second["ts"])
     asked = await harness.assistant.get_question(stored.question_id)
     assert asked is not None and asked.user == OTHER_CUSTOMER
+
+
+async def test_customers_personal_data_is_not_kept_in_the_conversation(harness: Harness) -> None:
+    question_ts, _ = await handed_off(harness)
+    await harness.say("You can reach me at jane.doe@acme.example or +1 415 555 0100.", thread_ts=question_ts)
+    conversation = await conversation_of(harness, question_ts)
+    kept = " ".join(m.text or "" for m in await harness.conversations.thread_messages(conversation.id))
+    assert "jane.doe@acme.example" not in kept and "555 0100" not in kept
