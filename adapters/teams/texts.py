@@ -101,3 +101,13 @@ FORWARD_OFFER: Final = "Your reply stays in this channel. Send it to the custome
 
 def sent_to_customer(name: str) -> str:
     return f"✅ {name} sent this reply to the customer's thread."
+
+
+CSAT_QUESTION: Final = "This conversation is resolved. How did we do?"
+CSAT_LABELS: Final = {1: "🙁 Not good", 2: "😐 Okay", 3: "😄 Great"}
+CUSTOMERS_ONLY: Final = "Only the customer can rate this conversation."
+ALREADY_RATED: Final = "You rated this conversation already. Thank you!"
+
+
+def rated(name: str, score: int) -> str:
+    return f"Thanks for your rating, {name}: {CSAT_LABELS.get(score, str(score))}."

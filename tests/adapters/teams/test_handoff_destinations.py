@@ -26,7 +26,7 @@ from adapters.slack import constants as slack_ids
 from adapters.slack import handoff_notifier as origin
 from adapters.slack import texts as slack_texts
 from adapters.storage.sql.conversations import SqlConversationStore
-from adapters.teams import TeamsBot
+from adapters.teams import TeamsBot, texts
 from adapters.teams import constants as ids
 from assistant.config import Settings
 from assistant.errors import ConfigurationError, NotFoundError
@@ -177,7 +177,8 @@ async def test_a_teams_handoff_goes_to_the_notifier_and_comes_back_once(
         written = "Your account was locked; I've unlocked it, please sign in again."
         assert await back.send_answer(place, notice.answer_id, text=written, agent="U1", agent_name="Sam")
         assert not await back.send_answer(place, notice.answer_id, text=None, agent="U1", agent_name="Sam")
-        [_, sent] = harness.replies(question)
+        [_, sent, rating] = harness.replies(question)  # the notice, the answer, the request for a rating
+        assert card_text(card_of(rating)) == texts.CSAT_QUESTION
         assert written in card_text(card_of(sent)) and "Sam" in card_text(card_of(sent))
         [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
         assert (resolution.actor, resolution.role) == ("U1", Role.AGENT)
@@ -311,7 +312,7 @@ async def test_teams_question_handed_off_to_slack_send_draft_reaches_teams_and_i
         assert button(taken.args, origin.SEND_DRAFT) and len(both.teams_replies(question)) == 1
 
         await both.click(post, origin.SEND_DRAFT, SLACK_AGENT)
-        [_, sent] = await both.wait_replies(question, 2)
+        sent = (await both.wait_replies(question, 2))[1]
         sent_text = card_text(card_of(sent))
         assert sent.conversation == question["conversation"]["id"] and sent.reply_to == question["id"]
         [_, update] = await both.slack.wait_for("chat.update", 2, timeout=WAIT)
@@ -337,7 +338,7 @@ async def test_teams_question_handed_off_to_slack_send_draft_reaches_teams_and_i
         status, _, _ = await both.to_slack.interaction(submission)
         assert status == 200
         assert await both.ephemeral(3) == slack_texts.ALREADY_HANDLED
-        assert len(both.teams_replies(question)) == 2
+        assert len(both.teams_replies(question)) == 3  # the notice, the draft, the request for a rating
 
         again = await both.ask(VAGUE, OTHER_CUSTOMER)
         [answer] = await both.wait_replies(again, 1)
