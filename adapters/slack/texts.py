@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 from adapters.wording import confidence as confidence  # shared with the other platform: one wording
@@ -187,3 +188,10 @@ ALREADY_RATED: Final = "You rated this conversation already. Thank you!"
 
 def rated(user: str, score: int) -> str:
     return f"Thanks for your rating, <@{user}>: {CSAT_LABELS.get(score, str(score))}."
+
+
+def priority(tier: str | None, target: timedelta) -> str:
+    """The card's priority: the account's tier and how soon a person should answer."""
+    minutes = int(target.total_seconds() // 60)
+    within = f"{minutes // 60} h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes} min"
+    return f"Priority: *{tier or 'standard'}* (first response within {within})"

@@ -250,6 +250,7 @@ async def test_the_card_names_the_account_and_a_follow_up_knows_its_plan(named: 
     _, handoff = await handed_off(named)
     assert "Hand-off from Acme Corp" in block_text(handoff)
     assert "account *Acme Corp*" in block_text(handoff)
+    assert "Priority: *premium* (first response within 4 h)" in block_text(handoff)  # the default target
 
     root = await named.say(INVOICES_Q)
     await named.say("and what about on my plan?", thread_ts=root)
@@ -344,6 +345,7 @@ async def strict(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Async
 
 async def test_a_conversation_waiting_past_its_tiers_target_is_reminded_once(strict: Harness) -> None:
     question_ts, handoff = await handed_off(strict)
+    assert "Priority: *premium* (first response within 30 min)" in block_text(handoff)
     reminders = strict.slack.reminders
     assert await reminders.check(now=utcnow() + timedelta(minutes=20)) == 0
     assert await reminders.check(now=utcnow() + timedelta(minutes=31)) == 1
