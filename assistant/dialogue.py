@@ -230,6 +230,17 @@ class Threads:
 
         return await self._change(conversation, change)
 
+    async def confirmed(self, conversation: Conversation, answer_id: str) -> Conversation:
+        """The customer said an answer solved it ("This solved it"): a conversation nobody owns
+        whose latest answer that is, is resolved."""
+
+        def change(current: Conversation) -> Conversation:
+            if current.owned or current.state is not ThreadState.ANSWERED or current.answer_id != answer_id:
+                return current
+            return current.moved(ThreadState.RESOLVED)
+
+        return await self._change(conversation, change)
+
     async def overdue(self, levels: ServiceLevels, *, now: datetime | None = None) -> list[Overdue]:
         """Conversations waiting on people past their account tier's first-response target."""
         now = now or utcnow()

@@ -141,6 +141,10 @@ async def _verdict(click: Click, *, helped: bool) -> Outcome:
         await deps.assistant.feedback(answer.id, signal, actor=click.user, role=role)
         if not helped and role is Role.CUSTOMER:
             await _hand_off_again(click)
+        if helped and role is Role.CUSTOMER:
+            conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread)
+            if conversation is not None:
+                await deps.threads.confirmed(conversation, answer.id)
     return Outcome(card=cards.answer_card(answer, ref, status=texts.helped_by(click.name, helped)))
 
 

@@ -428,3 +428,25 @@ async def test_customers_personal_data_is_not_kept_in_the_conversation(harness: 
     conversation = await conversation_of(harness, question_ts)
     kept = " ".join(m.text or "" for m in await harness.conversations.thread_messages(conversation.id))
     assert "jane.doe@acme.example" not in kept and "555 0100" not in kept
+
+
+async def test_this_solved_it_resolves_a_conversation_nobody_owns(harness: Harness) -> None:
+    question_ts = await harness.say(PASSWORD_Q)
+    [answer] = harness.replies(question_ts)
+    helped = button(answer, ids.HELPED)
+    for user in (AGENT, CUSTOMER):  # an agent's approval is not the customer's word
+        await harness.interact(
+            block_actions(
+                user=user,
+                action_id=ids.HELPED,
+                value=helped["value"],
+                channel=CUSTOMER_CHANNEL,
+                message_ts=answer["ts"],
+                response_url=harness.fake.response_url(f"helped-{user}"),
+            )
+        )
+        state = (await conversation_of(harness, question_ts)).state
+        assert state is (ThreadState.ANSWERED if user == AGENT else ThreadState.RESOLVED)
+    # and the customer writing again opens it again
+    await harness.say("And how do I change the email address on my account?", thread_ts=question_ts)
+    assert (await conversation_of(harness, question_ts)).state is ThreadState.ANSWERED

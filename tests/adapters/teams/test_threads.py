@@ -251,3 +251,13 @@ async def test_resolving_asks_the_customer_for_a_rating_kept_once(harness: Harne
     assert conversation is not None and (conversation.state, conversation.csat) == (ThreadState.RESOLVED, 3)
     [helped] = await events_of(harness.assistant, Signal.HELPED)
     assert helped.role is Role.CUSTOMER
+
+
+async def test_helpful_from_the_customer_resolves_a_conversation_nobody_owns(harness: Harness) -> None:
+    from adapters.teams import constants as ids
+
+    question = await harness.say(PASSWORD_Q)
+    [answer] = harness.replies(question)
+    await harness.click(answer, ids.HELPED, user=CUSTOMER)
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.state is ThreadState.RESOLVED
