@@ -17,6 +17,7 @@ from assistant.accounts import AccountContext, AccountProfile, NoAccountContext
 from assistant.context import ConversationContext
 from assistant.errors import AssistantError, ServiceUnavailableError
 from assistant.models import Answer, utcnow
+from assistant.privacy.redaction import redact
 from assistant.service_levels import Overdue, ServiceLevels, overdue
 from assistant.threads import (
     Conversation,
@@ -62,9 +63,14 @@ class Where:
 class Threads:
     """Conversations kept in a ``ThreadStore``, with account profiles from an ``AccountContext``."""
 
-    def __init__(self, *, store: ThreadStore, accounts: AccountContext | None = None) -> None:
+    def __init__(
+        self, *, store: ThreadStore, accounts: AccountContext | None = None, redact_personal_data: bool = True
+    ) -> None:
+        """``redact_personal_data`` (the assistant's setting of that name): customers' messages are
+        kept with e-mail addresses, phone, card and account numbers replaced, as questions are."""
         self.store = store
         self.accounts: AccountContext = accounts or NoAccountContext()
+        self._redact: Callable[[str], str] = redact if redact_personal_data else str
 
     async def conversation(
         self,
@@ -109,7 +115,7 @@ class Threads:
                 author=user,
                 speaker="customer",
                 kind=kind,
-                text=text,
+                text=self._redact(text),
                 created_at=at or utcnow(),
             )
         )
@@ -120,6 +126,9 @@ class Threads:
         """What a follow-up is asked in: the thread so far (without message ``before`` itself, the
         one being asked) and the account's profile."""
         messages = await self.store.thread_messages(conversation.id, limit=CONTEXT_MESSAGES)
+        if len(messages) == CONTEXT_MESSAGES:  # a long thread: what it is about is its first message
+            first = await self.store.thread_messages(conversation.id, limit=1, oldest=True)
+            messages = [*first, *(m for m in messages if m not in first)]
         earlier = [m for m in messages if m.message_id != before]
         profile = await self.profile(conversation.account) if conversation.account else None
         return context_of(earlier, profile)
@@ -221,6 +230,17 @@ class Threads:
 
         return await self._change(conversation, change)
 
+    async def confirmed(self, conversation: Conversation, answer_id: str) -> Conversation:
+        """The customer said an answer solved it ("This solved it"): a conversation nobody owns
+        whose latest answer that is, is resolved."""
+
+        def change(current: Conversation) -> Conversation:
+            if current.owned or current.state is not ThreadState.ANSWERED or current.answer_id != answer_id:
+                return current
+            return current.moved(ThreadState.RESOLVED)
+
+        return await self._change(conversation, change)
+
     async def overdue(self, levels: ServiceLevels, *, now: datetime | None = None) -> list[Overdue]:
         """Conversations waiting on people past their account tier's first-response target."""
         now = now or utcnow()
@@ -242,7 +262,8 @@ class Threads:
 
     async def edited(self, where: Where, message_id: str, text: str | None) -> bool:
         """A message of a conversation edited (``text``) or deleted (None): the record follows."""
-        return await self.store.edit_thread_message(where.platform, where.channel, message_id, text) > 0
+        kept = self._redact(text) if text is not None else None
+        return await self.store.edit_thread_message(where.platform, where.channel, message_id, kept) > 0
 
     async def _current(self, conversation: Conversation) -> Conversation:
         return await self.store.conversation_by_id(conversation.id) or conversation

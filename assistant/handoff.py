@@ -10,6 +10,8 @@ knowing the other:
 * ``HandoffNotifier``: posts a notice; one adapter per destination (a Teams channel, a Slack channel).
 * ``HandoffReturn``: the way back. An agent on the destination platform resolves the hand-off; the
   origin platform delivers the answer to the customer's conversation and learns it, once.
+* ``Relay``: a customer's new message in a conversation people own (``assistant.threads``), for
+  the conversation's hand-off thread on the destination platform (``HandoffNotifier.relay``).
 """
 
 from __future__ import annotations
@@ -91,11 +93,35 @@ class HandoffNotice:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """A customer's new message for the hand-off thread of a conversation people own.
+
+    ``handoff_channel`` and ``handoff_post`` say where the conversation's hand-off thread is on the
+    destination platform (None: not posted yet, the relay starts one); ``key`` names the relay
+    uniquely (the origin's message), so a destination that can look for its own posts never posts
+    one twice.
+    """
+
+    origin: HandoffOrigin
+    key: str
+    author: str
+    text: str
+    handoff_channel: str | None = None
+    handoff_post: str | None = None
+
+
 class HandoffNotifier(Protocol):
-    """Posts hand-offs where agents work."""
+    """Posts hand-offs where agents work, and relays what customers add while people have them."""
 
     async def notify_handoff(self, notice: HandoffNotice) -> None:
         """Post ``notice``; raises the destination's own errors when it cannot be reached."""
+        ...
+
+    async def relay(self, relay: Relay) -> tuple[str, str] | None:
+        """Post ``relay`` in the conversation's hand-off thread (or a new post); where that thread
+        now is (channel, post), or None when there is nowhere to post. Raises the destination's
+        own errors when it cannot be reached."""
         ...
 
 

@@ -265,8 +265,10 @@ class ThreadStore(Protocol):
 
     async def get_thread_message(self, conversation_id: str, message_id: str) -> ThreadMessage | None: ...
 
-    async def thread_messages(self, conversation_id: str, *, limit: int = 500) -> list[ThreadMessage]:
-        """The conversation's messages, oldest first (the latest ``limit``)."""
+    async def thread_messages(
+        self, conversation_id: str, *, limit: int = 500, oldest: bool = False
+    ) -> list[ThreadMessage]:
+        """The conversation's messages, oldest first: the latest ``limit`` (``oldest``: the first)."""
         ...
 
     async def edit_thread_message(

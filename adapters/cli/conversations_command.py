@@ -13,6 +13,7 @@ import typer
 from adapters.cli.session import run_command, settings_for
 from adapters.wiring import build_conversation_store
 from assistant.errors import NotFoundError
+from assistant.service_levels import CSAT_SCALE
 from assistant.threads import Conversation, ThreadMessage, ThreadState
 
 conversations_app = typer.Typer(
@@ -32,12 +33,13 @@ def _state(value: str | None) -> str | None:
 
 
 def conversation_line(conversation: Conversation) -> str:
-    """One conversation on one line: id, state, account, where, asker, owner, last activity."""
+    """One conversation on one line: id, state, account, where, asker, owner, rating, last activity."""
     owner = f"  owner {conversation.owner}" if conversation.owner else ""
     asker = f"  asked by {conversation.asker}" if conversation.asker else ""
+    rated = f"  rated {CSAT_SCALE.get(conversation.csat, conversation.csat)}" if conversation.csat else ""
     return (
         f"{conversation.id}  {conversation.state.value:<19}  {conversation.account or '-'}  "
-        f"{conversation.platform}:{conversation.channel}/{conversation.thread}{asker}{owner}  "
+        f"{conversation.platform}:{conversation.channel}/{conversation.thread}{asker}{owner}{rated}  "
         f"updated {conversation.updated_at:%Y-%m-%d %H:%M} UTC"
     )
 

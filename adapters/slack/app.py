@@ -112,7 +112,11 @@ class SlackApp:
                 per_user=assistant.settings.questions_per_user_per_minute,
                 per_channel=assistant.settings.questions_per_channel_per_minute,
             ),
-            threads=Threads(store=conversations, accounts=accounts),
+            threads=Threads(
+                store=conversations,
+                accounts=accounts,
+                redact_personal_data=assistant.settings.redact_personal_data,
+            ),
         )
         secret = settings.secret("signing_secret")
         self._verifier = SignatureVerifier(secret) if secret else None  # none in Socket Mode

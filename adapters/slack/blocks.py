@@ -191,10 +191,11 @@ class Card:
     link: str | None = None
     state: str | None = None
     owner: str | None = None
+    priority: str | None = None
 
 
 def card_line(card: Card) -> str:
-    """Asker, link to the thread, state and owner, on one line."""
+    """Asker, link to the thread, state, owner and priority, on one line."""
     parts = []
     if card.asker:
         parts.append(f"Asked by {actor(card.asker)}")
@@ -204,6 +205,8 @@ def card_line(card: Card) -> str:
         parts.append(f"State: *{card.state.replace('_', ' ')}*")
     if card.owner:
         parts.append(f"Owner: {actor(card.owner)}")
+    if card.priority:
+        parts.append(card.priority)
     return " · ".join(parts)
 
 

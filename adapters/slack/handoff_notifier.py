@@ -13,6 +13,9 @@ process):
   hand-offs; the answer is delivered by the origin platform's ``HandoffReturn`` (to the customer's
   Teams conversation, learned once), then the post is redrawn as done, like Slack's own.
 
+* ``relay`` posts what the customer adds while people own the conversation under that post (found
+  again by its metadata before posting, so never twice).
+
 What is not carried over: an agent's reply typed in the Slack thread of such a post is not sent to
 Teams (Slack learns thread replies only in customer channels); "Edit and send" is the way to send
 one's own words.
@@ -35,9 +38,11 @@ from adapters.slack.deps import SlackDeps
 from adapters.slack.events import action_value, container, user_id, view_text
 from adapters.slack.handlers.base import Body, after_ack
 from adapters.slack.payloads import ButtonPayload, HandoffRef
+from adapters.slack.posted import find_posted, post_metadata
 from adapters.slack.replies import Notify, ephemeral, guarded
 from assistant.conversations import ConversationStore
-from assistant.handoff import HandoffNotice, HandoffOrigin, HandoffReturn
+from assistant.dialogue import Threads
+from assistant.handoff import HandoffNotice, HandoffOrigin, HandoffReturn, Relay
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +137,50 @@ class SlackHandoffNotifier:
         await self._conversations.link_message(
             PLATFORM, self.channel, ts, ts, notice.answer_id, notice.question_id, "handoff"
         )
+        origin = notice.origin
+        conversation = await self._conversations.get_conversation(
+            origin.platform, origin.channel, origin.thread
+        )
+        if conversation is not None:  # the post's thread is where the conversation's relays go
+            await Threads(store=self._conversations).handoff_posted(
+                conversation, channel=self.channel, post=ts, link=origin.link
+            )
         log.info(
             "answer %s (%s) handed off to Slack channel %s",
             notice.answer_id,
             notice.origin.platform,
             self.channel,
         )
+
+    async def relay(self, relay: Relay) -> tuple[str, str] | None:
+        """The customer's new message under the conversation's hand-off post in this channel (a new
+        post when it has none here); looked for first by its metadata, so it is posted once."""
+        where = PLATFORM_NAMES.get(relay.origin.platform, slack_text(relay.origin.platform))
+        if relay.origin.link:
+            where = slack_link(relay.origin.link, f"{where} thread")
+        intro = f":speech_balloon: {slack_text(relay.author)} wrote in the customer's {where}:"
+        quoted = "\n".join("> " + line for line in slack_text(relay.text).splitlines() or [""])
+        message: blocks.Message = {
+            "text": blocks.fallback(f"{relay.author}: {relay.text}"),
+            "blocks": [blocks.context(intro), *blocks.sections(quoted)],
+        }
+        root = relay.handoff_post if relay.handoff_channel == self.channel else None
+        if root is not None:
+            found = await find_posted(
+                self.client, channel=self.channel, answer_id=relay.key, kind="relay", thread_ts=root
+            )
+            if found is None:
+                await self.client.chat_postMessage(
+                    channel=self.channel,
+                    thread_ts=root,
+                    metadata=post_metadata(relay.key, "relay"),
+                    **message,
+                )
+            return self.channel, root
+        posted = await self.client.chat_postMessage(
+            channel=self.channel, metadata=post_metadata(relay.key, "relay"), **message
+        )
+        return self.channel, str(posted["ts"])
 
     def register(self, app: AsyncApp, deps: SlackDeps, returns: Mapping[str, HandoffReturn]) -> None:
         """Listen to the buttons of these posts; ``returns`` delivers answers, by origin platform."""

@@ -154,18 +154,19 @@ async def hand_off(
 
 
 async def card_of(deps: SlackDeps, client: AsyncWebClient, conversation: Conversation) -> blocks.Card:
-    """What a hand-off post shows of its conversation: asker, account name, link, state, owner."""
-    name = None
-    if conversation.account:
-        profile = await deps.threads.profile(conversation.account)
-        name = profile.display_name if profile is not None else None
+    """What a hand-off post shows of its conversation: asker, account name, link, state, owner,
+    and its priority (the account's tier and first-response target)."""
+    profile = await deps.threads.profile(conversation.account) if conversation.account else None
+    tier = profile.tier if profile is not None else None
+    target = deps.assistant.settings.service_levels.target(tier)
     link = conversation.link or await permalink(client, conversation.channel, conversation.thread)
     return blocks.Card(
         asker=conversation.asker,
-        account_name=name,
+        account_name=profile.display_name if profile is not None else None,
         link=link,
         state=conversation.state.value,
         owner=conversation.owner,
+        priority=texts.priority(tier, target),
     )
 
 

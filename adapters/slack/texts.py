@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 from adapters.wording import confidence as confidence  # shared with the other platform: one wording
@@ -217,3 +218,10 @@ def welcome(channel: str, mapped_as: str | None) -> str:
         f"{channel}` for your own support channel). A Slack Connect channel shared with one customer "
         "organisation is set up by itself. Type `/assistant help` to see what I do."
     )
+
+
+def priority(tier: str | None, target: timedelta) -> str:
+    """The card's priority: the account's tier and how soon a person should answer."""
+    minutes = int(target.total_seconds() // 60)
+    within = f"{minutes // 60} h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes} min"
+    return f"Priority: *{tier or 'standard'}* (first response within {within})"

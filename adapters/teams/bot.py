@@ -125,7 +125,11 @@ class TeamsBot(TeamsActivityHandler):
             messenger=self.messenger,
             work=self.work,
             handoffs=handoff_notifier or self._teams_handoffs(conversations),
-            threads=Threads(store=conversations, accounts=accounts),
+            threads=Threads(
+                store=conversations,
+                accounts=accounts,
+                redact_personal_data=assistant.settings.redact_personal_data,
+            ),
         )
         self.names = Names(conversations)
         #: How another platform's agents answer Teams customers' hand-offs (``assistant.handoff``).

@@ -265,3 +265,18 @@ def forward_card(ref: ExchangeRef, reply_id: str) -> Card:
 
 def forwarded_card(name: str) -> Card:
     return card(text_block(texts.sent_to_customer(name), subtle=True))
+
+
+def csat_card(conversation_id: str, ref: ExchangeRef) -> Card:
+    """The one-click rating asked of the customer when a conversation is resolved."""
+    buttons = []
+    for score, label in texts.CSAT_LABELS.items():
+        button = action(label, ids.CSAT, ref)
+        for data in (button["data"], button["fallback"]["data"]):
+            data.update({ids.CSAT_KEY: score, ids.CONVERSATION_KEY: conversation_id})
+        buttons.append(button)
+    return card(text_block(texts.CSAT_QUESTION), actions=buttons)
+
+
+def rated_card(name: str, score: int) -> Card:
+    return card(text_block(texts.rated(name, score), subtle=True))

@@ -19,6 +19,9 @@ CORRECT: Final = "answer_correct"  # opens the correction form (agents only)
 CORRECT_SUBMIT: Final = "answer_correct_submit"
 SEND_DRAFT: Final = "handoff_send_draft"
 TAKE_HANDOFF: Final = "handoff_take"
+CSAT: Final = "conversation_csat"  # the rating of a resolved conversation (score in its data)
+CSAT_KEY: Final = "score"
+CONVERSATION_KEY: Final = "conversation_id"
 SEND_TO_CUSTOMER: Final = "handoff_reply_send"  # on the card under an agent's reply in a hand-off thread
 REPLY_KEY: Final = "reply"  # the agent's reply's activity id, in that action's data
 

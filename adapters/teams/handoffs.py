@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import logging
 
+from adapters.markup import teams_text
 from adapters.teams import cards, texts
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.messenger import Messenger, card_activity
+from adapters.teams.messenger import Messenger, card_activity, text_activity
 from adapters.teams.payloads import ExchangeRef
 from adapters.teams.replies import CONNECTOR_ERRORS, send_draft
 from assistant.conversations import ConversationStore
 from assistant.dialogue import Threads
 from assistant.errors import NotFoundError
-from assistant.handoff import HandoffDeliveryError, HandoffNotice, HandoffOrigin
+from assistant.handoff import HandoffDeliveryError, HandoffNotice, HandoffOrigin, Relay
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,19 @@ class TeamsHandoffNotifier:
                 conversation, channel=target, post=posted.conversation, link=origin.link
             )
         log.info("answer %s handed off to Teams channel %s", notice.answer_id, target)
+
+    async def relay(self, relay: Relay) -> tuple[str, str] | None:
+        """The customer's new message in the conversation's hand-off thread (a new thread in the
+        hand-off channel when it has none)."""
+        activity = text_activity(texts.relayed(relay.author, teams_text(relay.text)))
+        if relay.handoff_post is not None:
+            await self._messenger.send(relay.handoff_post, activity)
+            return relay.handoff_channel or "", relay.handoff_post
+        target = relay.handoff_channel or self._default_channel
+        if target is None:
+            return None
+        started = await self._messenger.start_thread(target, activity)
+        return target, started.conversation
 
 
 class TeamsHandoffReturn:

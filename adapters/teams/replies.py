@@ -141,6 +141,11 @@ async def send_draft(
     await deps.conversations.link_message(
         PLATFORM, ref.channel, sent.activity_id, ref.thread, answer.id, answer.question_id, "answer"
     )
+    conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread)
+    if conversation is not None:
+        resolved = await deps.threads.resolved(conversation, user)
+        rating = cards.csat_card(resolved.id, ref)
+        await deps.messenger.send(ref.conversation, card_activity(rating, texts.CSAT_QUESTION))
     log.info("answer %s: %s sent by %s", answer.id, "an edited answer" if edited else "the draft", user)
     return True
 

@@ -167,3 +167,13 @@ HELP: Final = (
     "action) on a colleague's reply teaches it; on hand-off cards, *I'll take it* and *Send draft*.\n"
     "- Admins: map channels with `assistant channels set … --platform teams`."
 )
+
+
+CSAT_QUESTION: Final = "This conversation is resolved. How did we do?"
+CSAT_LABELS: Final = {1: "🙁 Not good", 2: "😐 Okay", 3: "😄 Great"}
+CUSTOMERS_ONLY: Final = "Only the customer can rate this conversation."
+ALREADY_RATED: Final = "You rated this conversation already. Thank you!"
+
+
+def rated(name: str, score: int) -> str:
+    return f"Thanks for your rating, {name}: {CSAT_LABELS.get(score, str(score))}."

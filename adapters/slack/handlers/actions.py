@@ -99,6 +99,9 @@ async def _record_verdict(
         )
         await client.chat_update(channel=channel, ts=ts, **shown)
     if helped:
+        conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread_ts)
+        if conversation is not None and await deps.members.role_of(user) is not Role.AGENT:
+            await deps.threads.confirmed(conversation, answer.id)
         return
     binding = await deps.conversations.get_channel(PLATFORM, ref.channel)
     stored = await deps.assistant.store.get_question(answer.question_id)

@@ -5,6 +5,11 @@ deleted questions are forgotten.
   (unless it is small talk: ``assistant.learning.replies.is_small_talk``). A direct message to the
   app (``message.im``) is a 1:1 conversation: anyone's message there is a question
   (``SlackDeps.direct_binding``).
+* A customer's message in a thread that had an answer or a hand-off is a follow-up
+  (``assistant.dialogue``): answered in the thread's context, or handed off with the customer told;
+  while a person owns the conversation it is relayed, once, to its hand-off thread
+  (``adapters.slack.threads``). An agent's reply under a hand-off post is offered to be sent to the
+  customer.
 * An agent's reply in a thread after the assistant's answer or a hand-off is only a *candidate*
   (``assistant.learning.candidates``): nothing is learned until a deliberate signal ("Teach this"
   in the private note the agent gets, ✅ on the reply, the resolution of the conversation). Notes,

@@ -19,6 +19,7 @@ from adapters.storage.sql import (  # noqa: F401  (their tables)
     conversations_schema,
     insights_schema,
     integrations_schema,
+    threads_schema,
 )
 from adapters.storage.sql.migrate import SQLITE_BEGIN, connect, upgrade_engine
 from adapters.storage.sql.schema import metadata

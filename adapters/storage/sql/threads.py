@@ -117,16 +117,22 @@ class SqlThreads(SqlStoreBase):
             row = (await conn.execute(query)).first()
         return _message(row) if row is not None else None
 
-    async def thread_messages(self, conversation_id: str, *, limit: int = 500) -> list[ThreadMessage]:
+    async def thread_messages(
+        self, conversation_id: str, *, limit: int = 500, oldest: bool = False
+    ) -> list[ThreadMessage]:
+        order = (
+            (_msg.created_at, _msg.message_id) if oldest else (_msg.created_at.desc(), _msg.message_id.desc())
+        )
         query = (
             select(conversation_messages)
             .where(_msg.conversation_id == conversation_id)
-            .order_by(_msg.created_at.desc(), _msg.message_id.desc())
+            .order_by(*order)
             .limit(limit)
         )
         async with self._transaction() as conn:
             rows = (await conn.execute(query)).all()
-        return [_message(row) for row in reversed(rows)]
+        found = [_message(row) for row in rows]
+        return found if oldest else found[::-1]
 
     async def edit_thread_message(
         self, platform: str, channel: str, message_id: str, text: str | None

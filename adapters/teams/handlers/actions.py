@@ -14,8 +14,10 @@ fallback arrives as a message whose ``value`` carries the verb; the bot updates 
   for the account or everyone) and posts it in the customer's thread.
 * "Send draft" (agents): the draft goes to the customer's thread and is learned (Signal.RESOLVE).
 * "I'll take it" (agents): the first agent claims the hand-off; the card says who.
+* The rating buttons of a resolved conversation (customers): kept on the conversation, a weak
+  helped / not-helped signal on the answer that resolved it, once per customer.
 * "Send to customer" (agents; on the card under an agent's reply in a hand-off thread): the reply
-  goes to the customer's thread, once (``adapters.teams.forwarding``).
+  goes to the customer's thread, once (``adapters.teams.threads``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from adapters.teams import constants as ids
 from adapters.teams.activities import place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.forwarding import forward
 from adapters.teams.handlers.messages import actor_of
 from adapters.teams.messenger import text_activity
 from adapters.teams.payloads import ExchangeRef
@@ -46,8 +47,10 @@ from adapters.teams.replies import (
     send_draft,
 )
 from adapters.teams.roles import conversation_tenant
+from adapters.teams.threads import forward
 from assistant.errors import AssistantError
 from assistant.models import Role, Signal
+from assistant.service_levels import CSAT_SCALE, csat_helped
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +184,10 @@ async def _verdict(click: Click, *, helped: bool) -> Outcome:
         await deps.assistant.feedback(answer.id, signal, actor=click.user, role=role)
         if not helped and role is Role.CUSTOMER:
             await _hand_off_again(click)
+        if helped and role is Role.CUSTOMER:
+            conversation = await deps.conversations.get_conversation(PLATFORM, ref.channel, ref.thread)
+            if conversation is not None:
+                await deps.threads.confirmed(conversation, answer.id)
     status = texts.helped_by(click.name, helped)
     agents = deps.members.known_agents
     shown = deps.settings.show_confidence
@@ -309,6 +316,11 @@ async def on_send_draft(click: Click) -> Outcome:
 async def on_take(click: Click) -> Outcome:
     if not await click.deps.conversations.claim_handoff(click.ref.answer_id, click.user):
         return Outcome(message=texts.ALREADY_TAKEN)
+    conversation = await click.deps.conversations.get_conversation(
+        PLATFORM, click.ref.channel, click.ref.thread
+    )
+    if conversation is not None:
+        await click.deps.threads.taken(conversation, click.user)
     return Outcome(shared=await handoff_card(click.deps, click.ref, taken_by=click.name))
 
 
@@ -319,6 +331,33 @@ async def on_send_to_customer(click: Click) -> Outcome:
     if refused is not None:
         return Outcome(message=refused)
     return Outcome(card=cards.forwarded_card(click.name))
+
+
+async def on_csat(click: Click) -> Outcome:
+    """A customer rates a resolved conversation: kept on it, and a weak signal on the answer that
+    resolved it (once per customer)."""
+    deps = click.deps
+    if await click.role() is Role.AGENT:
+        return Outcome(message=texts.CUSTOMERS_ONLY)
+    score = click.data.get(ids.CSAT_KEY)
+    conversation = await deps.conversations.conversation_by_id(
+        str(click.data.get(ids.CONVERSATION_KEY) or "")
+    )
+    if conversation is None or not isinstance(score, int) or score not in CSAT_SCALE:
+        return Outcome(message=texts.STALE_BUTTON)
+    clicked_in = place_of(click.context.activity).conversation
+    if (conversation.channel, conversation.thread) != (click.ref.channel, click.ref.thread) or (
+        clicked_in != click.ref.conversation
+    ):  # a forged card: not the conversation it was clicked in
+        return Outcome(message=texts.STALE_BUTTON)
+    if not await deps.conversations.claim_event(PLATFORM, f"csat:{conversation.id}:{click.user}"):
+        return Outcome(message=texts.ALREADY_RATED)
+    await deps.threads.rated(conversation, score)
+    helped = csat_helped(score)
+    if conversation.answer_id and helped is not None:
+        signal = Signal.HELPED if helped else Signal.NOT_HELPED
+        await deps.assistant.feedback(conversation.answer_id, signal, actor=click.user, role=Role.CUSTOMER)
+    return Outcome(card=cards.rated_card(click.name, score))
 
 
 #: Buttons on the answer card in the customer's conversation (the rest are on hand-off cards).
@@ -337,4 +376,5 @@ ACTIONS: dict[str, Handler] = {
     ids.SEND_DRAFT: on_send_draft,
     ids.TAKE_HANDOFF: on_take,
     ids.SEND_TO_CUSTOMER: on_send_to_customer,
+    ids.CSAT: on_csat,
 }

@@ -35,12 +35,10 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.inbox import RetryLater
-from adapters.markup import teams_text
 from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
-from adapters.teams.forwarding import offer_forward
 from adapters.teams.inbox import ticket_of
 from adapters.teams.messenger import text_activity
 from adapters.teams.payloads import ExchangeRef
@@ -52,6 +50,7 @@ from adapters.teams.replies import (
     post_answer,
 )
 from adapters.teams.roles import RosterUnavailable, conversation_tenant
+from adapters.teams.threads import offer_forward, relay
 from adapters.wording import rate_limited  # the same wording on both platforms
 from assistant.conversations import ChannelBinding, MessageLink
 from assistant.dialogue import Where
@@ -199,7 +198,7 @@ async def _follow_up(
         conversation, message_id=message_id, user=question.user or name, text=question.text
     )
     if heard.route == "relay":
-        await _relay(deps, binding, place, heard.conversation, message_id, name, question.text)
+        await relay(deps, binding, place, heard.conversation, message_id, name, question.text)
         return
     if is_small_talk(question.text):
         return
@@ -214,44 +213,6 @@ async def _follow_up(
         notice=texts.FOLLOW_UP_HANDOFF,
         asker_name=name,
     )
-
-
-async def _relay(
-    deps: TeamsDeps,
-    binding: ChannelBinding,
-    place: Place,
-    conversation: Conversation,
-    message_id: str,
-    name: str,
-    text: str,
-) -> None:
-    """Post a customer's message in the conversation's hand-off thread (a new thread in the
-    hand-off channel when it has none yet). At most once: the relay is claimed before it is sent
-    and released when sending fails, so a retry of the activity never posts it twice."""
-    mark = f"relayed:{conversation.id}:{message_id}"
-    if not await deps.conversations.claim_event(PLATFORM, mark):
-        return
-    activity = text_activity(texts.relayed(name, teams_text(text)))
-    try:
-        if conversation.handoff_post is not None:
-            await deps.messenger.send(conversation.handoff_post, activity)
-            target, post = conversation.handoff_channel or "", conversation.handoff_post
-        else:
-            target = binding.handoff_channel or deps.settings.handoff_channel or ""
-            if not target:
-                log.error("no hand-off channel for %s: message %s not relayed", place.channel, message_id)
-                return
-            post = (await deps.messenger.start_thread(target, activity)).conversation
-    except CONNECTOR_ERRORS as exc:
-        await deps.conversations.release_event(PLATFORM, mark)
-        if is_transient(exc):
-            raise RetryLater(f"relay {message_id}: the Bot Connector failed ({type(exc).__name__})") from exc
-        raise
-    except BaseException:
-        await deps.conversations.release_event(PLATFORM, mark)
-        raise
-    await deps.threads.handoff_posted(conversation, channel=target, post=post)
-    log.info("message %s in %s relayed", message_id, place.channel)
 
 
 async def _send(deps: TeamsDeps, conversation: str, activity: Activity) -> None:

@@ -20,7 +20,9 @@ async def _seed(db: str) -> str:
         acme = await store.open_conversation(
             Conversation.start(platform="slack", channel="C1", thread="1.1", account="acme", asker="U1")
         )
-        await store.save_conversation(acme.moved(ThreadState.HANDED_OFF, owner="U_AGENT").joined("U2"))
+        await store.save_conversation(
+            acme.moved(ThreadState.HANDED_OFF, owner="U_AGENT", csat=1).joined("U2")
+        )
         await store.open_conversation(
             Conversation.start(platform="teams", channel="19:x", thread="a1", account="globex", asker="U3")
         )
@@ -45,7 +47,7 @@ def test_list_filters_and_show_prints_the_messages(tmp_path: Path) -> None:
     handed = runner.invoke(app, ["conversations", "list", "--state", "handed-off", "--db", db])
     assert handed.exit_code == 0, handed.output
     [line] = handed.output.strip().splitlines()
-    assert acme_id in line and "owner U_AGENT" in line and "acme" in line
+    assert acme_id in line and "owner U_AGENT" in line and "acme" in line and "rated bad" in line
 
     other = runner.invoke(
         app, ["conversations", "list", "--account", "globex", "--state", "open", "--db", db]

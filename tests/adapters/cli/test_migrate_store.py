@@ -21,7 +21,8 @@ from assistant.config import load_settings
 from assistant.conversations import ChannelBinding
 from assistant.errors import InvalidInputError
 from assistant.knowledge.ingestion import Ingestor
-from assistant.models import Question, Role, Signal
+from assistant.models import Question, Role, Signal, utcnow
+from assistant.threads import Conversation, ThreadMessage
 from tests.conftest import SAMPLES
 from tests.postgres import fresh_database
 
@@ -54,6 +55,12 @@ async def _filled_sqlite(path: Path, embedder: SentenceTransformerEmbedder) -> s
         await conversations.bind_channel(
             ChannelBinding(platform="slack", channel_id="C1", account="acme", kind="customer")
         )
+        thread = await conversations.open_conversation(
+            Conversation.start(platform="slack", channel="C1", thread="1.1", account="acme", asker="U1")
+        )
+        await conversations.add_thread_message(
+            ThreadMessage(thread.id, "1.1", "U1", "customer", "question", "How long do links last?", utcnow())
+        )
     finally:
         await conversations.close()
     return url
@@ -75,6 +82,8 @@ async def test_sqlite_to_postgresql_loses_nothing(
             "item_changes",
             "platform_events",
             "channel_bindings",
+            "support_conversations",
+            "conversation_messages",
         ):
             assert copies[name].source_rows > 0, name
         assert all(copy.source_rows == copy.target_rows for copy in copies.values())

@@ -250,6 +250,7 @@ async def test_the_card_names_the_account_and_a_follow_up_knows_its_plan(named: 
     _, handoff = await handed_off(named)
     assert "Hand-off from Acme Corp" in block_text(handoff)
     assert "account *Acme Corp*" in block_text(handoff)
+    assert "Priority: *premium* (first response within 4 h)" in block_text(handoff)  # the default target
 
     root = await named.say(INVOICES_Q)
     await named.say("and what about on my plan?", thread_ts=root)
@@ -344,6 +345,7 @@ async def strict(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Async
 
 async def test_a_conversation_waiting_past_its_tiers_target_is_reminded_once(strict: Harness) -> None:
     question_ts, handoff = await handed_off(strict)
+    assert "Priority: *premium* (first response within 30 min)" in block_text(handoff)
     reminders = strict.slack.reminders
     assert await reminders.check(now=utcnow() + timedelta(minutes=20)) == 0
     assert await reminders.check(now=utcnow() + timedelta(minutes=31)) == 1
@@ -390,3 +392,61 @@ async def test_a_relay_whose_post_was_taken_but_not_answered_is_not_posted_twice
         [relay] = relays(harness, handoff["ts"])  # Slack took the first post: found, not posted again
         assert FOLLOW_UP in block_text(relay)
         assert len(fake.attempts("chat.postMessage")) == 3  # the notice, the card, the one relay
+
+
+async def test_a_follow_up_delivered_twice_is_answered_once(harness: Harness) -> None:
+    question_ts = await harness.say(INVOICES_Q)
+    ts = await harness.say(VAGUE_FOLLOW_UP, thread_ts=question_ts)
+    assert len(harness.replies(question_ts)) == 2
+    event = message_event(
+        CUSTOMER_CHANNEL, CUSTOMER, VAGUE_FOLLOW_UP, ts=ts, thread_ts=question_ts, user_team=ACME_TEAM
+    )
+    status, _, _ = await harness.sender.event(event)  # another event id: not the inbox's duplicate
+    assert status == 200
+    await harness.settle()
+    assert len(harness.replies(question_ts)) == 2
+    assert (await harness.assistant.store.stats())["questions"] == 2
+
+
+async def test_a_second_customer_in_an_answered_thread_is_answered_and_joins(harness: Harness) -> None:
+    question_ts = await harness.say(INVOICES_Q)
+    await harness.say(
+        "How do I change the email address on my account?", user=OTHER_CUSTOMER, thread_ts=question_ts
+    )
+    _, second = harness.replies(question_ts)
+    assert "Settings > Profile" in block_text(second)
+    conversation = await conversation_of(harness, question_ts)
+    assert conversation.participants == (CUSTOMER, OTHER_CUSTOMER)
+    stored = await harness.answer_on(CUSTOMER_CHANNEL, second["ts"])
+    asked = await harness.assistant.get_question(stored.question_id)
+    assert asked is not None and asked.user == OTHER_CUSTOMER
+
+
+async def test_customers_personal_data_is_not_kept_in_the_conversation(harness: Harness) -> None:
+    question_ts, _ = await handed_off(harness)
+    await harness.say("You can reach me at jane.doe@acme.example or +1 415 555 0100.", thread_ts=question_ts)
+    conversation = await conversation_of(harness, question_ts)
+    kept = " ".join(m.text or "" for m in await harness.conversations.thread_messages(conversation.id))
+    assert "jane.doe@acme.example" not in kept and "555 0100" not in kept
+
+
+async def test_this_solved_it_resolves_a_conversation_nobody_owns(harness: Harness) -> None:
+    question_ts = await harness.say(PASSWORD_Q)
+    [answer] = harness.replies(question_ts)
+    helped = button(answer, ids.HELPED)
+    for user in (AGENT, CUSTOMER):  # an agent's approval is not the customer's word
+        await harness.interact(
+            block_actions(
+                user=user,
+                action_id=ids.HELPED,
+                value=helped["value"],
+                channel=CUSTOMER_CHANNEL,
+                message_ts=answer["ts"],
+                response_url=harness.fake.response_url(f"helped-{user}"),
+            )
+        )
+        state = (await conversation_of(harness, question_ts)).state
+        assert state is (ThreadState.ANSWERED if user == AGENT else ThreadState.RESOLVED)
+    # and the customer writing again opens it again
+    await harness.say("And how do I change the email address on my account?", thread_ts=question_ts)
+    assert (await conversation_of(harness, question_ts)).state is ThreadState.ANSWERED

@@ -169,3 +169,26 @@ async def test_customers_writing_at_once_all_join_the_conversation(
     stored = await conversations.conversation_by_id(opened.id)
     assert stored is not None and set(stored.participants) == {"U1", *users}
     assert len(await conversations.thread_messages(opened.id)) == len(users)
+
+
+async def test_a_long_threads_context_keeps_its_first_question_within_the_budget(
+    conversations: SqlConversationStore,
+) -> None:
+    from assistant.dialogue import CONTEXT_MESSAGES, Threads
+    from assistant.threads import CONTEXT_BUDGET_CHARS
+
+    threads = Threads(store=conversations)
+    opened = await conversations.open_conversation(started())
+    first = "How do I set up recurring invoices for our German subsidiary?"
+    await conversations.add_thread_message(said(opened.id, 0, first))
+    for n in range(1, CONTEXT_MESSAGES + 100):
+        await conversations.add_thread_message(said(opened.id, n, f"message {n} " + "x" * 80))
+    context = await threads.context(opened)
+    assert context.turns[0].text == first
+    assert context.turns[-1].text.startswith(f"message {CONTEXT_MESSAGES + 99} ")
+    assert sum(len(t.text) for t in context.turns) <= CONTEXT_BUDGET_CHARS
+    assert context.omitted > CONTEXT_MESSAGES // 2
+    assert [m.message_id for m in await conversations.thread_messages(opened.id, limit=2, oldest=True)] == [
+        "1.0",
+        "1.1",
+    ]

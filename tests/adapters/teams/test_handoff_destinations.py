@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,11 @@ from adapters.slack import constants as slack_ids
 from adapters.slack import handoff_notifier as origin
 from adapters.slack import texts as slack_texts
 from adapters.storage.sql.conversations import SqlConversationStore
-from adapters.teams import TeamsBot
+from adapters.teams import TeamsBot, texts
 from adapters.teams import constants as ids
 from assistant.config import Settings
 from assistant.errors import ConfigurationError, NotFoundError
-from assistant.handoff import HandoffNotice, HandoffOrigin
+from assistant.handoff import HandoffNotice, HandoffOrigin, Relay
 from assistant.models import Role, Signal
 from tests.adapters.slack.conftest import AGENT as SLACK_AGENT
 from tests.adapters.slack.conftest import CUSTOMER as SLACK_CUSTOMER
@@ -132,9 +132,14 @@ class RecordingNotifier:
     """An in-memory ``HandoffNotifier``: what a destination would have been asked to post."""
 
     notices: list[HandoffNotice]
+    relays: list[Relay] = field(default_factory=list)
 
     async def notify_handoff(self, notice: HandoffNotice) -> None:
         self.notices.append(notice)
+
+    async def relay(self, relay: Relay) -> tuple[str, str] | None:
+        self.relays.append(relay)
+        return "recorded", relay.handoff_post or f"post-{len(self.relays)}"
 
 
 @asynccontextmanager
@@ -172,7 +177,8 @@ async def test_a_teams_handoff_goes_to_the_notifier_and_comes_back_once(
         written = "Your account was locked; I've unlocked it, please sign in again."
         assert await back.send_answer(place, notice.answer_id, text=written, agent="U1", agent_name="Sam")
         assert not await back.send_answer(place, notice.answer_id, text=None, agent="U1", agent_name="Sam")
-        [_, sent] = harness.replies(question)
+        [_, sent, rating] = harness.replies(question)  # the notice, the answer, the request for a rating
+        assert card_text(card_of(rating)) == texts.CSAT_QUESTION
         assert written in card_text(card_of(sent)) and "Sam" in card_text(card_of(sent))
         [resolution] = await events_of(harness.assistant, Signal.RESOLVE)
         assert (resolution.actor, resolution.role) == ("U1", Role.AGENT)
@@ -306,7 +312,7 @@ async def test_teams_question_handed_off_to_slack_send_draft_reaches_teams_and_i
         assert button(taken.args, origin.SEND_DRAFT) and len(both.teams_replies(question)) == 1
 
         await both.click(post, origin.SEND_DRAFT, SLACK_AGENT)
-        [_, sent] = await both.wait_replies(question, 2)
+        sent = (await both.wait_replies(question, 2))[1]
         sent_text = card_text(card_of(sent))
         assert sent.conversation == question["conversation"]["id"] and sent.reply_to == question["id"]
         [_, update] = await both.slack.wait_for("chat.update", 2, timeout=WAIT)
@@ -332,7 +338,7 @@ async def test_teams_question_handed_off_to_slack_send_draft_reaches_teams_and_i
         status, _, _ = await both.to_slack.interaction(submission)
         assert status == 200
         assert await both.ephemeral(3) == slack_texts.ALREADY_HANDLED
-        assert len(both.teams_replies(question)) == 2
+        assert len(both.teams_replies(question)) == 3  # the notice, the draft, the request for a rating
 
         again = await both.ask(VAGUE, OTHER_CUSTOMER)
         [answer] = await both.wait_replies(again, 1)
@@ -345,3 +351,31 @@ async def test_teams_question_handed_off_to_slack_send_draft_reaches_teams_and_i
         assert (resolution.actor, resolution.role, resolution.account) == (SLACK_AGENT, Role.AGENT, "acme")
         handed = await assistant.get_answer(draft["answer_id"])
     assert handed.text and sent_text.split("\n")[0] == teams_text(handed.text)  # the draft went to Teams
+
+
+@pytest.mark.slow
+async def test_a_teams_follow_up_after_a_handoff_to_slack_is_relayed_under_the_slack_post_once(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder, connector: FakeBotConnector
+) -> None:
+    settings = settings_for(tmp_path)
+    await seeded(settings, embedder)
+    async with serving_both(settings, embedder, connector) as both:
+        question = await both.ask(VAGUE, CUSTOMER)
+        [post] = await both.slack.wait_for(
+            "chat.postMessage", timeout=WAIT, where=lambda c: c.args["channel"] == SLACK_HANDOFFS
+        )
+        await both.wait_replies(question, 1)
+        follow_up = both.teams.channel_message(
+            CUSTOMER_CHANNEL, CUSTOMER, "It also fails on the mobile app.", thread=question["id"]
+        )
+        for _ in range(2):  # the connector delivers it twice
+            status, _ = await both.to_teams.post(follow_up)
+            assert status in (200, 201)
+        [relay] = await both.slack.wait_for(
+            "chat.postMessage", timeout=WAIT, where=lambda c: c.args.get("thread_ts") == post.response["ts"]
+        )
+        assert "It also fails on the mobile app." in block_text(relay.args)
+        assert "Teams thread" in block_text(relay.args)
+        await asyncio.sleep(0.5)
+        assert len(both.slack.calls_to("chat.postMessage")) == 2  # the hand-off post and one relay
+        assert len(both.teams_replies(question)) == 1  # the customer was told once already

@@ -105,7 +105,8 @@ async def test_handoff_card_in_the_internal_channel_and_send_draft(harness: Harn
 
     body = await harness.click(handoff, ids.SEND_DRAFT, user=AGENT)
     assert texts.sent_by("Alex Agent") in card_text(body["value"]) and verbs(body["value"]) == []
-    sent = harness.replies(question)[-1]
+    sent, rating = harness.replies(question)[-2:]  # the draft, then the request for a rating
+    assert card_text(card_of(rating)) == texts.CSAT_QUESTION
     assert sent.conversation == question["conversation"]["id"] and teams_text(draft) in card_text(
         card_of(sent)
     )
@@ -114,7 +115,7 @@ async def test_handoff_card_in_the_internal_channel_and_send_draft(harness: Harn
 
     again = await harness.click(handoff, ids.SEND_DRAFT, user=AGENT)
     assert again["value"] == texts.ALREADY_HANDLED
-    assert len(harness.replies(question)) == 2
+    assert len(harness.replies(question)) == 3
 
     second = await harness.say(VAGUE, user=OTHER_CUSTOMER)
     [answer] = harness.replies(second)

@@ -47,7 +47,8 @@ async def test_send_draft_and_digests_after_a_restart(
     async with open_bot(settings, embedder, connector) as second:
         done = await second.click(handoff, ids.SEND_DRAFT, user=AGENT)
         assert texts.sent_by("Alex Agent") in card_text(done["value"])
-        sent = second.replies(asked)[-1]
+        sent, rating = second.replies(asked)[-2:]  # the draft, then the request for a rating
+        assert card_text(card_of(rating)) == texts.CSAT_QUESTION
         assert (sent.conversation, sent.reply_to) == (thread, asked["id"])
         assert teams_text(draft) in card_text(card_of(sent)) and sent.token is None
         [resolution] = await events_of(second.assistant, Signal.RESOLVE)

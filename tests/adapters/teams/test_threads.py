@@ -215,3 +215,49 @@ async def test_an_agents_reply_under_the_handoff_card_is_sent_to_the_customer_on
     conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
     assert conversation is not None and conversation.state is ThreadState.WAITING_ON_CUSTOMER
     assert conversation.owner == "aad-agent"
+
+
+async def test_resolving_asks_the_customer_for_a_rating_kept_once(harness: Harness) -> None:
+    from adapters.teams import constants as ids
+    from assistant.models import Role, Signal
+    from tests.adapters.slack.helpers import events_of
+
+    question = await harness.say(VAGUE)
+    [handoff] = harness.connector.threads_started(HANDOFF_CHANNEL)
+    await harness.click(handoff, ids.TAKE_HANDOFF, user=AGENT)
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.owner == "aad-agent"
+    await harness.click(handoff, ids.SEND_DRAFT, user=AGENT)
+    rating = harness.replies(question)[-1]
+    assert card_text(card_of(rating)) == texts.CSAT_QUESTION
+    great = next(a for a in card_of(rating)["actions"] if a["data"].get(ids.CSAT_KEY) == 3)
+
+    async def rate(user: dict[str, object]) -> dict[str, object]:
+        activity = harness.teams.card_action(
+            user,
+            great,
+            conversation=rating.conversation,
+            card_id=rating.id,
+            channel=CUSTOMER_CHANNEL,
+        )
+        status, body = await harness.post(activity)
+        assert status == 200
+        return dict(body)
+
+    assert (await rate(AGENT))["value"] == texts.CUSTOMERS_ONLY
+    assert "Thanks for your rating" in card_text((await rate(CUSTOMER))["value"])  # type: ignore[arg-type]
+    assert (await rate(CUSTOMER))["value"] == texts.ALREADY_RATED
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and (conversation.state, conversation.csat) == (ThreadState.RESOLVED, 3)
+    [helped] = await events_of(harness.assistant, Signal.HELPED)
+    assert helped.role is Role.CUSTOMER
+
+
+async def test_helpful_from_the_customer_resolves_a_conversation_nobody_owns(harness: Harness) -> None:
+    from adapters.teams import constants as ids
+
+    question = await harness.say(PASSWORD_Q)
+    [answer] = harness.replies(question)
+    await harness.click(answer, ids.HELPED, user=CUSTOMER)
+    conversation = await harness.conversations.get_conversation("teams", CUSTOMER_CHANNEL, question["id"])
+    assert conversation is not None and conversation.state is ThreadState.RESOLVED
