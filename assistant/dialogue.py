@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from assistant.accounts import AccountContext, AccountProfile, NoAccountContext
 from assistant.context import ConversationContext
+from assistant.conversations import MessageLink
 from assistant.errors import AssistantError, ServiceUnavailableError
 from assistant.models import Answer, utcnow
 from assistant.privacy.redaction import redact
@@ -92,6 +93,17 @@ class Threads:
         if state is not ThreadState.OPEN:
             started = started.moved(state, answer_id=answer_id)
         return await self.store.open_conversation(started)
+
+    async def of_exchange(
+        self, where: Where, *, account: str | None, asker: str | None, link: MessageLink | None
+    ) -> Conversation:
+        """The thread's conversation; a thread whose exchange predates conversations starts in the
+        state its latest link says (``handoff``: handed off; an answer: answered)."""
+        state = ThreadState.OPEN
+        if link is not None:
+            state = ThreadState.HANDED_OFF if link.kind == "handoff" else ThreadState.ANSWERED
+        answer_id = link.answer_id if link is not None else None
+        return await self.conversation(where, account=account, asker=asker, state=state, answer_id=answer_id)
 
     async def customer_said(
         self,

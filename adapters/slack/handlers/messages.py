@@ -65,7 +65,7 @@ from assistant.errors import ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
 from assistant.learning.replies import is_small_talk
 from assistant.models import Answer, Question, Role
-from assistant.threads import Conversation, ThreadState
+from assistant.threads import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -145,17 +145,8 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
 async def _conversation_of(
     deps: SlackDeps, binding: ChannelBinding, root: str, link: MessageLink | None, asker: str | None
 ) -> Conversation:
-    """The thread's conversation; a thread whose exchange predates conversations starts in the
-    state its latest link says."""
-    state = ThreadState.OPEN
-    if link is not None:
-        state = ThreadState.HANDED_OFF if link.kind == "handoff" else ThreadState.ANSWERED
-    return await deps.threads.conversation(
-        where(binding.channel_id, root),
-        account=binding.account,
-        asker=asker,
-        state=state,
-        answer_id=link.answer_id if link is not None else None,
+    return await deps.threads.of_exchange(
+        where(binding.channel_id, root), account=binding.account, asker=asker, link=link
     )
 
 

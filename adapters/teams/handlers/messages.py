@@ -58,7 +58,7 @@ from assistant.errors import ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
 from assistant.learning.replies import is_small_talk  # the same rules on both platforms
 from assistant.models import Answer, Question, Role, utcnow
-from assistant.threads import Conversation, ThreadState, route
+from assistant.threads import Conversation, route
 
 log = logging.getLogger(__name__)
 
@@ -167,18 +167,8 @@ async def _retry_later(why: str) -> None:
 async def _conversation_of(
     deps: TeamsDeps, binding: ChannelBinding, place: Place, link: MessageLink | None, asker: str | None = None
 ) -> Conversation:
-    """The reply chain's conversation; one whose exchange predates conversations starts in the
-    state its latest link says."""
-    state = ThreadState.OPEN
-    if link is not None:
-        state = ThreadState.HANDED_OFF if link.kind == "handoff" else ThreadState.ANSWERED
-    return await deps.threads.conversation(
-        Where(PLATFORM, place.channel, place.thread),
-        account=binding.account,
-        asker=asker,
-        state=state,
-        answer_id=link.answer_id if link is not None else None,
-    )
+    where = Where(PLATFORM, place.channel, place.thread)
+    return await deps.threads.of_exchange(where, account=binding.account, asker=asker, link=link)
 
 
 async def _follow_up(
