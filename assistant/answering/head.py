@@ -9,6 +9,7 @@ examples have grown, so no one ever retrains anything by hand.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import deepcopy
 
 import numpy as np
 from scipy.optimize import minimize
@@ -168,6 +169,15 @@ class ResolutionHead:
         self._capacity[:, : weights.shape[1]] = weights
         self._fitted_count = fitted_count
         self._dirty = False
+
+    def held_out(self, item_ids: Iterable[str]) -> ResolutionHead:
+        """A copy fitted from scratch without these examples, as if they had never been seen:
+        what a rehearsal ranks them with, so that their own labels do not lend them confidence."""
+        copy = deepcopy(self)
+        copy.remove(item_ids)
+        copy._capacity[:] = 0.0
+        copy.refit()
+        return copy
 
     def refit(self) -> None:
         """Refit in the calling thread."""

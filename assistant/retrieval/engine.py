@@ -18,7 +18,7 @@ from datetime import timedelta
 import numpy as np
 
 from assistant.answering.head import ResolutionHead, fit_softmax
-from assistant.models import FeedbackRecord, ItemStatus, KnowledgeItem, utcnow
+from assistant.models import FeedbackRecord, ItemKind, ItemStatus, KnowledgeItem, utcnow
 from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
 from assistant.retrieval.ranking import Ranking, rank
 
@@ -173,24 +173,50 @@ class RetrievalEngine:
         self.maybe_refit()
 
     async def rank(
-        self, vector: np.ndarray, text: str, account: str | None
+        self,
+        vector: np.ndarray,
+        text: str,
+        account: str | None,
+        *,
+        excluded: frozenset[str] = frozenset(),
+        head: ResolutionHead | None = None,
     ) -> tuple[Ranking, dict[str, KnowledgeItem]]:
-        """Candidates for a question, best first, with the items they rest on."""
+        """Candidates for a question, best first, with the items they rest on; ``excluded`` items
+        are left out as if forgotten and ``head`` replaces the live one (a rehearsal hides the
+        ticket it replays, and ranks with a head that never saw it)."""
+        head = head or self.head
         hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
-        probabilities = self.head.probabilities(vector, account)
+        probabilities = head.probabilities(vector, account)
         top_head = sorted(probabilities, key=probabilities.__getitem__, reverse=True)[:3]
         representatives = {}
         for key in top_head:
-            item_id = self.head.representative(key, account)
+            item_id = head.representative(key, account)
             if item_id is not None:
                 representatives[key] = item_id
-        hidden = self.shadowed(account)
+        hidden = self.shadowed(account) | excluded
         ids = list(dict.fromkeys([hit.item_id for hit in hits] + list(representatives.values())))
         items = {i: item for i, item in (await self.get_items(ids)).items() if i not in hidden}
         examples = {
-            key: self.head.examples_of(key) for key in {hit.resolution_key for hit in hits} | set(top_head)
+            key: head.examples_of(key) for key in {hit.resolution_key for hit in hits} | set(top_head)
         }
         return rank(hits, probabilities, representatives, items, examples), items
+
+    def active_items(self) -> list[KnowledgeItem]:
+        """Every item this instance retrieves from (its in-memory mirror of the store)."""
+        return list(self._items.values())
+
+    async def documents_near(
+        self, vector: np.ndarray, text: str, account: str | None
+    ) -> list[tuple[str, float]]:
+        """The documents (resolution keys) whose passages are nearest to a text, with the best
+        passage's similarity, nearest first: where an agent's answer came from."""
+        hidden = self.shadowed(account)
+        hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
+        nearest: dict[str, float] = {}
+        for hit in hits:
+            if hit.kind is ItemKind.PASSAGE and hit.item_id not in hidden:
+                nearest[hit.resolution_key] = max(nearest.get(hit.resolution_key, -1.0), hit.dense)
+        return sorted(nearest.items(), key=lambda pair: pair[1], reverse=True)
 
     async def get_items(self, item_ids: Sequence[str]) -> dict[str, KnowledgeItem]:
         """Active items from memory; anything else (retired, or indexed by another instance)
