@@ -13,6 +13,7 @@ sits next to its inverse. The only conversions with a reason behind them:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -187,7 +188,7 @@ def answer_row(answer: Answer) -> dict[str, Any]:
         ],
         "account": answer.account,
         "created_at": answer.created_at,
-        "features": [value if math.isfinite(value) else None for value in map(float, answer.features)],
+        "features": features_to_store(answer.features),
         "outcome": answer.outcome,
         "outcome_weight": 1.0,
     }
@@ -211,6 +212,10 @@ def answer_from(row: Any) -> Answer:
         features=features_from(row.features),
         outcome=None if row.outcome is None else bool(row.outcome),
     )
+
+
+def features_to_store(features: Sequence[float]) -> list[float | None]:
+    return [value if math.isfinite(value) else None for value in map(float, features)]
 
 
 def features_from(stored: list[float | None]) -> list[float]:

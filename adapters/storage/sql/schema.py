@@ -174,6 +174,20 @@ learning_events = Table(
     Column("details", JSON, nullable=False),
 )
 
+# Calibration outcomes rehearsed from imported tickets (``assistant.learning.rehearsal``), by kind
+# (answered tickets, replaced whenever the knowledge changes; tickets a person had to handle, kept
+# from their import): read at every refit until live outcomes outnumber them.
+rehearsal_outcomes = Table(
+    "rehearsal_outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # The change feed: one row per write to an item (new, status, feedback), numbered in commit order.
 # Writers on PostgreSQL take one advisory lock before writing (``queries.lock_changes``), so a
 # reader that has seen ``seq`` n has seen every change numbered below n; SQLite serialises writers.

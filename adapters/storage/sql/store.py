@@ -31,6 +31,7 @@ from adapters.storage.sql.schema import (
     knowledge_items,
     learning_events,
     questions,
+    rehearsal_outcomes,
 )
 from assistant.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
 from assistant.models import (
@@ -353,6 +354,40 @@ class SqlKnowledgeStore:
                 weight=row.outcome_weight,
             )
             for row in reversed(found)
+        ]
+
+    async def replace_rehearsal_outcomes(self, kind: str, outcomes: Sequence[LabelledOutcome]) -> None:
+        """Keep only these rehearsed outcomes of ``kind`` (what they were rehearsed on changed)."""
+        now = utcnow()
+        async with self._transaction("write") as conn:
+            await conn.execute(rehearsal_outcomes.delete().where(rehearsal_outcomes.c.kind == kind))
+            if outcomes:
+                await conn.execute(
+                    rehearsal_outcomes.insert(),
+                    [
+                        {
+                            "kind": kind,
+                            "features": rows.features_to_store(o.features),
+                            "correct": o.correct,
+                            "weight": o.weight,
+                            "created_at": now,
+                        }
+                        for o in outcomes
+                    ],
+                )
+
+    async def rehearsed_outcomes(self, kind: str | None = None) -> list[LabelledOutcome]:
+        """The outcomes rehearsed from imported tickets (of one ``kind``, or all), oldest first."""
+        query = select(rehearsal_outcomes).order_by(rehearsal_outcomes.c.id)
+        if kind is not None:
+            query = query.where(rehearsal_outcomes.c.kind == kind)
+        async with self._transaction() as conn:
+            found = (await conn.execute(query)).all()
+        return [
+            LabelledOutcome(
+                features=rows.features_from(row.features), correct=bool(row.correct), weight=row.weight
+            )
+            for row in found
         ]
 
     async def set_outcomes_if_unknown(self, answer_ids: Sequence[str], correct: bool, weight: float) -> int:

@@ -32,7 +32,7 @@ from assistant.models import (
     Signal,
     SourceRef,
 )
-from assistant.ports import KnowledgeStore, LearningChange
+from assistant.ports import KnowledgeStore, LabelledOutcome, LearningChange
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -334,6 +334,22 @@ async def test_labelled_outcomes_and_set_outcomes_if_unknown(store: SqlKnowledge
     assert await store.unlabelled_answers_before(T0 + timedelta(minutes=4), 10) == ["ans-2"]
     assert await store.unlabelled_answers_before(T0 + timedelta(hours=1), 1) == ["ans-2"]
     assert await store.unlabelled_answers_before(T0 + timedelta(hours=1), 10) == ["ans-2", "ans-4"]
+
+
+async def test_rehearsed_outcomes_are_replaced_by_kind(store: SqlKnowledgeStore) -> None:
+    def outcome(first: float, correct: bool) -> LabelledOutcome:
+        return LabelledOutcome(features=[first, math.nan], correct=correct, weight=0.5)
+
+    await store.replace_rehearsal_outcomes("answered", [outcome(1.0, True), outcome(2.0, False)])
+    await store.replace_rehearsal_outcomes("handed_off", [outcome(3.0, False)])
+    await store.replace_rehearsal_outcomes("answered", [outcome(4.0, True)])  # the knowledge changed
+
+    everything = await store.rehearsed_outcomes()
+    assert [(o.features[0], o.correct, o.weight) for o in everything] == [(3.0, False, 0.5), (4.0, True, 0.5)]
+    assert math.isnan(everything[0].features[1])
+    assert [o.features[0] for o in await store.rehearsed_outcomes("handed_off")] == [3.0]
+    await store.replace_rehearsal_outcomes("handed_off", [])
+    assert [o.features[0] for o in await store.rehearsed_outcomes()] == [4.0]
 
 
 async def test_exchange_round_trip(store: SqlKnowledgeStore) -> None:
