@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,13 @@ from assistant.answering.output_check import check_output
 from assistant.answering.visible import visible_text
 from assistant.config import Settings
 from assistant.errors import NotFoundError, ServiceUnavailableError
+from assistant.learning.rehearsal import (
+    ANSWERED,
+    HANDED_OFF,
+    REHEARSAL_SAMPLE,
+    rehearse,
+    rehearse_handed_off,
+)
 from assistant.learning.teacher import Teacher
 from assistant.limits import checked_question_text
 from assistant.models import (
@@ -283,9 +291,27 @@ class Assistant:
             await self.refit_calibration()
 
     async def refit_calibration(self) -> None:
+        """Fit confidence on the latest outcomes; until the deployment's own outnumber those
+        rehearsed from its imported tickets, on both (a fresh install answers from day one)."""
         outcomes = await self.store.labelled_outcomes(CALIBRATION_HISTORY)
-        self.calibrator.fit(outcomes)
+        rehearsed = await self.store.rehearsed_outcomes()
+        self.calibrator.fit(rehearsed + outcomes if len(outcomes) < len(rehearsed) else outcomes)
         self._outcomes_since_fit = 0
+
+    async def rehearse(self, handed_off: Sequence[tuple[str, str | None]] = ()) -> int:
+        """Rehearse the imported tickets against what is known now (``learning.rehearsal``), add
+        the newly imported tickets a person had to handle (``handed_off``: question and account),
+        and refit; called when the knowledge changes. Returns how many outcomes there are now."""
+        await self.engine.settled()
+        answered = await rehearse(self.engine, self.embedder)
+        await self.store.replace_rehearsal_outcomes(ANSWERED, answered)
+        kept = await self.store.rehearsed_outcomes(HANDED_OFF)
+        if handed_off:
+            new = await rehearse_handed_off(self.engine, self.embedder, handed_off)
+            kept = (kept + new)[-REHEARSAL_SAMPLE:]
+            await self.store.replace_rehearsal_outcomes(HANDED_OFF, kept)
+        await self.refit_calibration()
+        return len(answered) + len(kept)
 
     async def _sweep_silent_answers(self, now: datetime) -> None:
         """Answers nobody objected to within the acceptance window count as weakly right."""

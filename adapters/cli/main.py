@@ -145,7 +145,13 @@ def import_tickets(
             count = await Ingestor(assistant).import_tickets(
                 records, source=file.name, make_global=make_global
             )
-        typer.echo(f"{count} resolutions imported from {file}.")
+        skipped = len(records) - count
+        note = (
+            f"; {skipped} skipped (the reply was not an answer: holding, a question back, a note)"
+            if skipped
+            else ""
+        )
+        typer.echo(f"{count} resolutions imported from {file}{note}.")
 
     run_command(work)
 

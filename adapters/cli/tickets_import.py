@@ -57,9 +57,10 @@ def import_helpdesk(
             count = await Ingestor(assistant).import_tickets(
                 parsed.records, source=source, make_global=make_global
             )
+        not_answers = len(parsed.records) - count
         typer.echo(
-            f"{count} resolutions imported from {source}; {parsed.skipped} tickets skipped "
-            "(not resolved, or no customer question or public agent reply)."
+            f"{count} resolutions imported from {source}; {parsed.skipped + not_answers} tickets skipped "
+            "(not resolved, no customer question or public agent reply, or a reply that was no answer)."
         )
 
     run_command(work)

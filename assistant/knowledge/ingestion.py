@@ -16,6 +16,8 @@ from assistant.knowledge.chunking import chunk_document
 from assistant.knowledge.loaders import SourceDocument, discover_files, load_document
 from assistant.knowledge.replay_format import KbArticle
 from assistant.knowledge.tickets import TicketRecord
+from assistant.learning.rehearsal import IMPORTED
+from assistant.learning.replies import is_teachable_reply
 from assistant.learning.signals import text_resolution_key
 from assistant.learning.teacher import LEARNED_TITLE
 from assistant.models import Document, ItemKind, KnowledgeItem, new_id, utcnow
@@ -63,20 +65,34 @@ class Ingestor:
                     retired = await self._assistant.store.retire_document(stored.id)
                     await self._assistant.engine.unindex(retired)
                     report.retired += 1
+            if report.retired:
+                await self._assistant.rehearse()
         return report
 
     async def import_tickets(
         self, records: Sequence[TicketRecord], *, source: str, make_global: bool = False
     ) -> int:
-        """Past resolved tickets become learned resolutions, all in one transaction.
+        """Past resolved tickets become learned resolutions, all in one transaction; returns how
+        many (the others are skipped).
 
         A ticket answered with a shared macro (a resolution key) is global; an untagged answer stays
-        private to its account unless ``make_global``, as answers learned in a thread do.
+        private to its account unless ``make_global``, as answers learned in a thread do. A ticket
+        whose answer is not one (a holding reply, "I've passed it on to the team", a question
+        back, a note: ``classify_reply``) is not learned, as the same reply typed in a thread would
+        not be; its question is rehearsed as one a person had to take (``learning.rehearsal``).
         """
         if not records:
             return 0
         private = self._assistant.private  # tickets quote customers: redacted like questions
-        records = [replace(r, question=private(r.question), answer=private(r.answer)) for r in records]
+        handed_off = [(private(r.question), r.account) for r in records if not is_teachable_reply(r.answer)]
+        records = [
+            replace(r, question=private(r.question), answer=private(r.answer))
+            for r in records
+            if is_teachable_reply(r.answer)
+        ]
+        if not records:
+            await self._assistant.rehearse(handed_off=handed_off)
+            return 0
         vectors = await self._assistant.embedder.embed([record.question for record in records])
         pairs = []
         for record, vector in zip(records, vectors, strict=True):
@@ -90,13 +106,14 @@ class Ingestor:
                 title=LEARNED_TITLE,
                 question=record.question,
                 account=None if shared else record.account,
-                taught_by="import",
+                taught_by=IMPORTED,
                 thread=record.external_id,
                 created_at=record.asked_at or utcnow(),
             )
             pairs.append((item, vector))
         await self._assistant.store.add_items(pairs)
         await self._assistant.engine.index(pairs)
+        await self._assistant.rehearse(handed_off=handed_off)
         return len(pairs)
 
     async def ingest_articles(
@@ -153,6 +170,8 @@ class Ingestor:
                 await self._write(pending, report, progress)
                 pending = []
         await self._write(pending, report, progress)
+        if report.added or report.updated:
+            await self._assistant.rehearse()
         return report
 
     async def _write(
