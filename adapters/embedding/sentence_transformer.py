@@ -96,7 +96,10 @@ class SentenceTransformerEmbedder:
             if self._model is not None:
                 return self._model
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # The weights load in a second: a progress bar is only noise on a command's stderr.
+            transformers_logging.disable_progress_bar()
             try:
                 model = SentenceTransformer(self._path, device="cpu")
             except Exception as exc:  # the library raises many kinds; all mean the same to a user

@@ -41,7 +41,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
         timeout=120,
         check=True,
     )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr}
 
 
 def test_help_imports_nothing_heavy() -> None:
@@ -83,3 +83,5 @@ def test_the_probe_sees_a_command_that_loads_the_model(tmp_path: Path) -> None:
     result = run_cli("ask", "How do I reset my password?", env={"ASSISTANT_DATABASE_URL": url})
     assert result["exit"] == 0, result["output"]
     assert "sentence_transformers" in result["heavy"]  # type: ignore[operator]
+    # and loading it draws no progress bar over the answer
+    assert "Loading weights" not in str(result["output"]) + str(result["stderr"])
