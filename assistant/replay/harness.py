@@ -3,7 +3,8 @@
 The assistant answers each stream question exactly as it would a live one (``Assistant.ask``);
 the simulated agent then approves, corrects or resolves through ``Assistant.feedback``, the same
 calls Slack, Teams and the console make. The agent's tag (``gold``) rides on its reply as the
-resolution key, as a macro or an article id would in real life.
+resolution key, as a macro or an article id would in real life, and a tagged reply is shared with
+every account (an agent answering with a macro chooses "everyone"); an untagged one is not.
 """
 
 from __future__ import annotations
@@ -115,6 +116,9 @@ async def _play(
     if not options.learning:
         return answered, correct, corrected
     common = {"actor": AGENT, "role": Role.AGENT, "at": record.ts}
+    # A tagged reply is a macro or an article: the agent shares it with every account, as
+    # "Correct for everyone" does. A bespoke reply (no tag) stays with the asker's account.
+    shared = record.gold is not None
     if answered and correct:
         if rng.random() < options.approve_rate:
             await assistant.feedback(answer.id, Signal.APPROVE, **common)
@@ -122,11 +126,21 @@ async def _play(
         if rng.random() < options.correct_rate:
             corrected = True
             await assistant.feedback(
-                answer.id, Signal.CORRECT, text=record.answer, resolution_key=record.gold, **common
+                answer.id,
+                Signal.CORRECT,
+                text=record.answer,
+                resolution_key=record.gold,
+                make_global=shared,
+                **common,
             )
     else:
         await assistant.feedback(
-            answer.id, Signal.RESOLVE, text=record.answer, resolution_key=record.gold, **common
+            answer.id,
+            Signal.RESOLVE,
+            text=record.answer,
+            resolution_key=record.gold,
+            make_global=shared,
+            **common,
         )
     return answered, correct, corrected
 

@@ -161,3 +161,38 @@ def test_a_malformed_stream_line_is_named(tmp_path: Path) -> None:
     with pytest.raises(MalformedFileError) as caught:
         read_replay_dir(directory)
     assert caught.value.line == 5
+
+
+async def test_the_simulated_agent_shares_tagged_replies_and_keeps_bespoke_ones(settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A reply tagged with a macro or article is shared knowledge (the agent chose "everyone"); an
+    untagged, bespoke one stays with the account that was told it."""
+    from adapters.wiring import build_assistant
+    from assistant.knowledge.replay_format import ReplayData, StreamRecord
+    from assistant.service import Assistant
+
+    def asked(n: int, account: str, text: str, gold: str | None, answer: str) -> StreamRecord:
+        at = datetime(2026, 1, 5, 9, tzinfo=UTC) + timedelta(minutes=n)
+        return StreamRecord(
+            line=n, id=f"s-{n}", ts=at, account=account, user=f"{account}-u", channel=f"shared-{account}",
+            text=text, gold=gold, answer=answer,
+        )  # fmt: skip
+
+    macro = "Open Settings → Branding and upload your logo; it shows on every invoice."
+    bespoke = "Your account manager, Dana, will call you on Tuesday about the renewal."
+    data = ReplayData(
+        kb=[],
+        stream=[
+            asked(1, "acme", "how do I put our logo on invoices", "macro-logo", macro),
+            asked(2, "acme", "when is our renewal call", None, bespoke),
+        ],
+        test=[],
+    )
+    service: Assistant = build_assistant(settings, embedder=embedder, background_refit=False)
+    await service.start()
+    try:
+        await run_replay(service, data, dataset="scope", options=ReplayOptions())
+        items = {item.text: item for item in service.engine.active_items()}
+        assert items[macro].account is None
+        assert items[bespoke].account == "acme"
+    finally:
+        await service.close()
