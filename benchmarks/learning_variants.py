@@ -1,0 +1,124 @@
+"""Learning experiments (issue 20): the learning arm of a replay under one variant at a time, so
+that what moved the figures can be told apart.
+
+Variants:
+- ``current``: the product as it is.
+- ``private-replies``: the simulated agent keeps every reply private to the asker's account (what
+  replays did between issue 14, which made an agent's words private unless shared, and the
+  harness sharing macro-tagged replies).
+- ``calibration-73bfc8c``: the confidence model of commit 73bfc8c (2026-11-24: a fitted model
+  blended with the prior by 40 pseudo-outcomes), before it was shrunk towards the prior instead
+  (commit 2bf2597, so that time passing never turns answering off). Needs the git history.
+
+Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
+[--variants current,private-replies,calibration-73bfc8c]``; writes
+``benchmarks/results/learning_variants.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, SHARED_EVAL, load_average, record
+
+sys.path.insert(0, str(ROOT))
+
+VARIANTS = ("current", "private-replies", "calibration-73bfc8c")
+
+
+def _install_old_calibration(scratch: Path) -> None:
+    """Put the 73bfc8c calibration module in place of the current one, before the service loads."""
+    import assistant.answering  # noqa: F401  (the package must exist first)
+
+    source = subprocess.run(
+        ["git", "show", "73bfc8c:assistant/answering/calibration.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    path = scratch / "calibration_73bfc8c.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("assistant.answering.calibration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["assistant.answering.calibration"] = module
+    spec.loader.exec_module(module)
+
+
+async def _learning_arm(dataset: str, variant: str) -> dict[str, Any]:
+    from adapters.wiring import build_assistant, build_embedder
+    from assistant.config import default_database_url_for, load_settings
+    from assistant.knowledge.replay_format import read_replay_dir
+    from assistant.replay import harness
+    from assistant.replay.harness import ReplayOptions, run_replay
+
+    if variant == "private-replies":
+        original = harness.Assistant.feedback
+
+        async def private_feedback(self, answer_id, signal, **kwargs):  # type: ignore[no-untyped-def]
+            kwargs["make_global"] = None
+            return await original(self, answer_id, signal, **kwargs)
+
+        harness.Assistant.feedback = private_feedback  # type: ignore[method-assign]
+    data = read_replay_dir(SHARED_EVAL / dataset)
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = load_settings(database_url=default_database_url_for(Path(scratch) / "replay.db"))
+        service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
+        await service.start()
+        try:
+            report = await run_replay(service, data, dataset=dataset, options=ReplayOptions())
+        finally:
+            await service.close()
+    figures = report.to_dict()
+    last = figures["checkpoints"][-1] if figures["checkpoints"] else {}
+    return {
+        "auto_resolution": round(figures["cumulative"]["auto_resolution_rate"], 4),
+        "precision": round(figures["cumulative"]["precision"], 4),
+        "test": {k: round(v, 4) for k, v in last.items() if isinstance(v, float) and math.isfinite(v)},
+        "curve": [round(w["auto_resolution_rate"], 3) for w in figures["windows"]],
+        "seconds": figures["seconds"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", default="stackfaq,hwu64")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--one", nargs=2, metavar=("SET", "VARIANT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:  # each variant runs in its own process: a patched module must not leak
+        dataset, variant = args.one
+        with tempfile.TemporaryDirectory() as scratch:
+            if variant == "calibration-73bfc8c":
+                _install_old_calibration(Path(scratch))
+            print(json.dumps(asyncio.run(_learning_arm(dataset, variant))))
+        return
+    load_start = load_average()
+    results: dict[str, Any] = {}
+    for dataset in args.sets.split(","):
+        for variant in args.variants.split(","):
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", dataset, variant],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results.setdefault(dataset, {})[variant] = json.loads(done.stdout.strip().splitlines()[-1])
+            print(dataset, variant, results[dataset][variant], flush=True)
+    print(record("learning_variants", {"sets": results}, load_at_start=load_start))
+
+
+if __name__ == "__main__":
+    main()
