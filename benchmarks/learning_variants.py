@@ -9,6 +9,8 @@ Variants:
 - ``calibration-73bfc8c``: the confidence model of commit 73bfc8c (2026-11-24: a fitted model
   blended with the prior by 40 pseudo-outcomes), before it was shrunk towards the prior instead
   (commit 2bf2597, so that time passing never turns answering off). Needs the git history.
+- ``threshold-per-answer``: the answer/hand-off threshold judged with every past answer counted
+  once (a silent answer as a whole yes, not half of one); the model is still fitted with weights.
 
 Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
 [--variants current,private-replies,calibration-73bfc8c]``; writes
@@ -33,7 +35,7 @@ from common import ROOT, SHARED_EVAL, load_average, record
 
 sys.path.insert(0, str(ROOT))
 
-VARIANTS = ("current", "private-replies", "calibration-73bfc8c")
+VARIANTS = ("current", "private-replies", "calibration-73bfc8c", "threshold-per-answer")
 
 
 def _install_old_calibration(scratch: Path) -> None:
@@ -63,6 +65,17 @@ async def _learning_arm(dataset: str, variant: str) -> dict[str, Any]:
     from assistant.replay import harness
     from assistant.replay.harness import ReplayOptions, run_replay
 
+    if variant == "threshold-per-answer":
+        import numpy as np
+
+        from assistant.answering import calibration
+
+        weighted = calibration.choose_threshold
+
+        def per_answer(probabilities, correct, weights, target):  # type: ignore[no-untyped-def]
+            return weighted(probabilities, correct, np.ones_like(weights), target)
+
+        calibration.choose_threshold = per_answer
     if variant == "private-replies":
         original = harness.Assistant.feedback
 
