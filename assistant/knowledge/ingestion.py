@@ -54,7 +54,7 @@ class Ingestor:
         paths = [Path(p).resolve() for p in paths]
         files = discover_files(paths)
         documents = [load_document(path) for path in files]
-        report = await self.ingest_documents(documents, progress=progress)
+        report = await self._store_documents(documents, keys=None, progress=progress)
         present = {doc.source for doc in documents}
         folders = [p.as_posix().rstrip("/") + "/" for p in paths if p.is_dir()]
         if folders:
@@ -65,8 +65,8 @@ class Ingestor:
                     retired = await self._assistant.store.retire_document(stored.id)
                     await self._assistant.engine.unindex(retired)
                     report.retired += 1
-            if report.retired:
-                await self._assistant.rehearse()
+        if report.added or report.updated or report.retired:
+            await self._assistant.rehearse()
         return report
 
     async def import_tickets(
@@ -141,6 +141,20 @@ class Ingestor:
         keys: dict[str, str] | None = None,
         progress: Progress | None = None,
     ) -> IngestReport:
+        """Store each document as a new version when its content changed, then rehearse the
+        imported tickets on the changed knowledge (``learning.rehearsal``)."""
+        report = await self._store_documents(documents, keys=keys, progress=progress)
+        if report.added or report.updated:
+            await self._assistant.rehearse()
+        return report
+
+    async def _store_documents(
+        self,
+        documents: Sequence[SourceDocument],
+        *,
+        keys: dict[str, str] | None,
+        progress: Progress | None,
+    ) -> IngestReport:
         """Store each document as a new version when its content changed.
 
         Passages are embedded in batches across documents (the slow part); each document is then
@@ -170,8 +184,6 @@ class Ingestor:
                 await self._write(pending, report, progress)
                 pending = []
         await self._write(pending, report, progress)
-        if report.added or report.updated:
-            await self._assistant.rehearse()
         return report
 
     async def _write(

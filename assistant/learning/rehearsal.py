@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TypeVar
 
 from assistant.models import ItemKind, KnowledgeItem
 from assistant.ports import Embedder, LabelledOutcome
 from assistant.retrieval.engine import RetrievalEngine
+
+T = TypeVar("T")
 
 #: Who ``Ingestor.import_tickets`` names as the teacher of an imported ticket.
 IMPORTED = "import"
@@ -47,10 +50,15 @@ def rehearsal_sample(items: Sequence[KnowledgeItem], limit: int = REHEARSAL_SAMP
         (i for i in items if i.taught_by == IMPORTED and i.kind is ItemKind.RESOLUTION and i.question),
         key=lambda i: (i.created_at, i.id),
     )
-    if len(tickets) <= limit:
-        return tickets
-    step = len(tickets) / limit
-    return [tickets[int(k * step)] for k in range(limit)]
+    return even_sample(tickets, limit)
+
+
+def even_sample(rows: Sequence[T], limit: int = REHEARSAL_SAMPLE) -> list[T]:
+    """All of ``rows``, or ``limit`` of them spread evenly from first to last."""
+    if len(rows) <= limit:
+        return list(rows)
+    step = len(rows) / limit
+    return [rows[int(k * step)] for k in range(limit)]
 
 
 async def rehearse(engine: RetrievalEngine, embedder: Embedder) -> list[LabelledOutcome]:
@@ -101,9 +109,7 @@ async def rehearse_handed_off(
 ) -> list[LabelledOutcome]:
     """Rank the questions of tickets a person had to handle: whatever they would be answered
     with is wrong. ``questions`` are (text, account) pairs; an even sample is taken."""
-    if len(questions) > REHEARSAL_SAMPLE:
-        step = len(questions) / REHEARSAL_SAMPLE
-        questions = [questions[int(k * step)] for k in range(REHEARSAL_SAMPLE)]
+    questions = even_sample(questions)
     vectors = await embedder.embed([text for text, _ in questions])
     outcomes = []
     for (text, account), vector in zip(questions, vectors, strict=True):
