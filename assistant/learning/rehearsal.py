@@ -84,8 +84,9 @@ async def rehearse(engine: RetrievalEngine, embedder: Embedder) -> list[Labelled
             sources = await engine.documents_near(answers[n], ticket.text, ticket.account)
             document = sources[0][0] if sources and sources[0][1] >= ANSWER_FROM_DOCUMENT else None
             same_macro = siblings[ticket.resolution_key]
-            # A document passage may carry the ticket's key (a ticket tagged with an article id).
-            documented_key = head.examples_of(ticket.resolution_key) > len(same_macro)
+            # A document passage may carry the ticket's key (a ticket tagged with an article id):
+            # counted on the live head, which holds every sibling (the held-out one lacks the fold).
+            documented_key = engine.head.examples_of(ticket.resolution_key) > len(same_macro)
             # Hidden alone, then with its macro; one ranking when it has no sibling (the same one).
             views = ({ticket.id}, same_macro) if len(same_macro) > 1 else ({ticket.id},)
             for view, hidden in enumerate(views):
