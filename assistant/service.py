@@ -101,10 +101,11 @@ class Assistant:
         self._last_sweep: datetime | None = None
         self._last_sync = time.monotonic()
 
-    async def start(self) -> None:
-        """Open the store, load the index and the calibration learned so far."""
+    async def start(self, *, defer_fit: bool = False) -> None:
+        """Open the store, load the index and the calibration learned so far; ``defer_fit`` leaves
+        the resolution head unfitted until the first question is ranked (commands that never rank)."""
         await self.store.initialize()
-        await self.engine.load()
+        await self.engine.load(defer_fit=defer_fit)
         await self.refit_calibration()
 
     async def close(self) -> None:

@@ -265,7 +265,12 @@ def forget(
     """Undo what a learning event taught, or forget one knowledge item."""
 
     async def work() -> None:
-        async with open_assistant(settings_for(db)) as assistant:
+        from assistant.learning.teacher import forget_target
+
+        settings = settings_for(db)
+        async with open_store(settings) as store:
+            await forget_target(store, target)  # a mistyped id is refused before the index loads
+        async with open_assistant(settings, ranks=False) as assistant:
             event = await assistant.forget(target, actor=CLI_AGENT, role=Role.AGENT)
         typer.echo(f"undone: {event_line(event)}")
 

@@ -38,15 +38,20 @@ def settings_for(db: str | None) -> Settings:
 
 @asynccontextmanager
 async def open_assistant(
-    settings: Settings, *, embedder: Embedder | None = None, background_refit: bool = True
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    background_refit: bool = True,
+    ranks: bool = True,
 ) -> AsyncIterator[Assistant]:
     """A started assistant, closed however the block ends. The model is loaded when the command
-    first embeds a text (``forget`` may never)."""
+    first embeds a text (``forget`` may never); ``ranks=False`` (a command that never ranks a
+    question) skips fitting the resolution head, which would otherwise be waited for at close."""
     from adapters.wiring import build_assistant, build_embedder
 
     embedder = embedder or build_embedder(settings, lazy=True)
     assistant = build_assistant(settings, embedder=embedder, background_refit=background_refit)
-    await assistant.start()
+    await assistant.start(defer_fit=not ranks)
     try:
         yield assistant
     finally:

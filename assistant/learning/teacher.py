@@ -29,7 +29,7 @@ from assistant.models import (
     new_id,
     utcnow,
 )
-from assistant.ports import LearningChange
+from assistant.ports import KnowledgeStore, LearningChange
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -50,6 +50,18 @@ _OUTCOME = {
     Signal.NOT_HELPED: False,
 }
 
+
+
+async def forget_target(store: KnowledgeStore, target_id: str) -> LearningEvent | KnowledgeItem:
+    """The learning event or knowledge item ``forget`` would act on, or NotFoundError: a store
+    lookup, so a mistyped id is refused before anything heavy is started."""
+    event = await store.get_event(target_id)
+    if event is not None:
+        return event
+    item = (await store.get_items([target_id])).get(target_id)
+    if item is None:
+        raise NotFoundError(f"Nothing learned has the id {target_id}.")
+    return item
 
 class Teacher:
     """Turns people's signals into knowledge changes."""
@@ -218,13 +230,9 @@ class Teacher:
         if role is not Role.AGENT:
             raise PermissionDeniedError("Only support agents can make the assistant forget.")
         store = self._assistant.store
-        event = await store.get_event(target_id)
-        if event is not None:
-            return await self._undo(event)
-        items = await store.get_items([target_id])
-        item = items.get(target_id)
-        if item is None:
-            raise NotFoundError(f"Nothing learned has the id {target_id}.")
+        item = await forget_target(store, target_id)
+        if isinstance(item, LearningEvent):
+            return await self._undo(item)
         if item.status is not ItemStatus.ACTIVE:
             raise InvalidInputError(f"{target_id} is already {item.status.value}.")
         forget_event = LearningEvent(

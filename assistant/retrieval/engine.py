@@ -51,6 +51,8 @@ class RetrievalEngine:
         self._limit = limit
         self._background_refit = background_refit
         self._refit_task: asyncio.Task[None] | None = None
+        # Set by ``load(defer_fit=True)``: no refit until something ranks (``forget`` never does).
+        self._fit_deferred = False
         self.head = ResolutionHead(dimension)
         self._items: dict[str, KnowledgeItem] = {}
         # account -> {global item id: the account's private item that shadows it}
@@ -59,8 +61,11 @@ class RetrievalEngine:
         self._retention = change_retention(sync_seconds)
         self._last_prune: float | None = None
 
-    async def load(self) -> int:
-        """Fill the head (and a non-persistent index) from the store's active items."""
+    async def load(self, *, defer_fit: bool = False) -> int:
+        """Fill the head (and a non-persistent index) from the store's active items. The head is
+        refitted in the background, or, with ``defer_fit``, only when something first ranks: a
+        short command that never ranks does not wait for a fit it would throw away."""
+        self._fit_deferred = defer_fit
         # Read the feed's position first: a change racing the load is applied again by ``sync``,
         # which is harmless, rather than missed.
         self._cursor = await self._store.change_cursor()
@@ -184,6 +189,9 @@ class RetrievalEngine:
         """Candidates for a question, best first, with the items they rest on; ``excluded`` items
         are left out as if forgotten and ``head`` replaces the live one (a rehearsal hides the
         ticket it replays, and ranks with a head that never saw it)."""
+        if self._fit_deferred:
+            self._fit_deferred = False
+            self.head.refit()
         head = head or self.head
         hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
         probabilities = head.probabilities(vector, account)
@@ -235,7 +243,7 @@ class RetrievalEngine:
 
     def maybe_refit(self) -> None:
         """Refit the head when it has grown; in the background when the service runs live."""
-        if not self.head.needs_refit():
+        if self._fit_deferred or not self.head.needs_refit():
             return
         if not self._background_refit:
             self.head.refit()

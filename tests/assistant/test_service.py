@@ -6,8 +6,12 @@ import pytest
 
 from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.knowledge.ingestion import Ingestor
+from assistant.knowledge.tickets import parse_ticket_file
 from assistant.models import Decision, ItemStatus, Question, Role, Signal
 from assistant.service import Assistant
+from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.wiring import build_assistant
+from assistant.config import Settings
 from tests.conftest import SAMPLES
 
 AGENT = {"actor": "dana", "role": Role.AGENT}
@@ -153,3 +157,31 @@ async def test_personal_data_is_redacted_before_it_is_stored_or_learned(assistan
     assert event.item_id is not None
     learned = (await assistant.store.get_items([event.item_id]))[event.item_id]
     assert learned.question is not None and "4242" not in learned.question
+
+
+async def test_a_start_that_defers_the_fit_ranks_as_a_normal_start(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    """``forget`` starts without fitting the head (issue 18: it never ranks, and waited half a
+    second at close for a background fit); whatever ranks afterwards fits it first."""
+    question = Question(text="How do I set up a recurring invoice every month?", account="acme")
+    first = build_assistant(settings, embedder=embedder, background_refit=True)
+    await first.start()
+    await Ingestor(first).ingest_paths([SAMPLES / "kb"])
+    tickets = parse_ticket_file(SAMPLES / "tickets.csv")
+    await Ingestor(first).import_tickets(tickets, source="tickets.csv")
+    await first.engine.settled()
+    expected = await first.ask(question)
+    await first.close()
+
+    deferred = build_assistant(settings, embedder=embedder, background_refit=True)
+    await deferred.start(defer_fit=True)
+    try:
+        assert deferred.engine.head.needs_refit()
+        assert deferred.engine._refit_task is None, "no fit was started"
+        answer = await deferred.ask(question)
+        assert not deferred.engine.head.needs_refit()
+        assert (answer.decision, answer.text) == (expected.decision, expected.text)
+        assert answer.confidence == pytest.approx(expected.confidence, abs=0.02)
+    finally:
+        await deferred.close()

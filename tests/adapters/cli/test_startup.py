@@ -88,3 +88,10 @@ def test_the_probe_sees_a_command_that_loads_the_model(tmp_path: Path) -> None:
     assert not {"torch", "sentence_transformers", "transformers"} & set(result["heavy"])  # type: ignore[arg-type]
     # and loading it draws no progress bar over the answer
     assert "Loading weights" not in str(result["output"]) + str(result["stderr"])
+
+
+def test_forget_refuses_an_unknown_id_from_the_store_alone(tmp_path: Path) -> None:
+    url = default_database_url_for(tmp_path / "store.db")
+    result = run_cli("forget", "evt_unknown", env={"ASSISTANT_DATABASE_URL": url})
+    assert result["exit"] == 1 and "Nothing learned has the id evt_unknown." in str(result["output"])
+    assert result["heavy"] == []
