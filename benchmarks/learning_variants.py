@@ -13,8 +13,10 @@ Variants:
   once (a silent answer as a whole yes, not half of one); the model is still fitted with weights.
 
 Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
-[--variants current,private-replies,calibration-73bfc8c]``; writes
-``benchmarks/results/learning_variants.json``.
+[--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5]``; writes
+``benchmarks/results/learning_variants.json`` (``learning_variants-correct-0.5.json`` when the
+simulated agent corrects only that share of wrong answers: the rest stay silent, as a busy agent
+leaves them, and silence then is not always right).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def _install_old_calibration(scratch: Path) -> None:
     spec.loader.exec_module(module)
 
 
-async def _learning_arm(dataset: str, variant: str) -> dict[str, Any]:
+async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict[str, Any]:
     from adapters.wiring import build_assistant, build_embedder
     from assistant.config import default_database_url_for, load_settings
     from assistant.knowledge.replay_format import read_replay_dir
@@ -90,7 +92,8 @@ async def _learning_arm(dataset: str, variant: str) -> dict[str, Any]:
         service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
         await service.start()
         try:
-            report = await run_replay(service, data, dataset=dataset, options=ReplayOptions())
+            options = ReplayOptions(correct_rate=correct_rate)
+            report = await run_replay(service, data, dataset=dataset, options=options)
         finally:
             await service.close()
     figures = report.to_dict()
@@ -108,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default="stackfaq,hwu64")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--correct-rate", type=float, default=1.0)
     parser.add_argument("--one", nargs=2, metavar=("SET", "VARIANT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:  # each variant runs in its own process: a patched module must not leak
@@ -115,14 +119,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             if variant == "calibration-73bfc8c":
                 _install_old_calibration(Path(scratch))
-            print(json.dumps(asyncio.run(_learning_arm(dataset, variant))))
+            print(json.dumps(asyncio.run(_learning_arm(dataset, variant, args.correct_rate))))
         return
     load_start = load_average()
     results: dict[str, Any] = {}
     for dataset in args.sets.split(","):
         for variant in args.variants.split(","):
             done = subprocess.run(
-                [sys.executable, __file__, "--one", dataset, variant],
+                [sys.executable, __file__, "--one", dataset, variant, f"--correct-rate={args.correct_rate}"],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -130,7 +134,9 @@ def main() -> None:
             )
             results.setdefault(dataset, {})[variant] = json.loads(done.stdout.strip().splitlines()[-1])
             print(dataset, variant, results[dataset][variant], flush=True)
-    print(record("learning_variants", {"sets": results}, load_at_start=load_start))
+    name = "learning_variants" + ("" if args.correct_rate == 1.0 else f"-correct-{args.correct_rate}")
+    figures = {"correct_rate": args.correct_rate, "sets": results}
+    print(record(name, figures, load_at_start=load_start))
 
 
 if __name__ == "__main__":

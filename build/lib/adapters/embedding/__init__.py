@@ -1,0 +1,1 @@
+"""Embedders behind the core's Embedder protocol."""

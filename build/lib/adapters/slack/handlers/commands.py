@@ -1,0 +1,240 @@
+"""``/assistant``: ask, teach, learned (with Undo), forget, stats, help.
+
+Sub-commands are a registry (``SUBCOMMANDS``), each marked whether only agents may run it; a
+customer gets a polite refusal. Replies are ephemeral, through the command's ``response_url``.
+
+Commands and Undo clicks are kept in the inbox until their work is done. When the sweep runs one
+again (after a crash, or Slack or the database failing), the ``response_url`` may have expired,
+so the reply goes as an ephemeral message in the channel instead; what the command changed and
+its reply each happen once (``adapters.slack.steps``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks, texts
+from adapters.slack import constants as ids
+from adapters.slack.constants import PLATFORM
+from adapters.slack.deps import SlackDeps
+from adapters.slack.events import action_value, container, user_id
+from adapters.slack.handlers.base import spawn
+from adapters.slack.payloads import UndoRef
+from adapters.slack.replies import guarded
+from adapters.slack.steps import Steps, or_retry_later
+from adapters.slack.text import parse_command, parse_teach
+from adapters.slack.work import is_replay
+from assistant.errors import InvalidInputError
+from assistant.models import Question, Role
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+Reply = Callable[..., Awaitable[Any]]  # ``respond``'s arguments: text, blocks, response_type, ...
+LEARNED_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    deps: SlackDeps
+    user: str
+    channel: str
+    args: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    run: Callable[[Invocation], Awaitable[Message]]
+    agents_only: bool
+
+
+def _text(text: str) -> Message:
+    return {"text": text}
+
+
+async def _ask(call: Invocation) -> Message:
+    """A private answer. The same per-person and per-channel limits as questions in a channel;
+    nothing is handed off from here, so the reply never says it was: an agent sees the preview
+    and the draft, a customer is told to ask in the channel, where a person will see it."""
+    if not call.args:
+        raise InvalidInputError("Use: /assistant ask <question>")
+    decision = call.deps.limits.check(user=call.user, channel=call.channel)
+    if not decision.allowed:
+        log.info("/assistant ask refused: %s rate limit", decision.scope)
+        return _text(texts.rate_limited(decision.retry_after, decision.scope))
+    binding = await call.deps.conversations.get_channel(PLATFORM, call.channel)
+    account = binding.account if binding is not None else None
+    answer = await call.deps.assistant.ask(
+        Question(text=call.args, account=account, channel=call.channel, user=call.user)
+    )
+    if answer.handed_off:
+        if not await call.deps.members.is_agent(call.user):
+            return _text(texts.ASK_NOT_ANSWERED)
+        note = texts.ask_preview_handoff(texts.confidence(answer.confidence))
+        draft = blocks.draft_message(answer)["blocks"] if answer.text else []
+        return {"text": note, "blocks": [{"type": "section", "text": blocks.mrkdwn(note)}, *draft]}
+    return blocks.draft_message(answer)
+
+
+async def _teach(call: Invocation) -> Message:
+    args = parse_teach(call.args)
+    binding = await call.deps.conversations.get_channel(PLATFORM, call.channel)
+    account = binding.account if binding is not None and binding.kind == "customer" else None
+    if args.private and account is None:
+        raise InvalidInputError(texts.NEED_ACCOUNT)
+    event = await call.deps.assistant.teach(
+        args.question, args.answer, actor=call.user, role=Role.AGENT, account=account, private=args.private
+    )
+    return _text(texts.taught(event.id, event.effect))
+
+
+async def _learned(call: Invocation) -> Message:
+    return blocks.learned_message(await call.deps.assistant.learned(limit=LEARNED_LIMIT))
+
+
+async def _forget(call: Invocation) -> Message:
+    target = call.args.split()[0] if call.args.split() else ""
+    if not target:
+        raise InvalidInputError("Use: /assistant forget ID")
+    event = await call.deps.assistant.forget(target, actor=call.user, role=Role.AGENT)
+    return _text(texts.undone(event.id))
+
+
+async def _stats(call: Invocation) -> Message:
+    return _text(blocks.stats_text(await call.deps.assistant.store.stats()))
+
+
+async def _help(call: Invocation) -> Message:
+    return _text(texts.HELP)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "ask": Subcommand(_ask, agents_only=False),
+    "teach": Subcommand(_teach, agents_only=True),
+    "learned": Subcommand(_learned, agents_only=True),
+    "forget": Subcommand(_forget, agents_only=True),
+    "stats": Subcommand(_stats, agents_only=True),
+    "help": Subcommand(_help, agents_only=False),
+}
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    async def on_command(
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
+        await ack()
+        channel, user = command.get("channel_id"), str(command.get("user_id") or "")
+        reply = replier(respond, client, context, channel, user)
+        job = run_command(deps, command, reply, Steps.of(deps.conversations, command))
+        spawn(deps, context, job, f"command:{channel}")
+
+    async def on_undo(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
+        await ack()
+        reply = replier(respond, client, context, container(body)[0], user_id(body))
+        job = undo_learned(deps, body, reply, Steps.of(deps.conversations, body))
+        spawn(deps, context, job, ids.UNDO_LEARNED)
+
+    app.command(ids.COMMAND)(on_command)
+    app.action(ids.UNDO_LEARNED)(on_undo)
+
+
+def replier(
+    respond: AsyncRespond, client: AsyncWebClient, context: dict[str, Any], channel: Any, user: str
+) -> Reply:
+    """How a reply reaches the user: the ``response_url`` (``respond``), or on the inbox's replay,
+    when it may have expired (or when the payload carries no usable one), ``chat.postEphemeral``
+    in the channel."""
+    url = str(getattr(respond, "response_url", None) or "")  # Bolt gives None without one
+    if not is_replay(context) and url.startswith(("https://", "http://")):
+        return respond
+
+    async def ephemeral(**message: Any) -> None:
+        if not channel or not user:
+            log.info("reply to a replayed request dropped: no channel or user")
+            return
+        text, rich = str(message.get("text") or ""), message.get("blocks")
+        await client.chat_postEphemeral(channel=str(channel), user=user, text=text, blocks=rich)
+
+    return ephemeral
+
+
+async def run_command(deps: SlackDeps, command: dict[str, Any], respond: Reply, steps: Steps) -> None:
+    parsed = parse_command(str(command.get("text") or ""))
+    user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
+
+    async def tell(**message: Any) -> None:  # once, across the inbox's replays
+        async def send() -> None:
+            await respond(response_type="ephemeral", **message)
+
+        await steps.once("reply", send, before=None)
+
+    subcommand = SUBCOMMANDS.get(parsed.name)
+    if subcommand is None:
+        await tell(text=f"{texts.UNKNOWN_COMMAND}\n\n{texts.HELP}")
+        return
+    if subcommand.agents_only and not await deps.members.is_agent(user):
+        log.info("/assistant %s refused for %s (not an agent)", parsed.name, user)
+        await tell(text=texts.AGENTS_ONLY)
+        return
+
+    async def run() -> Message | None:
+        return await subcommand.run(Invocation(deps=deps, user=user, channel=channel, args=parsed.args))
+
+    async def reply() -> None:
+        message = await steps.once("run", run, before=None)
+        await tell(**(message or {"text": texts.done_earlier(f"{ids.COMMAND} {parsed.name}")}))
+
+    async def notify(text: str) -> None:
+        await tell(text=text)
+
+    what = f"/assistant {parsed.name}"
+    await guarded(or_retry_later(reply(), what), notify, what)
+
+
+async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: Reply, steps: Steps) -> None:
+    user = user_id(body)
+    ref = UndoRef.parse(action_value(body))
+
+    async def tell(**message: Any) -> None:  # once, across the inbox's replays
+        async def send() -> None:
+            await respond(**message)
+
+        await steps.once("reply", send, before=None)
+
+    async def notify(text: str) -> None:
+        await tell(text=text, response_type="ephemeral", replace_original=False)
+
+    if ref is None:
+        await notify(texts.STALE_BUTTON)
+        return
+    if not await deps.members.is_agent(user):
+        await notify(texts.AGENTS_ONLY)
+        return
+
+    async def forget() -> None:
+        await deps.assistant.forget(ref.event_id, actor=user, role=Role.AGENT)
+
+    async def undo() -> None:
+        await steps.once("forget", forget, before=None)
+        message = blocks.learned_message(await deps.assistant.learned(limit=LEARNED_LIMIT))
+        await tell(replace_original=True, **message)
+
+    await guarded(or_retry_later(undo(), "undo"), notify, "undo")

@@ -1,0 +1,1 @@
+"""Durable storage behind the ``KnowledgeStore`` port, one subpackage per technology."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the SQL store, applied in order by ``adapters.storage.sql.migrate``."""

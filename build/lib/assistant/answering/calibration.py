@@ -1,0 +1,197 @@
+"""Calibrated confidence: the probability that an answer is right, learned from outcomes.
+
+Every answer stores its features; outcomes arrive as people approve, correct, take over a
+hand-off (whose reply says whether the draft was right) or stay silent past the acceptance window.
+A logistic model over those features is refitted as outcomes accumulate. Before there are enough,
+a conservative prior built on similarity and margin speaks; the fit is shrunk towards that prior
+(not towards "know nothing"), so a few outcomes that agree with it never make the model less sure
+than it was before they came: with experience the assistant may only grow bolder where the
+outcomes say it was right. The answer/hand-off threshold is then chosen so that the expected
+precision of what is answered meets the target.
+
+Outcomes only teach about questions like those already seen. A question unlike anything resolved
+before (its neighbourhood less similar than that of all but the ``novelty_quantile`` least
+familiar of the questions answered rightly) is handed off whatever the model says: the assistant
+cannot know what it has never seen, so it asks a person. A near-duplicate of a question already
+resolved is not novel, however sparse its neighbourhood (one example of a rare answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.ports import LabelledOutcome
+
+FEATURE_NAMES = (
+    "bias",
+    "top_similarity",
+    "margin",
+    "combined_score",
+    "head_probability",
+    "vote_share",
+    "head_agrees",
+    "log_examples",
+    "lexical_share",
+    "feedback",
+    "is_passage",
+    "similarity_margin",
+    "neighbourhood_similarity",
+)
+NEIGHBOURHOOD_FEATURE = FEATURE_NAMES.index("neighbourhood_similarity")
+PRIOR_MARGIN_FEATURE = FEATURE_NAMES.index("similarity_margin")
+SIMILARITY_FEATURE = FEATURE_NAMES.index("top_similarity")
+#: A question this similar to a resolved one is a repeat of it, never novel.
+NEAR_DUPLICATE_SIMILARITY = 0.97
+
+#: The prior as logistic weights: logit = 1 + 20 (similarity - 0.7) + 15 (similarity margin - 0.1).
+PRIOR_WEIGHTS = np.zeros(len(FEATURE_NAMES))
+PRIOR_WEIGHTS[0] = 1.0 - 20.0 * 0.7 - 15.0 * 0.1
+PRIOR_WEIGHTS[SIMILARITY_FEATURE] = 20.0
+PRIOR_WEIGHTS[PRIOR_MARGIN_FEATURE] = 15.0
+_MIN_OUTCOMES = 30
+_L2 = 1.0
+_MIN_ANSWERED_SUPPORT = 40
+_THRESHOLD_FLOOR = 0.5
+_THRESHOLD_CEILING = 0.995
+
+
+def prior_probability(features: Sequence[float]) -> float:
+    """A cautious guess from similarity and margin alone: only near-certain matches pass 0.95."""
+    return float(Calibrator.prior(np.asarray([features], dtype=np.float64))[0])
+
+
+@dataclass(slots=True)
+class CalibrationState:
+    """The fitted model and the threshold it implies."""
+
+    weights: np.ndarray | None
+    outcomes: int
+    threshold: float
+    novelty_floor: float = 0.0
+
+
+class Calibrator:
+    """Maps answer features to P(correct) and picks the threshold for the target precision."""
+
+    def __init__(self, *, target_precision: float, novelty_quantile: float = 0.1) -> None:
+        self._target = target_precision
+        self._novelty_quantile = novelty_quantile
+        self.state = CalibrationState(weights=None, outcomes=0, threshold=target_precision)
+
+    @property
+    def target_precision(self) -> float:
+        return self._target
+
+    def probability(self, features: Sequence[float]) -> float:
+        """Blend of the fitted model and the prior, weighted by how many outcomes we have."""
+        return float(self.probabilities(np.asarray([features], dtype=np.float64))[0])
+
+    @staticmethod
+    def prior(features: np.ndarray) -> np.ndarray:
+        """The cold-start guess for many rows: similarity and its margin over the runner-up."""
+        return _sigmoid(features @ PRIOR_WEIGHTS)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """``probability`` for many rows at once: the prior until a model is fitted, then the
+        model (which the prior regularises)."""
+        weights = self.state.weights
+        return self.prior(features) if weights is None else _sigmoid(features @ weights)
+
+    def should_answer(self, probability: float, features: Sequence[float]) -> bool:
+        """Answer when confident enough and the question is not novel (a repeat never is)."""
+        familiar = (
+            features[NEIGHBOURHOOD_FEATURE] >= self.state.novelty_floor
+            or features[SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY
+        )
+        return probability >= self.state.threshold and familiar
+
+    def fit(self, outcomes: Sequence[LabelledOutcome]) -> None:
+        """Refit on past outcomes and recompute the threshold."""
+        outcomes = [o for o in outcomes if len(o.features) == len(FEATURE_NAMES)]
+        if len(outcomes) < _MIN_OUTCOMES:
+            return
+        x = np.array([o.features for o in outcomes], dtype=np.float64)
+        y = np.array([1.0 if o.correct else 0.0 for o in outcomes])
+        w = np.array([o.weight for o in outcomes])
+        if y.min() == y.max():
+            return
+        weights = _fit_logistic(x, y, w, start=self.state.weights, centre=PRIOR_WEIGHTS)
+        self.state = CalibrationState(weights=weights, outcomes=len(outcomes), threshold=self._target)
+        probabilities = self.probabilities(x)
+        self.state.threshold = choose_threshold(probabilities, y, w, self._target)
+        familiar = x[y == 1.0, NEIGHBOURHOOD_FEATURE]
+        if self._novelty_quantile > 0 and familiar.size >= _MIN_OUTCOMES:
+            self.state.novelty_floor = float(np.quantile(familiar, self._novelty_quantile))
+
+
+def choose_threshold(
+    probabilities: np.ndarray, correct: np.ndarray, weights: np.ndarray, target: float
+) -> float:
+    """The lowest cut whose answered set, judged by past outcomes, still meets the target.
+
+    Precision is estimated with one pseudo-failure added (a Laplace-style margin), and a cut needs
+    enough past outcomes above it to be trusted; otherwise the target itself is the cut.
+    """
+    order = np.argsort(-probabilities)
+    p_sorted = probabilities[order]
+    good = np.cumsum(correct[order] * weights[order])
+    total = np.cumsum(weights[order])
+    precision = good / (total + 1.0)
+    best = None
+    for i in range(len(order)):
+        if total[i] < _MIN_ANSWERED_SUPPORT:
+            continue
+        if precision[i] >= target:
+            best = float(p_sorted[i])
+    if best is None:
+        return target
+    return float(min(max(best, _THRESHOLD_FLOOR), _THRESHOLD_CEILING))
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30))))
+
+
+def _fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    *,
+    start: np.ndarray | None,
+    centre: np.ndarray,
+    iterations: int = 50,
+) -> np.ndarray:
+    """Weighted logistic regression by Newton's method (few features, so it is exact and fast),
+    with an L2 penalty pulling the weights towards ``centre`` (the prior): few outcomes move the
+    model a little from the prior, many move it as far as they say."""
+    beta = centre.copy() if start is None or start.shape[0] != x.shape[1] else start.copy()
+    penalty = np.full(x.shape[1], _L2)
+    penalty[0] = 1e-6
+
+    def objective(b: np.ndarray) -> float:
+        z = x @ b
+        return float(w @ (np.logaddexp(0.0, z) - y * z) + 0.5 * penalty @ (b - centre) ** 2)
+
+    current = objective(beta)
+    for _ in range(iterations):
+        p = _sigmoid(x @ beta)
+        gradient = x.T @ (w * (p - y)) + penalty * (beta - centre)
+        hessian = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        # Newton's step, halved until it lowers the objective (a saturated start overshoots).
+        scale = 1.0
+        while scale > 1e-4:
+            candidate = beta - scale * step
+            value = objective(candidate)
+            if value <= current:
+                break
+            scale /= 2
+        else:
+            break
+        beta, current = candidate, value
+        if np.abs(scale * step).max() < 1e-6:
+            break
+    return beta

@@ -1,0 +1,1 @@
+"""Learning: how each signal changes knowledge, and how to undo it."""

@@ -1,0 +1,1 @@
+"""Replay: play a support history through the real pipeline and measure the learning."""

@@ -1,0 +1,155 @@
+"""Plays a replay directory through the assistant with a simulated agent (see the format doc).
+
+The assistant answers each stream question exactly as it would a live one (``Assistant.ask``);
+the simulated agent then approves, corrects or resolves through ``Assistant.feedback``, the same
+calls Slack, Teams and the console make. The agent's tag (``gold``) rides on its reply as the
+resolution key, as a macro or an article id would in real life, and a tagged reply is shared with
+every account (an agent answering with a macro chooses "everyone"); an untagged one is not.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.knowledge.ingestion import Ingestor
+from assistant.knowledge.replay_format import ReplayData, StreamRecord
+from assistant.models import Decision, Question, Role, Signal
+from assistant.replay.metrics import Checkpoint, ReplayReport, Tally
+from assistant.service import Assistant
+
+AGENT = "replay-agent"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOptions:
+    """How the simulated agent behaves and what is measured."""
+
+    learning: bool = True
+    approve_rate: float = 0.3
+    correct_rate: float = 1.0
+    checkpoints: tuple[int, ...] = ()
+    window: int = 0
+    seed: int = 0
+
+
+def default_checkpoints(stream_length: int, count: int = 2) -> tuple[int, ...]:
+    """Evenly spaced checkpoints ending at the end of the stream."""
+    return tuple(sorted({max(1, round(stream_length * (i + 1) / count)) for i in range(count)}))
+
+
+async def run_replay(
+    assistant: Assistant,
+    data: ReplayData,
+    *,
+    dataset: str,
+    options: ReplayOptions,
+    progress: Progress | None = None,
+) -> ReplayReport:
+    """Ingest the knowledge base, play the stream, score the test split at checkpoints."""
+    started = time.perf_counter()
+    rng = random.Random(options.seed)
+    report = ReplayReport(
+        dataset=dataset,
+        arm="learning" if options.learning else "static",
+        parameters={
+            "approve_rate": options.approve_rate,
+            "correct_rate": options.correct_rate,
+            "target_precision": assistant.settings.target_precision,
+        },
+    )
+    await Ingestor(assistant).ingest_articles(data.kb)
+    await _warm(assistant, [r.text for r in data.stream] + [r.text for r in data.test], progress)
+
+    checkpoints = set(options.checkpoints or default_checkpoints(len(data.stream)))
+    window_size = options.window or max(1, len(data.stream) // 15)
+    total, window = Tally(), Tally()
+    for position, record in enumerate(data.stream, start=1):
+        answered, correct, corrected = await _play(assistant, record, options, rng)
+        total.add(answered=answered, correct=correct, corrected=corrected)
+        window.add(answered=answered, correct=correct, corrected=corrected)
+        if window.questions == window_size or position == len(data.stream):
+            report.windows.append({"end": position, **window.figures()})
+            window = Tally()
+        if position in checkpoints and data.test:
+            report.checkpoints.append(await score_test(assistant, data.test, after=position))
+        if progress:
+            progress("stream", position, len(data.stream))
+    report.cumulative = total.figures()
+    report.seconds = round(time.perf_counter() - started, 1)
+    return report
+
+
+async def score_test(assistant: Assistant, test: Sequence[StreamRecord], *, after: int) -> dict[str, float]:
+    """Judge every held-out question without recording or learning anything."""
+    checkpoint = Checkpoint(after=after)
+    for record in test:
+        assessment = await assistant.assess(record.text, record.account)
+        best = assessment.ranking.best
+        checkpoint.add(
+            gold=record.gold,
+            top_key=best.resolution_key if best else None,
+            answered=assessment.decision is Decision.ANSWER,
+        )
+    return checkpoint.figures()
+
+
+async def _play(
+    assistant: Assistant, record: StreamRecord, options: ReplayOptions, rng: random.Random
+) -> tuple[bool, bool, bool]:
+    answer = await assistant.ask(
+        Question(
+            text=record.text,
+            account=record.account,
+            channel=record.channel,
+            user=record.user,
+            external_id=record.id,
+            asked_at=record.ts,
+        )
+    )
+    answered = answer.decision is Decision.ANSWER
+    correct = answered and record.gold is not None and answer.resolution_key == record.gold
+    corrected = False
+    if not options.learning:
+        return answered, correct, corrected
+    common = {"actor": AGENT, "role": Role.AGENT, "at": record.ts}
+    # A tagged reply is a macro or an article: the agent shares it with every account, as
+    # "Correct for everyone" does. A bespoke reply (no tag) stays with the asker's account.
+    shared = record.gold is not None
+    if answered and correct:
+        if rng.random() < options.approve_rate:
+            await assistant.feedback(answer.id, Signal.APPROVE, **common)
+    elif answered:
+        if rng.random() < options.correct_rate:
+            corrected = True
+            await assistant.feedback(
+                answer.id,
+                Signal.CORRECT,
+                text=record.answer,
+                resolution_key=record.gold,
+                make_global=shared,
+                **common,
+            )
+    else:
+        await assistant.feedback(
+            answer.id,
+            Signal.RESOLVE,
+            text=record.answer,
+            resolution_key=record.gold,
+            make_global=shared,
+            **common,
+        )
+    return answered, correct, corrected
+
+
+async def _warm(assistant: Assistant, texts: list[str], progress: Progress | None) -> None:
+    """Embed every text up front in batches; the live path then finds them in the cache."""
+    unique = list(dict.fromkeys(texts))
+    batch = 512
+    for start in range(0, len(unique), batch):
+        await assistant.embedder.embed(unique[start : start + batch])
+        if progress:
+            progress("embedding", min(start + batch, len(unique)), len(unique))

@@ -1,0 +1,280 @@
+"""The in-memory side of knowledge: the vector index and the resolution head, kept in step.
+
+The store is the durable copy; this engine mirrors its active items so that a question is ranked
+without touching the database more than once. With several instances on one store, ``sync``
+reads the store's change feed and applies what the others wrote (new items, status and feedback
+changes), so each instance's mirror follows the store within the sync interval. ``sync`` also
+prunes the feed now and then (changes older than every instance has surely read); an instance
+idle for longer finds its cursor pruned past and loads everything again rather than miss a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+
+import numpy as np
+
+from assistant.answering.head import ResolutionHead, fit_softmax
+from assistant.models import FeedbackRecord, ItemKind, ItemStatus, KnowledgeItem, utcnow
+from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
+from assistant.retrieval.ranking import Ranking, rank
+
+#: The change feed keeps at least this long, and at least 100 sync intervals.
+MIN_CHANGE_RETENTION = timedelta(days=1)
+#: How often one instance prunes the feed (several instances pruning at once is harmless).
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+def change_retention(sync_seconds: float) -> timedelta:
+    """How long a change stays in the feed: far longer than any running instance takes to read it."""
+    return max(MIN_CHANGE_RETENTION, timedelta(seconds=100 * sync_seconds))
+
+
+class RetrievalEngine:
+    """Index, head and ranking for every active knowledge item."""
+
+    def __init__(
+        self,
+        *,
+        store: KnowledgeStore,
+        vectors: VectorStore,
+        dimension: int,
+        limit: int,
+        background_refit: bool,
+        sync_seconds: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._vectors = vectors
+        self._limit = limit
+        self._background_refit = background_refit
+        self._refit_task: asyncio.Task[None] | None = None
+        # Set by ``load(defer_fit=True)``: no refit until something ranks (``forget`` never does).
+        self._fit_deferred = False
+        self.head = ResolutionHead(dimension)
+        self._items: dict[str, KnowledgeItem] = {}
+        # account -> {global item id: the account's private item that shadows it}
+        self._shadows: dict[str, dict[str, str]] = {}
+        self._cursor = 0
+        self._retention = change_retention(sync_seconds)
+        self._last_prune: float | None = None
+
+    async def load(self, *, defer_fit: bool = False) -> int:
+        """Fill the head (and a non-persistent index) from the store's active items. The head is
+        refitted in the background, or, with ``defer_fit``, only when something first ranks: a
+        short command that never ranks does not wait for a fit it would throw away."""
+        self._fit_deferred = defer_fit
+        # Read the feed's position first: a change racing the load is applied again by ``sync``,
+        # which is harmless, rather than missed.
+        self._cursor = await self._store.change_cursor()
+        entries = await self._store.load_active_entries()
+        # A persistent index keeps its data: it is filled only the first time (an empty one).
+        if not self._vectors.persistent or (entries and await self._vectors.count() == 0):
+            await self._vectors.upsert([_entry(item, vector) for item, vector in entries])
+        for item, vector in entries:
+            self._items[item.id] = item
+            self._shadow(item)
+            self.head.add(item.id, vector, item.resolution_key, item.account, online=False)
+        if entries:
+            self.head.invalidate()
+            self.maybe_refit()
+        return len(entries)
+
+    async def sync(self) -> int:
+        """Apply every item change in the store since the last sync; returns how many items changed.
+
+        Idempotent: an instance's own changes come back through the feed and change nothing. A
+        persistent vector store was already written by the instance that made the change, so
+        only the head and the item mirror are updated then.
+        """
+        changed = 0
+        await self._maybe_prune()
+        while True:
+            page = await self._store.changes_since(self._cursor)
+            if page.reload:
+                return changed + await self._reload()
+            new: list[tuple[KnowledgeItem, np.ndarray]] = []
+            gone: list[str] = []
+            for item, vector in page.items:
+                known = item.id in self._items
+                if item.status is ItemStatus.ACTIVE and known:
+                    self._items[item.id] = item
+                elif item.status is ItemStatus.ACTIVE:
+                    new.append((item, vector))
+                elif known:
+                    gone.append(item.id)
+            await self.index(new, write_vectors=not self._vectors.persistent)
+            await self.unindex(gone, write_vectors=not self._vectors.persistent)
+            changed += len(page.items)
+            self._cursor = page.cursor
+            if not page.more:
+                return changed
+
+    async def _reload(self) -> int:
+        """Load every active item again (the feed was pruned past the cursor); returns how many
+        items came or went."""
+        cursor = await self._store.change_cursor()
+        entries = await self._store.load_active_entries()
+        current = {item.id for item, _ in entries}
+        new = [(item, vector) for item, vector in entries if item.id not in self._items]
+        gone = [item_id for item_id in self._items if item_id not in current]
+        for item, _ in entries:
+            if item.id in self._items:
+                self._items[item.id] = item
+        await self.index(new, write_vectors=not self._vectors.persistent)
+        await self.unindex(gone, write_vectors=not self._vectors.persistent)
+        self._cursor = cursor
+        return len(new) + len(gone)
+
+    async def _maybe_prune(self) -> None:
+        now = time.monotonic()
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY_SECONDS:
+            return
+        self._last_prune = now
+        await self._store.prune_changes(utcnow() - self._retention)
+
+    async def index(
+        self, pairs: Sequence[tuple[KnowledgeItem, np.ndarray]], *, write_vectors: bool = True
+    ) -> None:
+        """Make newly stored items retrievable at once."""
+        if not pairs:
+            return
+        if write_vectors:
+            await self._vectors.upsert([_entry(item, vector) for item, vector in pairs])
+        for item, vector in pairs:
+            self._items[item.id] = item
+            self._shadow(item)
+            self.head.add(item.id, vector, item.resolution_key, item.account)
+        self.maybe_refit()
+
+    def _shadow(self, item: KnowledgeItem) -> None:
+        """A private correction of a global item hides that item from its account only."""
+        if item.account is not None and item.supersedes:
+            self._shadows.setdefault(item.account, {})[item.supersedes] = item.id
+
+    def _unshadow(self, item: KnowledgeItem) -> None:
+        if item.account is not None and item.supersedes:
+            shadows = self._shadows.get(item.account, {})
+            if shadows.get(item.supersedes) == item.id:
+                del shadows[item.supersedes]
+
+    def shadowed(self, account: str | None) -> frozenset[str]:
+        """The global items ``account`` no longer gets, because its own correction replaces them."""
+        return frozenset(self._shadows.get(account, {})) if account is not None else frozenset()
+
+    async def unindex(self, item_ids: Sequence[str], *, write_vectors: bool = True) -> None:
+        """Stop retrieving items (superseded, retired, forgotten)."""
+        if not item_ids:
+            return
+        if write_vectors:
+            await self._vectors.remove(list(item_ids))
+        self.head.remove(item_ids)
+        for item_id in item_ids:
+            gone = self._items.pop(item_id, None)
+            if gone is not None:
+                self._unshadow(gone)
+        self.maybe_refit()
+
+    async def rank(
+        self,
+        vector: np.ndarray,
+        text: str,
+        account: str | None,
+        *,
+        excluded: frozenset[str] = frozenset(),
+        head: ResolutionHead | None = None,
+    ) -> tuple[Ranking, dict[str, KnowledgeItem]]:
+        """Candidates for a question, best first, with the items they rest on; ``excluded`` items
+        are left out as if forgotten and ``head`` replaces the live one (a rehearsal hides the
+        ticket it replays, and ranks with a head that never saw it)."""
+        if self._fit_deferred:
+            self._fit_deferred = False
+            self.head.refit()
+        head = head or self.head
+        hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
+        probabilities = head.probabilities(vector, account)
+        top_head = sorted(probabilities, key=probabilities.__getitem__, reverse=True)[:3]
+        representatives = {}
+        for key in top_head:
+            item_id = head.representative(key, account)
+            if item_id is not None:
+                representatives[key] = item_id
+        hidden = self.shadowed(account) | excluded
+        ids = list(dict.fromkeys([hit.item_id for hit in hits] + list(representatives.values())))
+        items = {i: item for i, item in (await self.get_items(ids)).items() if i not in hidden}
+        examples = {
+            key: head.examples_of(key) for key in {hit.resolution_key for hit in hits} | set(top_head)
+        }
+        return rank(hits, probabilities, representatives, items, examples), items
+
+    def active_items(self) -> list[KnowledgeItem]:
+        """Every item this instance retrieves from (its in-memory mirror of the store)."""
+        return list(self._items.values())
+
+    async def documents_near(
+        self, vector: np.ndarray, text: str, account: str | None
+    ) -> list[tuple[str, float]]:
+        """The documents (resolution keys) whose passages are nearest to a text, with the best
+        passage's similarity, nearest first: where an agent's answer came from."""
+        hidden = self.shadowed(account)
+        hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
+        nearest: dict[str, float] = {}
+        for hit in hits:
+            if hit.kind is ItemKind.PASSAGE and hit.item_id not in hidden:
+                nearest[hit.resolution_key] = max(nearest.get(hit.resolution_key, -1.0), hit.dense)
+        return sorted(nearest.items(), key=lambda pair: pair[1], reverse=True)
+
+    async def get_items(self, item_ids: Sequence[str]) -> dict[str, KnowledgeItem]:
+        """Active items from memory; anything else (retired, or indexed by another instance)
+        from the store."""
+        found = {i: self._items[i] for i in item_ids if i in self._items}
+        missing = [i for i in item_ids if i not in found]
+        if missing:
+            found.update(await self._store.get_items(missing))
+        return found
+
+    def update_feedback(self, item_id: str, feedback: FeedbackRecord) -> None:
+        """Keep the in-memory copy's feedback record in step with what the store wrote."""
+        item = self._items.get(item_id)
+        if item is not None:
+            item.feedback = feedback
+
+    def maybe_refit(self) -> None:
+        """Refit the head when it has grown; in the background when the service runs live."""
+        if self._fit_deferred or not self.head.needs_refit():
+            return
+        if not self._background_refit:
+            self.head.refit()
+            return
+        if self._refit_task is not None and not self._refit_task.done():
+            return
+        self._refit_task = asyncio.create_task(self._refit_in_thread())
+
+    async def _refit_in_thread(self) -> None:
+        vectors, labels, weights, classes = self.head.fit_snapshot()
+        count = self.head.example_count
+        fitted = await asyncio.to_thread(fit_softmax, vectors, labels, weights, classes)
+        self.head.install(fitted, count)
+
+    async def settled(self) -> None:
+        """Wait for a background refit in progress (benchmarks measure the steady state)."""
+        if self._refit_task is not None:
+            await asyncio.gather(self._refit_task, return_exceptions=True)
+
+    async def close(self) -> None:
+        if self._refit_task is not None:
+            await asyncio.gather(self._refit_task, return_exceptions=True)
+        await self._vectors.close()
+
+
+def _entry(item: KnowledgeItem, vector: np.ndarray) -> IndexEntry:
+    return IndexEntry(
+        item_id=item.id,
+        vector=vector,
+        text=item.match_text,
+        resolution_key=item.resolution_key,
+        kind=item.kind,
+        account=item.account,
+    )
