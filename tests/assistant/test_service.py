@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from adapters.wiring import build_assistant
+from assistant.config import Settings
 from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.knowledge.ingestion import Ingestor
 from assistant.knowledge.tickets import parse_ticket_file
 from assistant.models import Decision, ItemStatus, Question, Role, Signal
 from assistant.service import Assistant
-from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
-from adapters.wiring import build_assistant
-from assistant.config import Settings
 from tests.conftest import SAMPLES
 
 AGENT = {"actor": "dana", "role": Role.AGENT}
