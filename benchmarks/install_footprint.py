@@ -168,9 +168,11 @@ def main() -> None:
         figures["fresh_install"]["onnx"] = fresh_install(steps, onnx, cwd=app)  # type: ignore[index]
         figures["image_steps"] = image_steps(onnx, app)
         print(figures["fresh_install"], figures["image_steps"])
-        (Path(folder) / "torch").mkdir()
-        torch = [[".[torch]"]]
-        figures["fresh_install"]["torch"] = fresh_install(torch, Path(folder) / "torch")  # type: ignore[index]
+        torch_folder = Path(folder) / "torch"
+        torch_folder.mkdir()
+        # From a copy too: building the project in the checkout would leave build/ behind.
+        torch_app = image_folder(torch_folder)
+        figures["fresh_install"]["torch"] = fresh_install([[".[torch]"]], torch_folder, cwd=torch_app)  # type: ignore[index]
         cache = str(Path(folder) / "onnx-cache")
         first_run = cold_start("onnx", cache, runs=1)  # builds the graph and keeps it
         figures["cold_start"] = {

@@ -1,1 +1,0 @@
-"""The `assistant` command line: the core's features for people at a terminal."""

@@ -1,1 +1,0 @@
-"""Embedders behind the core's Embedder protocol."""

@@ -1,1 +1,0 @@
-"""Durable storage behind the ``KnowledgeStore`` port, one subpackage per technology."""

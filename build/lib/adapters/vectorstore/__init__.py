@@ -1,1 +1,0 @@
-"""Vector stores behind the core's VectorStore protocol."""

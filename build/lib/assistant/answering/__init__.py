@@ -1,1 +1,0 @@
-"""Answering: which resolution fits a question, how sure we are, and the answer's text."""

@@ -1,1 +1,0 @@
-"""Learning: how each signal changes knowledge, and how to undo it."""

@@ -1,1 +1,0 @@
-"""Replay: play a support history through the real pipeline and measure the learning."""

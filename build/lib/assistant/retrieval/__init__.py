@@ -1,1 +1,0 @@
-"""Retrieval: lexical scoring, the in-process hybrid index, and ranking of candidate resolutions."""
