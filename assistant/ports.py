@@ -142,11 +142,18 @@ class ItemChanges:
 
 @dataclass(frozen=True, slots=True)
 class LabelledOutcome:
-    """A past answer's confidence features and whether it turned out right."""
+    """A past answer's confidence features and whether it turned out right.
+
+    ``answered``: the answer was sent (not handed off), so only its rightness could draw an
+    approval and only its wrongness a correction. ``silent``: nobody reacted within the acceptance
+    window, which says "right" only as far as the people watching correct what is wrong.
+    """
 
     features: list[float]
     correct: bool
     weight: float
+    answered: bool = False
+    silent: bool = False
 
 
 class KnowledgeStore(Protocol):
@@ -212,7 +219,7 @@ class KnowledgeStore(Protocol):
     async def rehearsed_outcomes(self, kind: str | None = None) -> list[LabelledOutcome]: ...
 
     async def set_outcomes_if_unknown(
-        self, answer_ids: Sequence[str], correct: bool, weight: float
+        self, answer_ids: Sequence[str], correct: bool, weight: float, *, silent: bool = False
     ) -> int: ...
 
     async def unlabelled_answers_before(self, cutoff: datetime, limit: int) -> list[str]: ...

@@ -7,6 +7,7 @@ learning signal so the next similar question gets the better answer at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -296,7 +297,9 @@ class Assistant:
         rehearsed from its imported tickets, on both (a fresh install answers from day one)."""
         outcomes = await self.store.labelled_outcomes(CALIBRATION_HISTORY)
         rehearsed = await self.store.rehearsed_outcomes()
-        self.calibrator.fit(rehearsed + outcomes if len(outcomes) < len(rehearsed) else outcomes)
+        chosen = rehearsed + outcomes if len(outcomes) < len(rehearsed) else outcomes
+        # Off the event loop: reading silence takes tens of milliseconds on a full history.
+        await asyncio.to_thread(self.calibrator.fit, chosen)
         self._outcomes_since_fit = 0
 
     async def rehearse(self, handed_off: Sequence[tuple[str, str | None]] = ()) -> int:

@@ -56,6 +56,10 @@ _L2 = 1.0
 _MIN_ANSWERED_SUPPORT = 40
 _THRESHOLD_FLOOR = 0.5
 _THRESHOLD_CEILING = 0.995
+#: Where reading silence starts: people approve half the right answers and correct half the wrong.
+_START_RATE = 0.5
+_SILENCE_ROUNDS = 30
+_SILENCE_TOLERANCE = 1e-3
 
 
 def prior_probability(features: Sequence[float]) -> float:
@@ -71,6 +75,18 @@ class CalibrationState:
     outcomes: int
     threshold: float
     novelty_floor: float = 0.0
+    #: What silence was read as (None until silent answers and verdicts on answers exist).
+    silence: SilenceReading | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SilenceReading:
+    """How often people approved a right answer and corrected a wrong one, as estimated from the
+    answers they reacted to, and the share of silent answers that were then probably right."""
+
+    approve_rate: float
+    correct_rate: float
+    silent_right: float
 
 
 class Calibrator:
@@ -118,13 +134,92 @@ class Calibrator:
         w = np.array([o.weight for o in outcomes])
         if y.min() == y.max():
             return
-        weights = _fit_logistic(x, y, w, start=self.state.weights, centre=PRIOR_WEIGHTS)
-        self.state = CalibrationState(weights=weights, outcomes=len(outcomes), threshold=self._target)
-        probabilities = self.probabilities(x)
-        self.state.threshold = choose_threshold(probabilities, y, w, self._target)
+        silent = np.array([o.silent for o in outcomes], dtype=bool)
+        answered = np.array([o.answered for o in outcomes], dtype=bool)
+        weights, silence = read_silence(
+            x, y, w, silent=silent, answered=answered, start=self.state.weights, reading=self.state.silence
+        )
+        rows, labels, row_weights = x, y, w
+        if silence is not None:
+            right = _silent_right(_sigmoid(x[silent] @ weights), silence)
+            rows, labels, row_weights = _split_silent(x, y, w, silent, right)
         familiar = x[y == 1.0, NEIGHBOURHOOD_FEATURE]
+        novelty_floor = self.state.novelty_floor
         if self._novelty_quantile > 0 and familiar.size >= _MIN_OUTCOMES:
-            self.state.novelty_floor = float(np.quantile(familiar, self._novelty_quantile))
+            novelty_floor = float(np.quantile(familiar, self._novelty_quantile))
+        # One assignment: a fit running on a worker thread never shows a half-made state.
+        self.state = CalibrationState(
+            weights=weights,
+            outcomes=len(outcomes),
+            threshold=choose_threshold(_sigmoid(rows @ weights), labels, row_weights, self._target),
+            novelty_floor=novelty_floor,
+            silence=silence,
+        )
+
+
+def read_silence(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    *,
+    silent: np.ndarray,
+    answered: np.ndarray,
+    start: np.ndarray | None,
+    reading: SilenceReading | None = None,
+) -> tuple[np.ndarray, SilenceReading | None]:
+    """The confidence model's weights, with silent answers counted as right or wrong by how likely
+    each was right, and what silence was read as (None when there is nothing to read it from).
+
+    EM: a silent answer with P(right) = p was right with probability p(1-a) / (p(1-a) + (1-p)(1-c)),
+    where a is the rate people approve right answers and c the rate they correct wrong ones; a and
+    c are re-estimated from the reacted-to answers against the silent ones' expected labels, and the
+    model refitted, until the rates settle. ``start`` and ``reading`` (the last fit's) are where
+    the rounds begin: outcomes change little between fits, so a few rounds then suffice.
+    """
+    approved = answered & ~silent & (y == 1.0)
+    corrected = answered & ~silent & (y == 0.0)
+    if not silent.any() or not approved.any() or not corrected.any():
+        return _fit_logistic(x, y, w, start=start, centre=PRIOR_WEIGHTS), None
+    weights = start if start is not None else PRIOR_WEIGHTS
+    if reading is None:
+        reading = SilenceReading(approve_rate=_START_RATE, correct_rate=_START_RATE, silent_right=1.0)
+    for _ in range(_SILENCE_ROUNDS):
+        right = _silent_right(_sigmoid(x[silent] @ weights), reading)
+        silent_weights = w[silent]
+        approve_rate = w[approved].sum() / (w[approved].sum() + silent_weights @ right)
+        correct_rate = w[corrected].sum() / (w[corrected].sum() + silent_weights @ (1.0 - right))
+        settled = max(abs(approve_rate - reading.approve_rate), abs(correct_rate - reading.correct_rate))
+        reading = SilenceReading(
+            approve_rate=float(approve_rate),
+            correct_rate=float(correct_rate),
+            silent_right=float(right @ silent_weights / silent_weights.sum()),
+        )
+        rows, labels, row_weights = _split_silent(x, y, w, silent, right)
+        weights = _fit_logistic(rows, labels, row_weights, start=weights, centre=PRIOR_WEIGHTS, iterations=10)
+        if settled < _SILENCE_TOLERANCE:
+            break
+    return weights, reading
+
+
+def _silent_right(probabilities: np.ndarray, reading: SilenceReading) -> np.ndarray:
+    """P(right | silent) for silent answers the model gives ``probabilities`` of being right."""
+    right = probabilities * (1.0 - reading.approve_rate)
+    wrong = (1.0 - probabilities) * (1.0 - reading.correct_rate)
+    total = right + wrong
+    return np.where(total > 0, right / np.where(total > 0, total, 1.0), probabilities)
+
+
+def _split_silent(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, silent: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, labels and weights with each silent answer as a right row weighted by how likely it
+    was right and a wrong row weighted by the rest."""
+    share = np.ones_like(w)
+    share[silent] = right
+    rows = np.vstack([x, x[silent]])
+    labels = np.concatenate([np.where(silent, 1.0, y), np.zeros(int(silent.sum()))])
+    weights = np.concatenate([w * share, w[silent] * (1.0 - right)])
+    return rows, labels, weights
 
 
 def choose_threshold(

@@ -258,10 +258,13 @@ class Teacher:
         return await self._undo(event)
 
     async def accept_silent_answers(self, *, before: datetime) -> int:
-        """Answers without an objection by ``before`` count as weakly right."""
+        """Answers without an objection by ``before`` count as right, marked as silence: the
+        calibrator weighs what silence is worth by how often people correct wrong answers."""
         store = self._assistant.store
         ids = await store.unlabelled_answers_before(before, 5000)
-        changed = await store.set_outcomes_if_unknown(ids, True, IMPLICIT_ACCEPTANCE_WEIGHT) if ids else 0
+        changed = 0
+        if ids:
+            changed = await store.set_outcomes_if_unknown(ids, True, IMPLICIT_ACCEPTANCE_WEIGHT, silent=True)
         if changed:
             await self._assistant.outcome_recorded(changed)
         return changed

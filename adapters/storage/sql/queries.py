@@ -54,7 +54,7 @@ _UPDATE_ITEM = (
 SET_OUTCOME = (
     update(answers)
     .where(answers.c.id == bindparam("b_id"))
-    .values(outcome=bindparam("b_outcome"), outcome_weight=bindparam("b_weight"))
+    .values(outcome=bindparam("b_outcome"), outcome_weight=bindparam("b_weight"), outcome_silent=False)
 )
 
 

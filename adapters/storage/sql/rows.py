@@ -191,6 +191,7 @@ def answer_row(answer: Answer) -> dict[str, Any]:
         "features": features_to_store(answer.features),
         "outcome": answer.outcome,
         "outcome_weight": 1.0,
+        "outcome_silent": False,
     }
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -152,6 +153,8 @@ answers = Table(
     Column("features", JSON, nullable=False),
     Column("outcome", Boolean),
     Column("outcome_weight", Float, nullable=False),
+    # The outcome is silence past the acceptance window, not a person's verdict.
+    Column("outcome_silent", Boolean, nullable=False, server_default=false()),
     # labelled_outcomes and unlabelled_answers_before select by outcome and order by time.
     Index(None, "outcome", "created_at"),
 )

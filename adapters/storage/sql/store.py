@@ -340,7 +340,13 @@ class SqlKnowledgeStore:
     async def labelled_outcomes(self, limit: int) -> list[LabelledOutcome]:
         """The newest ``limit`` labelled answers, returned oldest first (the calibrator's order)."""
         query = (
-            select(answers.c.features, answers.c.outcome, answers.c.outcome_weight)
+            select(
+                answers.c.features,
+                answers.c.outcome,
+                answers.c.outcome_weight,
+                answers.c.outcome_silent,
+                answers.c.decision,
+            )
             .where(answers.c.outcome.is_not(None))
             .order_by(answers.c.created_at.desc(), answers.c.id.desc())
             .limit(max(limit, 0))
@@ -352,6 +358,8 @@ class SqlKnowledgeStore:
                 features=rows.features_from(row.features),
                 correct=bool(row.outcome),
                 weight=row.outcome_weight,
+                answered=row.decision == Decision.ANSWER,
+                silent=bool(row.outcome_silent),
             )
             for row in reversed(found)
         ]
@@ -390,15 +398,18 @@ class SqlKnowledgeStore:
             for row in found
         ]
 
-    async def set_outcomes_if_unknown(self, answer_ids: Sequence[str], correct: bool, weight: float) -> int:
-        """Label answers that have no outcome yet, in one transaction; returns how many changed."""
+    async def set_outcomes_if_unknown(
+        self, answer_ids: Sequence[str], correct: bool, weight: float, *, silent: bool = False
+    ) -> int:
+        """Label answers that have no outcome yet, in one transaction; returns how many changed.
+        ``silent``: the label is silence past the acceptance window, not a person's verdict."""
         changed = 0
         async with self._transaction("write") as conn:
             for chunk in queries.chunks(answer_ids):
                 result = await conn.execute(
                     update(answers)
                     .where(answers.c.id.in_(chunk), answers.c.outcome.is_(None))
-                    .values(outcome=bool(correct), outcome_weight=float(weight))
+                    .values(outcome=bool(correct), outcome_weight=float(weight), outcome_silent=silent)
                 )
                 changed += result.rowcount or 0
         return changed

@@ -315,6 +315,23 @@ async def test_undo_gives_the_answer_the_label_other_live_events_gave(store: Sql
     assert await store.labelled_outcomes(10) == []
 
 
+async def test_silence_is_marked_until_a_person_labels_the_answer(store: SqlKnowledgeStore) -> None:
+    """The calibrator reads silence apart from verdicts: a silent label is marked as such, a
+    person's later verdict replaces it, and a hand-off's label says it was not answered."""
+    await exchange(store, 1, at=T0)
+    await exchange(store, 2, at=T0 + timedelta(minutes=1))
+    await exchange(store, 3, decision=Decision.HANDOFF, at=T0 + timedelta(minutes=2))
+    assert await store.set_outcomes_if_unknown(["ans-1", "ans-2"], True, 1.0, silent=True) == 2
+    await store.set_outcomes_if_unknown(["ans-3"], False, 1.0)
+    outcomes = await store.labelled_outcomes(10)
+    assert [(o.silent, o.answered) for o in outcomes] == [(True, True), (True, True), (False, False)]
+
+    correction = event("evt-1", answer_id="ans-2", created_at=T0 + timedelta(minutes=5))
+    await store.apply_learning(LearningChange(event=correction, answer_outcome=("ans-2", False, 1.0)))
+    outcomes = await store.labelled_outcomes(10)
+    assert [(o.correct, o.silent) for o in outcomes] == [(True, True), (False, False), (False, False)]
+
+
 async def test_labelled_outcomes_and_set_outcomes_if_unknown(store: SqlKnowledgeStore) -> None:
     for n in range(5):
         await exchange(store, n, at=T0 + timedelta(minutes=n), features=[float(n), math.nan])
@@ -330,6 +347,9 @@ async def test_labelled_outcomes_and_set_outcomes_if_unknown(store: SqlKnowledge
     assert math.isnan(outcomes[0].features[1])
     assert [o.features[0] for o in await store.labelled_outcomes(100)] == [0.0, 1.0, 3.0]
     assert (await store.labelled_outcomes(100))[0].weight == 0.25
+
+    assert [o.silent for o in await store.labelled_outcomes(100)] == [False, False, False]
+    assert all(o.answered for o in await store.labelled_outcomes(100))
 
     assert await store.unlabelled_answers_before(T0 + timedelta(minutes=4), 10) == ["ans-2"]
     assert await store.unlabelled_answers_before(T0 + timedelta(hours=1), 1) == ["ans-2"]

@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from assistant.answering.calibration import FEATURE_NAMES, Calibrator, choose_threshold, prior_probability
+from assistant.answering.calibration import (
+    FEATURE_NAMES,
+    Calibrator,
+    SilenceReading,
+    choose_threshold,
+    prior_probability,
+    read_silence,
+)
 from assistant.ports import LabelledOutcome
 
 
@@ -73,3 +80,78 @@ def test_a_repeat_is_never_novel() -> None:
     repeat[-1] = novel[-1] = 0.45
     assert calibrator.should_answer(0.99, repeat)
     assert not calibrator.should_answer(0.99, novel)
+
+
+def _answered_stream(correct_rate: float, seed: int = 0) -> tuple[list[LabelledOutcome], float]:
+    """Answers of varying confidence as a channel leaves them: people approve 30% of the right
+    ones, correct ``correct_rate`` of the wrong ones, and the rest stay silent; with the share of
+    the silent ones that were in truth right."""
+    rng = np.random.default_rng(seed)
+    outcomes, silent_truth = [], []
+    for _ in range(4000):
+        similarity = float(rng.uniform(0.4, 1.0))
+        features = _features(similarity, similarity / 3)
+        right = rng.random() < 1.0 / (1.0 + np.exp(-12.0 * (similarity - 0.65)))
+        if right and rng.random() < 0.3:
+            outcomes.append(LabelledOutcome(features, True, 1.0, answered=True))
+        elif not right and rng.random() < correct_rate:
+            outcomes.append(LabelledOutcome(features, False, 1.0, answered=True))
+        else:
+            outcomes.append(LabelledOutcome(features, True, 1.0, answered=True, silent=True))
+            silent_truth.append(right)
+    return outcomes, float(np.mean(silent_truth))
+
+
+def _read(outcomes: list[LabelledOutcome]) -> SilenceReading:
+    reading = read_silence(
+        np.array([o.features for o in outcomes]),
+        np.array([1.0 if o.correct else 0.0 for o in outcomes]),
+        np.array([o.weight for o in outcomes]),
+        silent=np.array([o.silent for o in outcomes]),
+        answered=np.array([o.answered for o in outcomes]),
+        start=None,
+    )[1]
+    assert reading is not None
+    return reading
+
+
+def test_silence_is_read_from_how_often_people_approve_and_correct() -> None:
+    """Where people correct every mistake, silence reads as right; where they correct half, a
+    third of the silent answers here were wrong, and the reading comes close to each truth."""
+    for correct_rate in (1.0, 0.5):
+        outcomes, silent_right = _answered_stream(correct_rate)
+        reading = _read(outcomes)
+        assert abs(reading.approve_rate - 0.3) < 0.03
+        assert abs(reading.correct_rate - correct_rate) < 0.1
+        assert abs(reading.silent_right - silent_right) < 0.06
+
+
+def test_a_busy_channel_is_answered_at_the_target_where_trusting_silence_is_not() -> None:
+    """With half the mistakes left silent, taking silence as "right" loses about ten points of
+    precision; reading silence answers as precisely as with an agent who corrects every mistake."""
+    rng = np.random.default_rng(1)
+    questions = rng.uniform(0.4, 1.0, 4000)
+    truly_right = rng.random(4000) < 1.0 / (1.0 + np.exp(-12.0 * (questions - 0.65)))
+
+    def precision(calibrator: Calibrator) -> float:
+        rows = [_features(float(s), float(s) / 3) for s in questions]
+        answered = np.array([calibrator.should_answer(calibrator.probability(r), r) for r in rows])
+        return float(truly_right[answered].mean())
+
+    busy = _answered_stream(0.5)[0]
+    diligent, reading, trusting = (Calibrator(target_precision=0.9) for _ in range(3))
+    diligent.fit(_answered_stream(1.0)[0])
+    reading.fit(busy)
+    trusting.fit([LabelledOutcome(o.features, o.correct, o.weight) for o in busy])
+    assert precision(reading) >= precision(diligent) - 0.015
+    assert precision(trusting) < precision(diligent) - 0.05
+
+
+def test_without_verdicts_on_answers_silence_is_not_read() -> None:
+    """Silence is read against people's verdicts on answers; with none yet (a fresh channel, only
+    hand-offs), the model is fitted as before and nothing is claimed about silence."""
+    outcomes = [o for o in _answered_stream(1.0)[0] if o.silent or o.correct]
+    calibrator = Calibrator(target_precision=0.9)
+    calibrator.fit(outcomes + [LabelledOutcome(_features(0.45, 0.1), False, 1.0)] * 40)
+    assert calibrator.state.silence is None
+    assert calibrator.state.weights is not None
