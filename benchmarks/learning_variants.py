@@ -11,9 +11,12 @@ Variants:
   (commit 2bf2597, so that time passing never turns answering off). Needs the git history.
 - ``threshold-per-answer``: the answer/hand-off threshold judged with every past answer counted
   once (a silent answer as a whole yes, not half of one); the model is still fitted with weights.
+  Measured before silence was read (commit 18a44b5); it no longer applies to today's calibrator.
+- ``silence-as-half-yes``: the rule before silence was read (until commit 9afd33e): a silent
+  answer counts as right at half weight, whatever the channel's habits.
 
 Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
-[--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5]``; writes
+[--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5] [--tag T]``; writes
 ``benchmarks/results/learning_variants.json`` (``learning_variants-correct-0.5.json`` when the
 simulated agent corrects only that share of wrong answers: the rest stay silent, as a busy agent
 leaves them, and silence then is not always right).
@@ -37,7 +40,13 @@ from common import ROOT, SHARED_EVAL, load_average, record
 
 sys.path.insert(0, str(ROOT))
 
-VARIANTS = ("current", "private-replies", "calibration-73bfc8c", "threshold-per-answer")
+VARIANTS = (
+    "current",
+    "private-replies",
+    "calibration-73bfc8c",
+    "threshold-per-answer",
+    "silence-as-half-yes",
+)
 
 
 def _install_old_calibration(scratch: Path) -> None:
@@ -78,6 +87,15 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
             return weighted(probabilities, correct, np.ones_like(weights), target)
 
         calibration.choose_threshold = per_answer
+    if variant == "silence-as-half-yes":
+        from assistant.answering import calibration
+        from assistant.learning import teacher
+
+        def unread(x, y, w, *, silent, answered, start, reading=None):  # type: ignore[no-untyped-def]
+            return calibration._fit_logistic(x, y, w, start=start, centre=calibration.PRIOR_WEIGHTS), None
+
+        calibration.read_silence = unread
+        teacher.IMPLICIT_ACCEPTANCE_WEIGHT = 0.5  # type: ignore[misc]
     if variant == "private-replies":
         original = harness.Assistant.feedback
 
@@ -112,6 +130,7 @@ def main() -> None:
     parser.add_argument("--sets", default="stackfaq,hwu64")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--correct-rate", type=float, default=1.0)
+    parser.add_argument("--tag", default="", help="recorded as learning_variants-TAG[-correct-R].json")
     parser.add_argument("--one", nargs=2, metavar=("SET", "VARIANT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:  # each variant runs in its own process: a patched module must not leak
@@ -134,7 +153,8 @@ def main() -> None:
             )
             results.setdefault(dataset, {})[variant] = json.loads(done.stdout.strip().splitlines()[-1])
             print(dataset, variant, results[dataset][variant], flush=True)
-    name = "learning_variants" + ("" if args.correct_rate == 1.0 else f"-correct-{args.correct_rate}")
+    name = "learning_variants" + (f"-{args.tag}" if args.tag else "")
+    name += "" if args.correct_rate == 1.0 else f"-correct-{args.correct_rate}"
     figures = {"correct_rate": args.correct_rate, "sets": results}
     print(record(name, figures, load_at_start=load_start))
 
