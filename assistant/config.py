@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
 #: What executes the embedding model: ONNX Runtime (small, quick to start) or torch (any model).
 EmbeddingRuntime = Literal["onnx", "torch"]
+#: What a silent answer is taken for (``answering.calibration``).
+SilenceReading = Literal["discounted", "estimated"]
 
 
 class Settings(BaseSettings):
@@ -63,6 +65,14 @@ class Settings(BaseSettings):
         default=24.0,
         ge=0,
         description="An answer nobody objected to within this time counts as (weakly) right.",
+    )
+    silence: SilenceReading = Field(
+        default="discounted",
+        description=(
+            "What a silent answer counts for: 'discounted' (half a yes, safe when agents leave"
+            " some wrong answers uncorrected) or 'estimated' (read from how often agents approve"
+            " and correct; for teams that correct every wrong answer they see)."
+        ),
     )
     redact_personal_data: bool = Field(
         default=True,

@@ -94,7 +94,9 @@ class Assistant:
             sync_seconds=settings.sync_seconds,
         )
         self.calibrator = Calibrator(
-            target_precision=settings.target_precision, novelty_quantile=settings.novelty_quantile
+            target_precision=settings.target_precision,
+            novelty_quantile=settings.novelty_quantile,
+            estimate_silence=settings.silence == "estimated",
         )
         self.teacher = Teacher(assistant=self)
         self._recent: OrderedDict[str, tuple[Answer, StoredQuestion]] = OrderedDict()

@@ -12,8 +12,9 @@ Variants:
 - ``threshold-per-answer``: the answer/hand-off threshold judged with every past answer counted
   once (a silent answer as a whole yes, not half of one); the model is still fitted with weights.
   Measured before silence was read (commit 18a44b5); it no longer applies to today's calibrator.
-- ``silence-as-half-yes``: the rule before silence was read (until commit 9afd33e): a silent
-  answer counts as right at half weight, whatever the channel's habits.
+- ``silence-estimated``: ``ASSISTANT_SILENCE=estimated``: what a silent answer is worth is read
+  from how often the agent approves and corrects (``calibration.read_silence``), not taken as half
+  a yes.
 
 Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
 [--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5] [--tag T]``; writes
@@ -45,7 +46,7 @@ VARIANTS = (
     "private-replies",
     "calibration-73bfc8c",
     "threshold-per-answer",
-    "silence-as-half-yes",
+    "silence-estimated",
 )
 
 
@@ -87,15 +88,6 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
             return weighted(probabilities, correct, np.ones_like(weights), target)
 
         calibration.choose_threshold = per_answer
-    if variant == "silence-as-half-yes":
-        from assistant.answering import calibration
-        from assistant.learning import teacher
-
-        def unread(x, y, w, *, silent, answered, start, reading=None):  # type: ignore[no-untyped-def]
-            return calibration._fit_logistic(x, y, w, start=start, centre=calibration.PRIOR_WEIGHTS), None
-
-        calibration.read_silence = unread
-        teacher.IMPLICIT_ACCEPTANCE_WEIGHT = 0.5  # type: ignore[misc]
     if variant == "private-replies":
         original = harness.Assistant.feedback
 
@@ -106,7 +98,10 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
         harness.Assistant.feedback = private_feedback  # type: ignore[method-assign]
     data = read_replay_dir(SHARED_EVAL / dataset)
     with tempfile.TemporaryDirectory() as scratch:
-        settings = load_settings(database_url=default_database_url_for(Path(scratch) / "replay.db"))
+        silence = "estimated" if variant == "silence-estimated" else "discounted"
+        settings = load_settings(
+            database_url=default_database_url_for(Path(scratch) / "replay.db"), silence=silence
+        )
         service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
         await service.start()
         try:

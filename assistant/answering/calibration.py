@@ -56,6 +56,8 @@ _L2 = 1.0
 _MIN_ANSWERED_SUPPORT = 40
 _THRESHOLD_FLOOR = 0.5
 _THRESHOLD_CEILING = 0.995
+#: What a silent answer counts for as a yes, unless silence is estimated.
+SILENCE_DISCOUNT = 0.5
 #: Where reading silence starts: people approve half the right answers and correct half the wrong.
 _START_RATE = 0.5
 _SILENCE_ROUNDS = 30
@@ -92,9 +94,12 @@ class SilenceReading:
 class Calibrator:
     """Maps answer features to P(correct) and picks the threshold for the target precision."""
 
-    def __init__(self, *, target_precision: float, novelty_quantile: float = 0.1) -> None:
+    def __init__(
+        self, *, target_precision: float, novelty_quantile: float = 0.1, estimate_silence: bool = False
+    ) -> None:
         self._target = target_precision
         self._novelty_quantile = novelty_quantile
+        self._estimate_silence = estimate_silence
         self.state = CalibrationState(weights=None, outcomes=0, threshold=target_precision)
 
     @property
@@ -136,9 +141,14 @@ class Calibrator:
             return
         silent = np.array([o.silent for o in outcomes], dtype=bool)
         answered = np.array([o.answered for o in outcomes], dtype=bool)
-        weights, silence = read_silence(
-            x, y, w, silent=silent, answered=answered, start=self.state.weights, reading=self.state.silence
-        )
+        if self._estimate_silence:
+            state = self.state
+            weights, silence = read_silence(
+                x, y, w, silent=silent, answered=answered, start=state.weights, reading=state.silence
+            )
+        else:
+            w = np.where(silent, w * SILENCE_DISCOUNT, w)
+            weights, silence = _fit_logistic(x, y, w, start=self.state.weights, centre=PRIOR_WEIGHTS), None
         rows, labels, row_weights = x, y, w
         if silence is not None:
             right = _silent_right(_sigmoid(x[silent] @ weights), silence)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
@@ -10,7 +12,7 @@ from assistant.config import Settings
 from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.knowledge.ingestion import Ingestor
 from assistant.knowledge.tickets import parse_ticket_file
-from assistant.models import Decision, ItemStatus, Question, Role, Signal
+from assistant.models import Decision, ItemStatus, Question, Role, Signal, utcnow
 from assistant.service import Assistant
 from tests.conftest import SAMPLES
 
@@ -185,3 +187,44 @@ async def test_a_start_that_defers_the_fit_ranks_as_a_normal_start(
         assert answer.confidence == pytest.approx(expected.confidence, abs=0.02)
     finally:
         await deferred.close()
+
+
+@pytest.mark.parametrize("silence", ["discounted", "estimated"])
+async def test_silent_answers_are_marked_and_read_as_configured(
+    settings: Settings, embedder: SentenceTransformerEmbedder, silence: str
+) -> None:
+    """Silence past the acceptance window is stored as silence, not as a verdict; with
+    ``ASSISTANT_SILENCE=estimated`` the calibrator reads from the verdicts how often agents approve,
+    by default it discounts silence and claims nothing about it."""
+    configured = settings.model_copy(update={"silence": silence})
+    service = build_assistant(configured, embedder=embedder, background_refit=False)
+    await service.start()
+    try:
+        pairs = [
+            ("How do I export invoices?", "Invoices → Export."),
+            ("Where is my API key?", "Settings → Developers."),
+            ("How do I add a user?", "Team → Invite."),
+            ("Can I change my plan?", "Billing → Plan."),
+        ]
+        for question, reply in pairs:
+            await service.teach(question, reply, **AGENT)
+        answers = [
+            await service.ask(Question(text=pairs[n % 4][0], account="acme")) for n in range(48)
+        ]
+        assert all(a.decision is Decision.ANSWER for a in answers)
+        for n, answer in enumerate(answers):
+            if n % 3 == 0:
+                await service.feedback(answer.id, Signal.APPROVE, **AGENT)
+            elif n >= 40:
+                await service.feedback(answer.id, Signal.REJECT, **AGENT)
+        assert await service.teacher.accept_silent_answers(before=utcnow() + timedelta(days=2)) == 26
+        await service.refit_calibration()
+        outcomes = await service.store.labelled_outcomes(100)
+        assert sum(o.silent for o in outcomes) == 26 and all(o.answered for o in outcomes)
+        reading = service.calibrator.state.silence
+        if silence == "estimated":
+            assert reading is not None and 0.0 < reading.approve_rate < 1.0
+        else:
+            assert reading is None and service.calibrator.state.weights is not None
+    finally:
+        await service.close()
