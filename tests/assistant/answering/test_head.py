@@ -36,6 +36,25 @@ def test_refit_separates_clusters() -> None:
     assert not head.needs_refit()
 
 
+def test_a_fitted_head_learns_a_known_keys_example_at_the_refit_without_unlearning_others() -> None:
+    """On a fitted head, an example of a known key takes no gradient steps (they pushed every other
+    key away along it); a new key still takes them, and the refit takes in both."""
+    head = ResolutionHead(16)
+    for key, center in (("refunds", 0), ("exports", 1)):
+        for i, vector in enumerate(_cluster(center, 30)):
+            head.add(f"{key}{i}", vector, key, None, online=False)
+    head.refit()
+    probe = _cluster(0, 1, seed=77)[0]
+    before = head.probabilities(probe, None)
+    between = _cluster(1, 1, seed=5)[0] + _cluster(0, 1, seed=6)[0]
+    head.add("exports-odd", between / np.linalg.norm(between), "exports", None)
+    assert head.probabilities(probe, None) == before
+    newcomer = _cluster(2, 1, seed=8)[0]
+    head.add("sso0", newcomer, "sso", None)
+    probabilities = head.probabilities(newcomer, None)
+    assert max(probabilities, key=probabilities.__getitem__) == "sso"
+
+
 def test_private_keys_are_masked_for_other_accounts_and_removal_forgets() -> None:
     head = ResolutionHead(16)
     vector = _cluster(3, 1)[0]
