@@ -3,8 +3,10 @@ quality)? The learning arm of ``assistant replay`` on clinc150 for each runtime 
 torch) and each seed of the simulated agent, so the runtime's effect is seen beside the spread the
 seed alone makes.
 
-Run: ``.venv/bin/python benchmarks/runtime_seeds.py [--seeds 0,1,2] [--set clinc150]`` (the torch
-extra installed, as ``make test`` does); writes ``benchmarks/results/runtime_seeds.json``. Each
+Run: ``.venv/bin/python benchmarks/runtime_seeds.py [--seeds 0,1,2] [--set clinc150]
+[--runtimes onnx] [--name seeds-clinc150]`` (the torch extra installed, as ``make test`` does);
+writes ``benchmarks/results/runtime_seeds.json`` (or ``NAME.json``: one runtime over the seeds is
+how a change's effect is told from the seed's spread). Each
 replay takes 2–3 minutes here. ``--from FOLDER`` records reports already written by the same
 commands (``seed-<runtime>-<seed>.json``) instead of running them again.
 """
@@ -51,11 +53,13 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--set", default="clinc150")
     parser.add_argument("--from", dest="source", type=Path)
+    parser.add_argument("--runtimes", default=",".join(RUNTIMES))
+    parser.add_argument("--name", default="runtime_seeds")
     args = parser.parse_args()
     load_start = load_average()
     folder = args.source or Path(tempfile.mkdtemp(prefix="runtime-seeds-"))
     runs: dict[str, dict[str, dict[str, float]]] = {}
-    for runtime in RUNTIMES:
+    for runtime in args.runtimes.split(","):
         for seed in map(int, args.seeds.split(",")):
             out = folder / f"seed-{runtime}-{seed}.json"
             if args.source is None:
@@ -70,7 +74,7 @@ def main() -> None:
         for runtime, per_seed in runs.items()
     }
     result = {"set": args.set, "runs": runs, "means": means, "from_existing_reports": bool(args.source)}
-    print(record("runtime_seeds", result, load_at_start=load_start))
+    print(record(args.name, result, load_at_start=load_start))
 
 
 if __name__ == "__main__":
