@@ -22,7 +22,7 @@ DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
 #: What executes the embedding model: ONNX Runtime (small, quick to start) or torch (any model).
 EmbeddingRuntime = Literal["onnx", "torch"]
 #: What a silent answer is taken for (``answering.calibration``).
-SilenceReading = Literal["discounted", "estimated"]
+SilenceHandling = Literal["discounted", "estimated"]
 
 
 class Settings(BaseSettings):
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         ge=0,
         description="An answer nobody objected to within this time counts as (weakly) right.",
     )
-    silence: SilenceReading = Field(
+    silence: SilenceHandling = Field(
         default="discounted",
         description=(
             "What a silent answer counts for: 'discounted' (half a yes, safe when agents leave"

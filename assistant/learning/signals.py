@@ -36,8 +36,9 @@ OUTCOME_WEIGHTS: dict[tuple[Signal, Role], float] = {
     (Signal.NOT_HELPED, Role.CUSTOMER): 0.5,
 }
 
-#: Silence is a whole observation: what it says (right, or a wrong answer nobody corrected) is
-#: read by the calibrator from how often people correct (``calibration.read_silence``).
+#: Silence is stored as a whole observation, marked as silence; the calibrator decides what it is
+#: worth: half a yes by default (``calibration.SILENCE_DISCOUNT``), or read from how often people
+#: correct (``ASSISTANT_SILENCE=estimated``, ``calibration.read_silence``).
 IMPLICIT_ACCEPTANCE_WEIGHT = 1.0
 
 _SPACE = re.compile(r"\s+")

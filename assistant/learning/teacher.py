@@ -259,7 +259,7 @@ class Teacher:
 
     async def accept_silent_answers(self, *, before: datetime) -> int:
         """Answers without an objection by ``before`` count as right, marked as silence: the
-        calibrator weighs what silence is worth by how often people correct wrong answers."""
+        calibrator discounts it, or reads it from how often people correct (``ASSISTANT_SILENCE``)."""
         store = self._assistant.store
         ids = await store.unlabelled_answers_before(before, 5000)
         changed = 0

@@ -1,5 +1,6 @@
 """Whether an answer's outcome is silence past the acceptance window rather than a person's verdict:
-the calibrator estimates what silence means from how often people correct (issue 20).
+the calibrator discounts silence, or estimates what it means from how often people correct
+(``ASSISTANT_SILENCE``, issue 20).
 
 Written out by hand, like 0001-0015; ``tests/adapters/storage`` compares the migrated database with
 ``schema.py``. Outcomes labelled before this revision read as verdicts.
