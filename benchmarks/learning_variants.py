@@ -11,7 +11,8 @@ Variants:
   (commit 2bf2597, so that time passing never turns answering off). Needs the git history.
 - ``threshold-per-answer``: the answer/hand-off threshold judged with every past answer counted
   once (a silent answer as a whole yes, not half of one); the model is still fitted with weights.
-  Measured before silence was read (commit 18a44b5); it no longer applies to today's calibrator.
+  With the default (silence discounted) it means what it did; combined with
+  ``ASSISTANT_SILENCE=estimated`` it would also drop the soft labels' weights, so it is not run so.
 - ``silence-estimated``: ``ASSISTANT_SILENCE=estimated``: what a silent answer is worth is read
   from how often the agent approves and corrects (``calibration.read_silence``), not taken as half
   a yes.
