@@ -1,0 +1,158 @@
+"""Where the learning arm's auto-resolution is lost (issue 20): ranking or confidence.
+
+Plays the learning arm once, recording for every stream question the top resolution and the
+confidence features the product judged it by, then asks, per window of the stream:
+- ranking: how often the product's top resolution was right, against a logistic regression on
+  the frozen encoder's vectors trained on the gold of every earlier question (``ceiling_all``)
+  or only of those the product learned from: hand-offs, corrections, approvals (``ceiling_had``);
+- confidence: the auto-resolution an oracle threshold would reach at the precision target, on
+  the product's calibrated confidence (``calibrator``), a gradient-boosted model and a quadratic
+  logistic model over the same features, each fitted on the earlier questions' outcomes.
+
+Run: ``.venv/bin/python benchmarks/learning_ceiling.py [--set hwu64] [--precision 0.96]``; writes
+``benchmarks/results/learning_ceiling-SET.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, SHARED_EVAL, load_average, record
+
+sys.path.insert(0, str(ROOT))
+
+WINDOW = 600
+HISTORY = 5000
+APPROVE_RATE = 0.3
+
+
+async def _trace(dataset: str) -> tuple[list[dict[str, Any]], Any, np.ndarray]:
+    """The learning arm's per-question top, features and decision, and the stream's vectors."""
+    from adapters.wiring import build_assistant, build_embedder
+    from assistant.config import default_database_url_for, load_settings
+    from assistant.knowledge.replay_format import read_replay_dir
+    from assistant.replay import harness
+    from assistant.replay.harness import ReplayOptions, run_replay
+
+    rows: list[dict[str, Any]] = []
+    assess = harness.Assistant.assess
+
+    async def traced(self, text, account):  # type: ignore[no-untyped-def]
+        assessment = await assess(self, text, account)
+        best = assessment.ranking.best
+        rows.append(
+            {
+                "top": best.resolution_key if best else None,
+                "features": list(map(float, assessment.ranking.features)) if best else None,
+                "answered": assessment.decision.value == "answer",
+            }
+        )
+        return assessment
+
+    harness.Assistant.assess = traced  # type: ignore[method-assign]
+    data = read_replay_dir(SHARED_EVAL / dataset)
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = load_settings(database_url=default_database_url_for(Path(scratch) / "replay.db"))
+        service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
+        await service.start()
+        try:
+            options = ReplayOptions(checkpoints=(len(data.stream),))
+            report = await run_replay(service, data, dataset=dataset, options=options)
+            vectors = np.array(await service.embedder.embed([r.text for r in data.stream]))
+        finally:
+            await service.close()
+    rows = rows[: len(data.stream)]  # the checkpoint's assessments follow the stream's
+    for row, question in zip(rows, data.stream, strict=True):
+        row["gold"] = question.gold
+    return rows, report, vectors
+
+
+def _oracle_coverage(probabilities: np.ndarray, right: np.ndarray, target: float) -> float:
+    """The largest share of questions answerable, best first, at precision >= target."""
+    order = np.argsort(-probabilities)
+    good = np.cumsum(right[order])
+    meets = np.where(good / np.arange(1, len(order) + 1) >= target)[0]
+    return float(good[meets.max()] / len(right)) if meets.size else 0.0
+
+
+def analyse(rows: list[dict[str, Any]], vectors: np.ndarray, target: float) -> dict[str, Any]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    from assistant.answering.calibration import FEATURE_NAMES, Calibrator
+    from assistant.ports import LabelledOutcome
+
+    width = len(FEATURE_NAMES)
+    x = np.array([r["features"] or [0.0] * width for r in rows])
+    gold = np.array([r["gold"] or "(none)" for r in rows])
+    right = np.array([r["top"] is not None and r["top"] == r["gold"] for r in rows])
+    answered = np.array([r["answered"] for r in rows])
+    approved = np.random.default_rng(0).random(len(rows)) < APPROVE_RATE
+    learned_from = ~answered | (answered & ~right) | (answered & right & approved)
+    windows = []
+    for start in range(WINDOW, len(rows), WINDOW):
+        here = slice(start, start + WINDOW)
+        past = slice(max(0, start - HISTORY), start)
+        figures: dict[str, float] = {
+            "end": min(start + WINDOW, len(rows)),
+            "product_auto": float((answered[here] & right[here]).mean()),
+            "product_top_right": float(right[here].mean()),
+        }
+        for name, mask in (("ceiling_all", np.ones(start, bool)), ("ceiling_had", learned_from[:start])):
+            classifier = LogisticRegression(C=10, max_iter=300).fit(vectors[:start][mask], gold[:start][mask])
+            figures[name] = float((classifier.predict(vectors[here]) == gold[here]).mean())
+        calibrator = Calibrator(target_precision=target)
+        calibrator.fit(
+            [
+                LabelledOutcome(features=list(f), correct=bool(c), weight=1.0)
+                for f, c in zip(x[past], right[past], strict=True)
+            ]
+        )
+        models = {
+            "calibrator": calibrator.probabilities(x[here]),
+            "boosted": HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05)
+            .fit(x[past], right[past])
+            .predict_proba(x[here])[:, 1],
+            "quadratic": make_pipeline(
+                StandardScaler(), PolynomialFeatures(2), LogisticRegression(max_iter=2000)
+            )
+            .fit(x[past], right[past])
+            .predict_proba(x[here])[:, 1],
+        }
+        for name, probabilities in models.items():
+            figures[f"oracle_{name}"] = _oracle_coverage(probabilities, right[here], target)
+        windows.append({k: round(v, 3) for k, v in figures.items()})
+    means = {k: round(float(np.mean([w[k] for w in windows])), 3) for k in windows[0] if k != "end"}
+    return {"windows_after_first": means, "windows": windows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", default="hwu64")
+    parser.add_argument("--precision", type=float, default=0.96)
+    args = parser.parse_args()
+    load_start = load_average()
+    rows, report, vectors = asyncio.run(_trace(args.set))
+    figures = {
+        "set": args.set,
+        "precision_target": args.precision,
+        "window": WINDOW,
+        "replay": report.to_dict()["cumulative"],
+        **analyse(rows, vectors, args.precision),
+    }
+    print(figures["windows_after_first"])
+    print(record(f"learning_ceiling-{args.set}", figures, load_at_start=load_start))
+
+
+if __name__ == "__main__":
+    main()
