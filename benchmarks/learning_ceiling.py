@@ -30,8 +30,6 @@ from common import ROOT, SHARED_EVAL, load_average, record
 sys.path.insert(0, str(ROOT))
 
 WINDOW = 600
-HISTORY = 5000
-APPROVE_RATE = 0.3
 
 
 async def _trace(dataset: str) -> tuple[list[dict[str, Any]], Any, np.ndarray]:
@@ -39,6 +37,7 @@ async def _trace(dataset: str) -> tuple[list[dict[str, Any]], Any, np.ndarray]:
     from adapters.wiring import build_assistant, build_embedder
     from assistant.config import default_database_url_for, load_settings
     from assistant.knowledge.replay_format import read_replay_dir
+    from assistant.models import Decision
     from assistant.replay import harness
     from assistant.replay.harness import ReplayOptions, run_replay
 
@@ -52,7 +51,7 @@ async def _trace(dataset: str) -> tuple[list[dict[str, Any]], Any, np.ndarray]:
             {
                 "top": best.resolution_key if best else None,
                 "features": list(map(float, assessment.ranking.features)) if best else None,
-                "answered": assessment.decision.value == "answer",
+                "answered": assessment.decision is Decision.ANSWER,
             }
         )
         return assessment
@@ -91,18 +90,21 @@ def analyse(rows: list[dict[str, Any]], vectors: np.ndarray, target: float) -> d
 
     from assistant.answering.calibration import FEATURE_NAMES, Calibrator
     from assistant.ports import LabelledOutcome
+    from assistant.replay.harness import ReplayOptions
+    from assistant.service import CALIBRATION_HISTORY
 
     width = len(FEATURE_NAMES)
     x = np.array([r["features"] or [0.0] * width for r in rows])
     gold = np.array([r["gold"] or "(none)" for r in rows])
     right = np.array([r["top"] is not None and r["top"] == r["gold"] for r in rows])
     answered = np.array([r["answered"] for r in rows])
-    approved = np.random.default_rng(0).random(len(rows)) < APPROVE_RATE
+    # The harness's own draws are not replayed: approvals at its rate stand in for them.
+    approved = np.random.default_rng(0).random(len(rows)) < ReplayOptions().approve_rate
     learned_from = ~answered | (answered & ~right) | (answered & right & approved)
     windows = []
     for start in range(WINDOW, len(rows), WINDOW):
         here = slice(start, start + WINDOW)
-        past = slice(max(0, start - HISTORY), start)
+        past = slice(max(0, start - CALIBRATION_HISTORY), start)
         figures: dict[str, float] = {
             "end": min(start + WINDOW, len(rows)),
             "product_auto": float((answered[here] & right[here]).mean()),
