@@ -299,9 +299,10 @@ class Assistant:
         rehearsed from its imported tickets, on both (a fresh install answers from day one)."""
         outcomes = await self.store.labelled_outcomes(CALIBRATION_HISTORY)
         rehearsed = await self.store.rehearsed_outcomes()
-        chosen = rehearsed + outcomes if len(outcomes) < len(rehearsed) else outcomes
-        # Off the event loop: reading silence takes tens of milliseconds on a full history.
-        await asyncio.to_thread(self.calibrator.fit, chosen)
+        on_rehearsal = len(outcomes) < len(rehearsed)
+        chosen = rehearsed + outcomes if on_rehearsal else outcomes
+        # Off the event loop: reading silence and choosing the pull take tens of milliseconds.
+        await asyncio.to_thread(self.calibrator.fit, chosen, rehearsed=on_rehearsal)
         self._outcomes_since_fit = 0
 
     async def rehearse(self, handed_off: Sequence[tuple[str, str | None]] = ()) -> int:

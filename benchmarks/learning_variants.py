@@ -16,6 +16,10 @@ Variants:
 - ``silence-estimated``: ``ASSISTANT_SILENCE=estimated``: what a silent answer is worth is read
   from how often the agent approves and corrects (``calibration.read_silence``), not taken as half
   a yes.
+- ``pull-1``, ``pull-0.1``: the confidence model pulled towards its prior with that fixed strength
+  instead of one chosen by held-out outcomes (``calibration.choose_pull``); 1 is the pull before
+  2026-12-06. ``results/learning_variants-l2*.json`` were recorded before that change, when
+  ``current`` was the fixed pull of 1 and the variant ``l2-0.1`` was today's ``pull-0.1``.
 
 Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
 [--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5] [--tag T]``; writes
@@ -48,6 +52,8 @@ VARIANTS = (
     "calibration-73bfc8c",
     "threshold-per-answer",
     "silence-estimated",
+    "pull-1",
+    "pull-0.1",
 )
 
 
@@ -89,6 +95,11 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
             return weighted(probabilities, correct, np.ones_like(weights), target)
 
         calibration.choose_threshold = per_answer
+    if variant.startswith("pull-"):
+        from assistant.answering import calibration
+
+        fixed = float(variant.removeprefix("pull-"))
+        calibration.choose_pull = lambda *args, **kwargs: fixed
     if variant == "private-replies":
         original = harness.Assistant.feedback
 

@@ -6,8 +6,9 @@ A logistic model over those features is refitted as outcomes accumulate. Before 
 a conservative prior built on similarity and margin speaks; the fit is shrunk towards that prior
 (not towards "know nothing"), so a few outcomes that agree with it never make the model less sure
 than it was before they came: with experience the assistant may only grow bolder where the
-outcomes say it was right. The answer/hand-off threshold is then chosen so that the expected
-precision of what is answered meets the target.
+outcomes say it was right. How strongly the fit is pulled is chosen at each fit by how well each
+strength predicts outcomes held out from it (``choose_pull``). The answer/hand-off threshold is
+then chosen so that the expected precision of what is answered meets the target.
 
 Outcomes only teach about questions like those already seen. A question unlike anything resolved
 before (its neighbourhood less similar than that of all but the ``novelty_quantile`` least
@@ -52,7 +53,16 @@ PRIOR_WEIGHTS[0] = 1.0 - 20.0 * 0.7 - 15.0 * 0.1
 PRIOR_WEIGHTS[SIMILARITY_FEATURE] = 20.0
 PRIOR_WEIGHTS[PRIOR_MARGIN_FEATURE] = 15.0
 _MIN_OUTCOMES = 30
-_L2 = 1.0
+#: The strengths of the pull towards the prior that a fit chooses among, by how well each predicts
+#: outcomes it was not fitted on: no one strength suits both a few hundred outcomes rehearsed from
+#: imported tickets and thousands of live ones (benchmarks/results/learning_variants-l2*.json).
+PULLS = (0.1, 0.3, 1.0, 3.0, 10.0)
+#: The pull before a choice is possible (too few outcomes of either kind to hold some out), and
+#: while the outcomes are rehearsed from imported tickets: those are ranked with the ticket hidden,
+#: not as a live question is, so how well they predict each other says little about live questions
+#: (a lighter pull fitted to them answered hwu64's day-one test 0.045 instead of 0.117).
+DEFAULT_PULL = 1.0
+_PULL_FOLDS = 3
 _MIN_ANSWERED_SUPPORT = 40
 _THRESHOLD_FLOOR = 0.5
 _THRESHOLD_CEILING = 0.995
@@ -79,6 +89,8 @@ class CalibrationState:
     novelty_floor: float = 0.0
     #: What silence was read as (None until silent answers and verdicts on answers exist).
     silence: SilenceReading | None = None
+    #: How strongly the fit was pulled towards the prior (one of ``PULLS``).
+    pull: float = DEFAULT_PULL
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +141,9 @@ class Calibrator:
         )
         return probability >= self.state.threshold and familiar
 
-    def fit(self, outcomes: Sequence[LabelledOutcome]) -> None:
-        """Refit on past outcomes and recompute the threshold."""
+    def fit(self, outcomes: Sequence[LabelledOutcome], *, rehearsed: bool = False) -> None:
+        """Refit on past outcomes and recompute the threshold; ``rehearsed`` when they are mostly
+        rehearsed from imported tickets rather than the deployment's own."""
         outcomes = [o for o in outcomes if len(o.features) == len(FEATURE_NAMES)]
         if len(outcomes) < _MIN_OUTCOMES:
             return
@@ -141,14 +154,25 @@ class Calibrator:
             return
         silent = np.array([o.silent for o in outcomes], dtype=bool)
         answered = np.array([o.answered for o in outcomes], dtype=bool)
+        discounted = np.where(silent, w * SILENCE_DISCOUNT, w)
+        # The pull is chosen with silence discounted in both modes: read silence is not known yet.
+        pull = DEFAULT_PULL if rehearsed else choose_pull(x, y, discounted, start=self.state.weights)
         if self._estimate_silence:
             state = self.state
             weights, silence = read_silence(
-                x, y, w, silent=silent, answered=answered, start=state.weights, reading=state.silence
+                x,
+                y,
+                w,
+                silent=silent,
+                answered=answered,
+                start=state.weights,
+                reading=state.silence,
+                pull=pull,
             )
         else:
-            w = np.where(silent, w * SILENCE_DISCOUNT, w)
-            weights, silence = _fit_logistic(x, y, w, start=self.state.weights, centre=PRIOR_WEIGHTS), None
+            w = discounted
+            weights = _fit_logistic(x, y, w, start=self.state.weights, centre=PRIOR_WEIGHTS, pull=pull)
+            silence = None
         rows, labels, row_weights = x, y, w
         if silence is not None:
             right = _silent_right(_sigmoid(x[silent] @ weights), silence)
@@ -164,7 +188,32 @@ class Calibrator:
             threshold=choose_threshold(_sigmoid(rows @ weights), labels, row_weights, self._target),
             novelty_floor=novelty_floor,
             silence=silence,
+            pull=pull,
         )
+
+
+def choose_pull(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, start: np.ndarray | None) -> float:
+    """The pull towards the prior that the data ask for: the firmest whose fits predict held-out
+    outcomes (interleaved folds, weighted log-loss) no worse, by a standard error of the paired
+    difference, than the best one's. A lighter pull has to earn its place; ties go to the prior."""
+    folds = np.arange(len(y)) % _PULL_FOLDS
+    if any(np.unique(y[folds != fold]).size < 2 for fold in range(_PULL_FOLDS)):
+        return DEFAULT_PULL
+    losses = np.zeros((len(PULLS), len(y)))
+    for index, pull in enumerate(PULLS):
+        for fold in range(_PULL_FOLDS):
+            train, held = folds != fold, folds == fold
+            weights = _fit_logistic(
+                x[train], y[train], w[train], start=start, centre=PRIOR_WEIGHTS, pull=pull, iterations=20
+            )
+            z = x[held] @ weights
+            losses[index, held] = w[held] * (np.logaddexp(0.0, z) - y[held] * z)
+    best = int(np.argmin(losses.sum(axis=1)))
+    for index in range(len(PULLS) - 1, best, -1):
+        excess = losses[index] - losses[best]
+        if excess.sum() <= np.sqrt(len(excess)) * excess.std():
+            return PULLS[index]
+    return PULLS[best]
 
 
 def read_silence(
@@ -176,6 +225,7 @@ def read_silence(
     answered: np.ndarray,
     start: np.ndarray | None,
     reading: SilenceReading | None = None,
+    pull: float = DEFAULT_PULL,
 ) -> tuple[np.ndarray, SilenceReading | None]:
     """The confidence model's weights, with silent answers counted as right or wrong by how likely
     each was right, and what silence was read as (None when there is nothing to read it from).
@@ -189,7 +239,7 @@ def read_silence(
     approved = answered & ~silent & (y == 1.0)
     corrected = answered & ~silent & (y == 0.0)
     if not silent.any() or not approved.any() or not corrected.any():
-        return _fit_logistic(x, y, w, start=start, centre=PRIOR_WEIGHTS), None
+        return _fit_logistic(x, y, w, start=start, centre=PRIOR_WEIGHTS, pull=pull), None
     weights = start if start is not None else PRIOR_WEIGHTS
     if reading is None:
         reading = SilenceReading(approve_rate=_START_RATE, correct_rate=_START_RATE, silent_right=1.0)
@@ -205,7 +255,9 @@ def read_silence(
             silent_right=float(right @ silent_weights / silent_weights.sum()),
         )
         rows, labels, row_weights = _split_silent(x, y, w, silent, right)
-        weights = _fit_logistic(rows, labels, row_weights, start=weights, centre=PRIOR_WEIGHTS, iterations=10)
+        weights = _fit_logistic(
+            rows, labels, row_weights, start=weights, centre=PRIOR_WEIGHTS, pull=pull, iterations=10
+        )
         if settled < _SILENCE_TOLERANCE:
             break
     return weights, reading
@@ -267,13 +319,14 @@ def _fit_logistic(
     *,
     start: np.ndarray | None,
     centre: np.ndarray,
+    pull: float,
     iterations: int = 50,
 ) -> np.ndarray:
     """Weighted logistic regression by Newton's method (few features, so it is exact and fast),
     with an L2 penalty pulling the weights towards ``centre`` (the prior): few outcomes move the
     model a little from the prior, many move it as far as they say."""
     beta = centre.copy() if start is None or start.shape[0] != x.shape[1] else start.copy()
-    penalty = np.full(x.shape[1], _L2)
+    penalty = np.full(x.shape[1], pull)
     penalty[0] = 1e-6
 
     def objective(b: np.ndarray) -> float:

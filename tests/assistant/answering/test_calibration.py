@@ -3,7 +3,9 @@
 import numpy as np
 
 from assistant.answering.calibration import (
+    DEFAULT_PULL,
     FEATURE_NAMES,
+    PULLS,
     Calibrator,
     SilenceReading,
     choose_threshold,
@@ -176,3 +178,38 @@ def test_without_verdicts_on_answers_silence_is_not_read() -> None:
     calibrator.fit(outcomes + [LabelledOutcome(_features(0.45, 0.1), False, 1.0)] * 40)
     assert calibrator.state.silence is None
     assert calibrator.state.weights is not None
+
+
+def _outcomes_hinging_on_lexical_share(count: int) -> list[LabelledOutcome]:
+    """Right exactly when the words overlap, whatever the similarity: what the prior cannot see."""
+    rng = np.random.default_rng(3)
+    outcomes = []
+    lexical = FEATURE_NAMES.index("lexical_share")
+    for _ in range(count):
+        row = _features(float(rng.uniform(0.6, 1.0)), float(rng.uniform(0.0, 0.3)))
+        row[lexical] = float(rng.random())
+        outcomes.append(LabelledOutcome(row, bool(row[lexical] > 0.5), 1.0))
+    return outcomes
+
+
+def test_outcomes_the_prior_cannot_explain_choose_a_light_pull() -> None:
+    calibrator = Calibrator(target_precision=0.9)
+    calibrator.fit(_outcomes_hinging_on_lexical_share(400))
+    assert calibrator.state.pull == min(PULLS)
+
+
+def test_outcomes_that_follow_the_prior_keep_a_firm_pull() -> None:
+    rng = np.random.default_rng(4)
+    outcomes = []
+    for _ in range(400):
+        row = _features(float(rng.uniform(0.6, 1.0)), float(rng.uniform(0.0, 0.3)))
+        outcomes.append(LabelledOutcome(row, bool(rng.random() < prior_probability(row)), 1.0))
+    calibrator = Calibrator(target_precision=0.9)
+    calibrator.fit(outcomes)
+    assert calibrator.state.pull >= DEFAULT_PULL
+
+
+def test_rehearsed_outcomes_keep_the_default_pull() -> None:
+    calibrator = Calibrator(target_precision=0.9)
+    calibrator.fit(_outcomes_hinging_on_lexical_share(400), rehearsed=True)
+    assert calibrator.state.pull == DEFAULT_PULL

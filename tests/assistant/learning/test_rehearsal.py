@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from assistant.answering import calibration
 from assistant.knowledge.ingestion import Ingestor
 from assistant.knowledge.tickets import TicketRecord, parse_ticket_file
 from assistant.learning.rehearsal import HANDED_OFF, HANDED_OFF_WEIGHT, REHEARSAL_WEIGHT, rehearsal_sample
@@ -67,13 +70,18 @@ async def test_tickets_are_rehearsed_with_themselves_and_their_macro_hidden(assi
     assert [o.correct for o in second_bespoke] == [True, False]
 
 
-async def test_live_outcomes_take_over_once_they_outnumber_the_rehearsed(assistant: Assistant) -> None:
+async def test_live_outcomes_take_over_once_they_outnumber_the_rehearsed(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whatever held-out outcomes would ask for, rehearsed ones keep the default pull; live ones choose.
+    monkeypatch.setattr(calibration, "choose_pull", lambda *args, **kwargs: min(calibration.PULLS))
     ingestor = Ingestor(assistant)
     await ingestor.ingest_paths([SAMPLES / "kb"])
     records = parse_ticket_file(SAMPLES / "tickets.csv")
     await ingestor.import_tickets(records, source="tickets.csv")
     rehearsed = await assistant.store.rehearsed_outcomes()
     assert len(rehearsed) >= 30 and assistant.calibrator.state.outcomes == len(rehearsed)
+    assert assistant.calibrator.state.pull == calibration.DEFAULT_PULL
 
     for n in range(len(rehearsed) + 1):
         answer = await assistant.ask(
@@ -85,6 +93,7 @@ async def test_live_outcomes_take_over_once_they_outnumber_the_rehearsed(assista
     live = await assistant.store.labelled_outcomes(10_000)
     assert len(live) > len(rehearsed)
     assert assistant.calibrator.state.outcomes == len(live)
+    assert assistant.calibrator.state.pull == min(calibration.PULLS)
 
 
 async def test_the_readme_example_is_answered_on_day_one_and_crypto_is_not(assistant: Assistant) -> None:
