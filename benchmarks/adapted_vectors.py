@@ -27,23 +27,14 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED_EVAL, load_average, record
+from common import ROOT, SHARED_EVAL, STREAM_WINDOW, load_average, oracle_coverage, record
 
 sys.path.insert(0, str(ROOT))
 
-WINDOW = 600
 SHRINKAGE = 0.1
 HEAD_C = 10.0
 EVAL_WINDOWS = 4
 TEMPERATURE = 0.05
-
-
-def oracle_coverage(confidence: np.ndarray, right: np.ndarray, target: float) -> float:
-    """The largest share answerable, most confident first, at precision >= target."""
-    order = np.argsort(-confidence)
-    good = np.cumsum(right[order])
-    meets = np.where(good / np.arange(1, len(order) + 1) >= target)[0]
-    return float(good[meets.max()] / len(right)) if meets.size else 0.0
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -89,10 +80,10 @@ def _mlp(train: np.ndarray, labels: np.ndarray, test: np.ndarray) -> tuple[np.nd
 def adapters(vectors: np.ndarray, gold: np.ndarray, target: float) -> dict[str, Any]:
     """Frozen vectors against linear adapters and an MLP head, per window after the first."""
     windows = []
-    for start in range(WINDOW, len(vectors), WINDOW):
-        here = slice(start, start + WINDOW)
+    for start in range(STREAM_WINDOW, len(vectors), STREAM_WINDOW):
+        here = slice(start, start + STREAM_WINDOW)
         train, labels, truth = vectors[:start], gold[:start], gold[here]
-        figures: dict[str, float] = {"end": min(start + WINDOW, len(vectors))}
+        figures: dict[str, float] = {"end": min(start + STREAM_WINDOW, len(vectors))}
         for name, fit in (("frozen", None), ("whitened", _whitening), ("lda", _lda)):
             transform = fit(train, labels) if fit else (lambda rows: rows)
             seen, asked = _unit(transform(train)), _unit(transform(vectors[here]))
@@ -132,8 +123,8 @@ def fine_tuned(texts: list[str], gold: np.ndarray, target: float, train: int, st
 
     def evaluate(vectors: np.ndarray) -> list[dict[str, float]]:
         rows = []
-        for start in range(train, min(len(texts), train + EVAL_WINDOWS * WINDOW), WINDOW):
-            here = slice(start, start + WINDOW)
+        for start in range(train, min(len(texts), train + EVAL_WINDOWS * STREAM_WINDOW), STREAM_WINDOW):
+            here = slice(start, start + STREAM_WINDOW)
             predicted, confidence = _head(vectors[:start], gold[:start], vectors[here])
             right = predicted == gold[here]
             coverage = oracle_coverage(confidence, right, target)
@@ -218,7 +209,7 @@ def main() -> None:
     figures = {
         "set": args.set,
         "precision_target": args.precision,
-        "window": WINDOW,
+        "window": STREAM_WINDOW,
         "adapters": adapters(vectors, gold, args.precision),
         "fine_tuning": fine_tuned(texts, gold, args.precision, args.train, args.steps),
     }

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 #: The shared eval data: $ASSISTANT_EVAL_DIR (from a worktree), else ../shared/eval.
@@ -92,3 +94,16 @@ def record(name: str, figures: dict[str, Any], *, load_at_start: float | None = 
     }
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+#: The stream window (questions) the learning analyses judge per.
+STREAM_WINDOW = 600
+
+
+def oracle_coverage(confidence: np.ndarray, right: np.ndarray, target: float) -> float:
+    """The largest share of questions answerable, most confident first, at precision >= target:
+    what a threshold chosen knowing the outcomes would reach."""
+    order = np.argsort(-confidence)
+    good = np.cumsum(right[order])
+    meets = np.where(good / np.arange(1, len(order) + 1) >= target)[0]
+    return float(good[meets.max()] / len(right)) if meets.size else 0.0

@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED_EVAL, load_average, record
+from common import ROOT, SHARED_EVAL, STREAM_WINDOW, load_average, oracle_coverage, record
 
 sys.path.insert(0, str(ROOT))
 
-WINDOW = 600
 
 
 async def _trace(dataset: str) -> tuple[list[dict[str, Any]], Any, np.ndarray]:
@@ -74,14 +73,6 @@ async def _trace(dataset: str) -> tuple[list[dict[str, Any]], Any, np.ndarray]:
     return rows, report, vectors
 
 
-def _oracle_coverage(probabilities: np.ndarray, right: np.ndarray, target: float) -> float:
-    """The largest share of questions answerable, best first, at precision >= target."""
-    order = np.argsort(-probabilities)
-    good = np.cumsum(right[order])
-    meets = np.where(good / np.arange(1, len(order) + 1) >= target)[0]
-    return float(good[meets.max()] / len(right)) if meets.size else 0.0
-
-
 def analyse(rows: list[dict[str, Any]], vectors: np.ndarray, target: float) -> dict[str, Any]:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
@@ -102,11 +93,11 @@ def analyse(rows: list[dict[str, Any]], vectors: np.ndarray, target: float) -> d
     approved = np.random.default_rng(0).random(len(rows)) < ReplayOptions().approve_rate
     learned_from = ~answered | (answered & ~right) | (answered & right & approved)
     windows = []
-    for start in range(WINDOW, len(rows), WINDOW):
-        here = slice(start, start + WINDOW)
+    for start in range(STREAM_WINDOW, len(rows), STREAM_WINDOW):
+        here = slice(start, start + STREAM_WINDOW)
         past = slice(max(0, start - CALIBRATION_HISTORY), start)
         figures: dict[str, float] = {
-            "end": min(start + WINDOW, len(rows)),
+            "end": min(start + STREAM_WINDOW, len(rows)),
             "product_auto": float((answered[here] & right[here]).mean()),
             "product_top_right": float(right[here].mean()),
         }
@@ -132,7 +123,7 @@ def analyse(rows: list[dict[str, Any]], vectors: np.ndarray, target: float) -> d
             .predict_proba(x[here])[:, 1],
         }
         for name, probabilities in models.items():
-            figures[f"oracle_{name}"] = _oracle_coverage(probabilities, right[here], target)
+            figures[f"oracle_{name}"] = oracle_coverage(probabilities, right[here], target)
         windows.append({k: round(v, 3) for k, v in figures.items()})
     means = {k: round(float(np.mean([w[k] for w in windows])), 3) for k in windows[0] if k != "end"}
     return {"windows_after_first": means, "windows": windows}
@@ -148,7 +139,7 @@ def main() -> None:
     figures = {
         "set": args.set,
         "precision_target": args.precision,
-        "window": WINDOW,
+        "window": STREAM_WINDOW,
         "replay": report.to_dict()["cumulative"],
         **analyse(rows, vectors, args.precision),
     }
