@@ -154,6 +154,8 @@ class LabelledOutcome:
     weight: float
     answered: bool = False
     silent: bool = False
+    #: The resolution the answer gave (None for outcomes rehearsed from imported tickets).
+    resolution_key: str | None = None
 
 
 class KnowledgeStore(Protocol):

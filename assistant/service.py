@@ -223,7 +223,10 @@ class Assistant:
         vector = (await self.embedder.embed([text]))[0]
         ranking, items = await self.engine.rank(vector, text, account)
         confidence = self.calibrator.probability(ranking.features) if ranking.best else 0.0
-        answer = ranking.best is not None and self.calibrator.should_answer(confidence, ranking.features)
+        best = ranking.best
+        answer = best is not None and self.calibrator.should_answer(
+            confidence, ranking.features, best.resolution_key
+        )
         return Assessment(
             ranking=ranking,
             items=items,

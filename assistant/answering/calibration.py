@@ -12,15 +12,20 @@ then chosen so that the expected precision of what is answered meets the target.
 
 Outcomes only teach about questions like those already seen. A question unlike anything resolved
 before (its neighbourhood less similar than that of all but the ``novelty_quantile`` least
-familiar of the questions answered rightly) is handed off whatever the model says: the assistant
-cannot know what it has never seen, so it asks a person. A near-duplicate of a question already
-resolved is not novel, however sparse its neighbourhood (one example of a rare answer).
+familiar of the questions its resolution answered rightly) is handed off whatever the model says:
+the assistant cannot know what it has never seen, so it asks a person. Familiarity is judged per
+resolution because resolutions differ in how variously they are asked for (one floor for all
+handed off the widely worded ones' ordinary questions and let through novel ones near the tightly
+worded); a resolution with few right answers leans on the floor of all. A near-duplicate of a
+question already resolved is not novel, however sparse its neighbourhood (one example of a rare
+answer).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,6 +68,9 @@ PULLS = (0.1, 0.3, 1.0, 3.0, 10.0)
 #: (a lighter pull fitted to them answered hwu64's day-one test 0.045 instead of 0.117).
 DEFAULT_PULL = 1.0
 _PULL_FOLDS = 3
+#: A resolution's own novelty floor is shrunk towards the floor of all as if it had this many more
+#: right answers at that floor (10-100 measured alike on clinc150's traced replay).
+_KEY_FLOOR_SHRINK = 30
 _MIN_ANSWERED_SUPPORT = 40
 _THRESHOLD_FLOOR = 0.5
 _THRESHOLD_CEILING = 0.995
@@ -87,6 +95,8 @@ class CalibrationState:
     outcomes: int
     threshold: float
     novelty_floor: float = 0.0
+    #: Each resolution's own novelty floor (``novelty_floor`` for a resolution not in it).
+    key_floors: dict[str, float] = field(default_factory=dict)
     #: What silence was read as (None until silent answers and verdicts on answers exist).
     silence: SilenceReading | None = None
     #: How strongly the fit was pulled towards the prior (one of ``PULLS``).
@@ -133,13 +143,20 @@ class Calibrator:
         weights = self.state.weights
         return self.prior(features) if weights is None else _sigmoid(features @ weights)
 
-    def should_answer(self, probability: float, features: Sequence[float]) -> bool:
-        """Answer when confident enough and the question is not novel (a repeat never is)."""
+    def should_answer(
+        self, probability: float, features: Sequence[float], resolution_key: str | None = None
+    ) -> bool:
+        """Answer with ``resolution_key`` when confident enough and the question is not novel for
+        that resolution (a repeat never is)."""
+        state = self.state
+        floor = state.novelty_floor
+        if resolution_key is not None:
+            floor = state.key_floors.get(resolution_key, floor)
         familiar = (
-            features[NEIGHBOURHOOD_FEATURE] >= self.state.novelty_floor
+            features[NEIGHBOURHOOD_FEATURE] >= floor
             or features[SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY
         )
-        return probability >= self.state.threshold and familiar
+        return probability >= state.threshold and familiar
 
     def fit(self, outcomes: Sequence[LabelledOutcome], *, rehearsed: bool = False) -> None:
         """Refit on past outcomes and recompute the threshold; ``rehearsed`` when they are mostly
@@ -177,19 +194,41 @@ class Calibrator:
         if silence is not None:
             right = _silent_right(_sigmoid(x[silent] @ weights), silence)
             rows, labels, row_weights = _split_silent(x, y, w, silent, right)
-        familiar = x[y == 1.0, NEIGHBOURHOOD_FEATURE]
-        novelty_floor = self.state.novelty_floor
+        right = y == 1.0
+        familiar = x[right, NEIGHBOURHOOD_FEATURE]
+        novelty_floor, key_floors = self.state.novelty_floor, self.state.key_floors
         if self._novelty_quantile > 0 and familiar.size >= _MIN_OUTCOMES:
             novelty_floor = float(np.quantile(familiar, self._novelty_quantile))
+            keys = [o.resolution_key for o, is_right in zip(outcomes, right, strict=True) if is_right]
+            key_floors = floors_by_key(familiar, keys, self._novelty_quantile, novelty_floor)
         # One assignment: a fit running on a worker thread never shows a half-made state.
         self.state = CalibrationState(
             weights=weights,
             outcomes=len(outcomes),
             threshold=choose_threshold(_sigmoid(rows @ weights), labels, row_weights, self._target),
             novelty_floor=novelty_floor,
+            key_floors=key_floors,
             silence=silence,
             pull=pull,
         )
+
+
+def floors_by_key(
+    familiarity: np.ndarray, keys: Sequence[str | None], quantile: float, overall: float
+) -> dict[str, float]:
+    """Each resolution's novelty floor: the ``quantile`` of its own right answers' familiarity,
+    shrunk towards ``overall`` (the floor of all) by ``_KEY_FLOOR_SHRINK`` answers' worth."""
+    by_key: dict[str, list[float]] = defaultdict(list)
+    for value, key in zip(familiarity, keys, strict=True):
+        if key is not None:
+            by_key[key].append(float(value))
+    return {
+        key: float(
+            (len(values) * np.quantile(values, quantile) + _KEY_FLOOR_SHRINK * overall)
+            / (len(values) + _KEY_FLOOR_SHRINK)
+        )
+        for key, values in by_key.items()
+    }
 
 
 def choose_pull(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, start: np.ndarray | None) -> float:

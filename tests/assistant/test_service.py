@@ -8,6 +8,7 @@ import pytest
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.wiring import build_assistant
+from assistant.answering.calibration import NEIGHBOURHOOD_FEATURE
 from assistant.config import Settings
 from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.knowledge.ingestion import Ingestor
@@ -107,6 +108,21 @@ async def test_untagged_correction_in_a_thread_is_private_by_default(assistant: 
     )
     other = await assistant.ask(Question(text="Why was my invoice INV-2291 voided?", account="globex"))
     assert "May 3" not in other.text
+
+
+async def test_a_question_novel_for_its_resolution_is_handed_off(assistant: Assistant) -> None:
+    """The floor of familiarity the answer is judged by is its own resolution's."""
+    await assistant.teach("How do I export invoices?", "Use Reports → Export → CSV.", **AGENT)
+    question = "Can I download my invoices as a spreadsheet?"
+    state = assistant.calibrator.state
+    state.threshold = 0.0  # confidence aside: familiarity alone decides here
+    first = await assistant.assess(question, "acme")
+    assert first.decision is Decision.ANSWER and first.ranking.best is not None
+    above = first.ranking.features[NEIGHBOURHOOD_FEATURE] + 0.01
+    state.key_floors = {first.ranking.best.resolution_key: above}
+    assert (await assistant.assess(question, "acme")).decision is Decision.HANDOFF
+    state.key_floors = {"another resolution": above}
+    assert (await assistant.assess(question, "acme")).decision is Decision.ANSWER
 
 
 async def test_customers_cannot_teach_correct_or_forget(assistant: Assistant) -> None:

@@ -346,6 +346,7 @@ class SqlKnowledgeStore:
                 answers.c.outcome_weight,
                 answers.c.outcome_silent,
                 answers.c.decision,
+                answers.c.resolution_key,
             )
             .where(answers.c.outcome.is_not(None))
             .order_by(answers.c.created_at.desc(), answers.c.id.desc())
@@ -360,6 +361,7 @@ class SqlKnowledgeStore:
                 weight=row.outcome_weight,
                 answered=row.decision == Decision.ANSWER,
                 silent=bool(row.outcome_silent),
+                resolution_key=row.resolution_key,
             )
             for row in reversed(found)
         ]

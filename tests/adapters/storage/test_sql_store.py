@@ -350,6 +350,8 @@ async def test_labelled_outcomes_and_set_outcomes_if_unknown(store: SqlKnowledge
 
     assert [o.silent for o in await store.labelled_outcomes(100)] == [False, False, False]
     assert all(o.answered for o in await store.labelled_outcomes(100))
+    # The resolution each answer gave: a resolution's own novelty floor is read from them.
+    assert {o.resolution_key for o in await store.labelled_outcomes(100)} == {"key-a"}
 
     assert await store.unlabelled_answers_before(T0 + timedelta(minutes=4), 10) == ["ans-2"]
     assert await store.unlabelled_answers_before(T0 + timedelta(hours=1), 1) == ["ans-2"]

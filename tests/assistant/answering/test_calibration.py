@@ -84,6 +84,39 @@ def test_a_repeat_is_never_novel() -> None:
     assert not calibrator.should_answer(0.99, novel)
 
 
+def _with_neighbourhood(neighbourhood: float) -> list[float]:
+    row = _features(0.9, 0.3)
+    row[-1] = neighbourhood
+    return row
+
+
+def test_novelty_is_judged_against_the_resolutions_own_right_answers() -> None:
+    """A neighbourhood ordinary for a widely worded resolution is novel for a tightly worded one;
+    a resolution with few right answers leans on the floor of all."""
+    rng = np.random.default_rng(0)
+    outcomes = [
+        LabelledOutcome(_with_neighbourhood(float(v)), True, 1.0, resolution_key="wide")
+        for v in rng.uniform(0.4, 0.8, 200)
+    ]
+    outcomes += [
+        LabelledOutcome(_with_neighbourhood(float(v)), True, 1.0, resolution_key="tight")
+        for v in rng.uniform(0.85, 0.95, 200)
+    ]
+    outcomes += [LabelledOutcome(_with_neighbourhood(0.95), True, 1.0, resolution_key="rare")] * 2
+    outcomes += [LabelledOutcome(_features(0.5, 0.01), False, 1.0, resolution_key="wide")] * 40
+    calibrator = Calibrator(target_precision=0.9)
+    calibrator.fit(outcomes)
+    floors = calibrator.state.key_floors
+    assert floors["wide"] < calibrator.state.novelty_floor < floors["rare"] < floors["tight"]
+    assert floors["rare"] - calibrator.state.novelty_floor < 0.1
+    question = _with_neighbourhood(0.6)
+    assert calibrator.should_answer(0.99, question, "wide")
+    assert calibrator.should_answer(0.99, question, "rare")
+    assert calibrator.should_answer(0.99, question, "unseen")
+    assert not calibrator.should_answer(0.99, question, "tight")
+    assert calibrator.should_answer(0.99, _with_neighbourhood(0.9), "tight")
+
+
 def _answered_stream(correct_rate: float, seed: int = 0) -> tuple[list[LabelledOutcome], float]:
     """Answers of varying confidence as a channel leaves them: people approve 30% of the right
     ones, correct ``correct_rate`` of the wrong ones, and the rest stay silent; with the share of
