@@ -59,7 +59,9 @@ class Settings(BaseSettings):
         default=0.1,
         ge=0.0,
         lt=0.5,
-        description="Hand off questions less familiar than this share of the rightly answered ones.",
+        description=(
+            "Hand off questions less familiar than this share of those their resolution answered rightly."
+        ),
     )
     implicit_acceptance_hours: float = Field(
         default=24.0,

@@ -54,6 +54,9 @@ VARIANTS = (
     "silence-estimated",
     "pull-1",
     "pull-0.1",
+    "pulls-up-to-1",
+    "novelty-0.05",
+    "novelty-0",
 )
 
 
@@ -100,6 +103,10 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
 
         fixed = float(variant.removeprefix("pull-"))
         calibration.choose_pull = lambda *args, **kwargs: fixed
+    if variant == "pulls-up-to-1":
+        from assistant.answering import calibration
+
+        calibration.PULLS = tuple(p for p in calibration.PULLS if p <= calibration.DEFAULT_PULL)
     if variant == "private-replies":
         original = harness.Assistant.feedback
 
@@ -111,8 +118,11 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
     data = read_replay_dir(SHARED_EVAL / dataset)
     with tempfile.TemporaryDirectory() as scratch:
         silence = "estimated" if variant == "silence-estimated" else "discounted"
+        extra: dict[str, Any] = {}
+        if variant.startswith("novelty-"):
+            extra["novelty_quantile"] = float(variant.removeprefix("novelty-"))
         settings = load_settings(
-            database_url=default_database_url_for(Path(scratch) / "replay.db"), silence=silence
+            database_url=default_database_url_for(Path(scratch) / "replay.db"), silence=silence, **extra
         )
         service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
         await service.start()

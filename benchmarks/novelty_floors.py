@@ -1,0 +1,182 @@
+"""What the novelty floor trades (issue 20): in-scope answers against out-of-scope hand-offs.
+
+A question less familiar than the least familiar ``quantile`` of rightly answered ones is handed
+off whatever its confidence. Plays the learning arm once (the product as it is), recording for
+every stream and held-out question its confidence features, confidence and threshold, then
+re-decides the held-out questions with floors of several kinds and quantiles, each set on the
+stream's last ``CALIBRATION_HISTORY`` right answers as the product sets its own:
+- ``one_floor``: the neighbourhood's similarity against one floor for every resolution (before);
+- ``per_resolution``: the same against the top resolution's own floor (``calibration.floors_by_key``);
+- ``top_similarity``: the nearest example of the top resolution, one floor;
+- ``centroid``: cosine to the nearest resolution's mean vector, one floor;
+- ``mahalanobis``: distance to the top resolution's mean under the shared within-resolution
+  covariance (shrunk by half towards a multiple of the identity), one floor.
+Reports the held-out in-scope coverage, out-of-scope hand-off and precision of each.
+
+Run: ``.venv/bin/python benchmarks/novelty_floors.py [--set clinc150]``; writes
+``benchmarks/results/novelty_floors-SET.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, SHARED_EVAL, load_average, record
+
+sys.path.insert(0, str(ROOT))
+
+QUANTILES = (0.02, 0.05, 0.1, 0.15)
+Rows = list[dict[str, Any]]
+
+
+async def _trace(dataset: str) -> tuple[Rows, Rows, np.ndarray, np.ndarray]:
+    """Per question of the stream and then of the held-out set: top, features, confidence."""
+    from adapters.wiring import build_assistant, build_embedder
+    from assistant.config import default_database_url_for, load_settings
+    from assistant.knowledge.replay_format import read_replay_dir
+    from assistant.replay import harness
+    from assistant.replay.harness import ReplayOptions, run_replay
+
+    rows: Rows = []
+    assess = harness.Assistant.assess
+
+    async def traced(self, text, account):  # type: ignore[no-untyped-def]
+        assessment = await assess(self, text, account)
+        best = assessment.ranking.best
+        rows.append(
+            {
+                "top": best.resolution_key if best else None,
+                "features": list(map(float, assessment.ranking.features)),
+                "confident": bool(best) and assessment.confidence >= self.calibrator.state.threshold,
+            }
+        )
+        return assessment
+
+    harness.Assistant.assess = traced  # type: ignore[method-assign]
+    data = read_replay_dir(SHARED_EVAL / dataset)
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = load_settings(database_url=default_database_url_for(Path(scratch) / "replay.db"))
+        service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
+        await service.start()
+        try:
+            options = ReplayOptions(checkpoints=(len(data.stream),))
+            await run_replay(service, data, dataset=dataset, options=options)
+            stream_vectors = np.array(await service.embedder.embed([r.text for r in data.stream]))
+            test_vectors = np.array(await service.embedder.embed([r.text for r in data.test]))
+        finally:
+            await service.close()
+    stream, test = rows[: len(data.stream)], rows[len(data.stream) :]
+    for row, question in zip(stream + test, list(data.stream) + list(data.test), strict=True):
+        row["gold"] = question.gold
+    return stream, test, stream_vectors, test_vectors
+
+
+def _familiarity(
+    stream: Rows, test: Rows, stream_vectors: np.ndarray, test_vectors: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each kind of familiarity for the stream's and the held-out questions (higher: more familiar)."""
+    from assistant.answering.calibration import NEIGHBOURHOOD_FEATURE, SIMILARITY_FEATURE
+
+    def feature(rows: Rows, index: int) -> np.ndarray:
+        return np.array([r["features"][index] for r in rows])
+
+    keys = sorted({r["gold"] for r in stream if r["gold"] is not None})
+    label = np.array([keys.index(r["gold"]) if r["gold"] is not None else -1 for r in stream])
+    known = label >= 0
+    means = np.stack([stream_vectors[label == k].mean(axis=0) for k in range(len(keys))])
+    residuals = stream_vectors[known] - means[label[known]]
+    covariance = np.cov(residuals.T)
+    covariance = 0.5 * covariance + 0.5 * np.trace(covariance) / len(covariance) * np.eye(len(covariance))
+    whiten = np.linalg.cholesky(np.linalg.inv(covariance))
+    white_means = means @ whiten
+    unit_means = means / np.linalg.norm(means, axis=1, keepdims=True)
+
+    def mahalanobis(rows: Rows, vectors: np.ndarray) -> np.ndarray:
+        white = vectors @ whiten
+        tops = [keys.index(r["top"]) if r["top"] in keys else -1 for r in rows]
+        return np.array(
+            [
+                -float(((w - white_means[t]) ** 2).sum()) if t >= 0 else -np.inf
+                for w, t in zip(white, tops, strict=True)
+            ]
+        )
+
+    return {
+        "neighbourhood": (feature(stream, NEIGHBOURHOOD_FEATURE), feature(test, NEIGHBOURHOOD_FEATURE)),
+        "top_similarity": (feature(stream, SIMILARITY_FEATURE), feature(test, SIMILARITY_FEATURE)),
+        "centroid": ((stream_vectors @ unit_means.T).max(axis=1), (test_vectors @ unit_means.T).max(axis=1)),
+        "mahalanobis": (mahalanobis(stream, stream_vectors), mahalanobis(test, test_vectors)),
+    }
+
+
+def analyse(
+    stream: Rows, test: Rows, stream_vectors: np.ndarray, test_vectors: np.ndarray
+) -> dict[str, Any]:
+    from assistant.answering.calibration import NEAR_DUPLICATE_SIMILARITY, SIMILARITY_FEATURE, floors_by_key
+    from assistant.service import CALIBRATION_HISTORY
+
+    recent = stream[-CALIBRATION_HISTORY:]
+    right = np.array([r["top"] is not None and r["top"] == r["gold"] for r in recent])
+    right_tops = [r["top"] for r in recent if r["top"] is not None and r["top"] == r["gold"]]
+    test_right = np.array([r["top"] is not None and r["top"] == r["gold"] for r in test])
+    out_of_scope = np.array([r["gold"] is None for r in test])
+    confident = np.array([r["confident"] for r in test])
+    repeat = np.array([r["features"][SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY for r in test])
+    familiarity = _familiarity(stream, test, stream_vectors, test_vectors)
+    kinds = {
+        "one_floor": "neighbourhood",
+        "per_resolution": "neighbourhood",
+        "top_similarity": "top_similarity",
+        "centroid": "centroid",
+        "mahalanobis": "mahalanobis",
+    }
+    figures: dict[str, Any] = {
+        "test_questions": len(test),
+        "test_out_of_scope": int(out_of_scope.sum()),
+        "confident_in_scope": round(float(confident[~out_of_scope].mean()), 3),
+        "confident_out_of_scope": round(float(confident[out_of_scope].mean()), 3),
+    }
+    for name, kind in kinds.items():
+        stream_values, test_values = familiarity[kind]
+        reference = stream_values[-CALIBRATION_HISTORY:][right]
+        by_quantile = {}
+        for quantile in QUANTILES:
+            overall = float(np.quantile(reference, quantile))
+            floors = np.full(len(test), overall)
+            if name == "per_resolution":
+                own = floors_by_key(reference, right_tops, quantile, overall)
+                floors = np.array([own.get(r["top"], overall) for r in test])
+            answered = confident & ((test_values >= floors) | repeat)
+            by_quantile[str(quantile)] = {
+                "in_scope_coverage": round(float(answered[~out_of_scope].mean()), 3),
+                "out_of_scope_handed_off": round(float(1 - answered[out_of_scope].mean()), 3)
+                if out_of_scope.any()
+                else None,
+                "precision": round(float(test_right[answered].mean()), 3) if answered.any() else None,
+            }
+        figures[name] = by_quantile
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", default="clinc150")
+    args = parser.parse_args()
+    load_start = load_average()
+    stream, test, stream_vectors, test_vectors = asyncio.run(_trace(args.set))
+    figures = {"set": args.set, **analyse(stream, test, stream_vectors, test_vectors)}
+    for name in ("one_floor", "per_resolution", "top_similarity", "centroid", "mahalanobis"):
+        print(name, figures[name])
+    print(record(f"novelty_floors-{args.set}", figures, load_at_start=load_start))
+
+
+if __name__ == "__main__":
+    main()
