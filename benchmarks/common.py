@@ -7,6 +7,9 @@ import os
 import platform
 import statistics
 import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,3 +110,60 @@ def oracle_coverage(confidence: np.ndarray, right: np.ndarray, target: float) ->
     good = np.cumsum(right[order])
     meets = np.where(good / np.arange(1, len(order) + 1) >= target)[0]
     return float(good[meets.max()] / len(right)) if meets.size else 0.0
+
+
+@dataclass
+class TracedArm:
+    """One learning-arm replay, question by question: what ``describe`` kept of each assessment
+    (with the gold), for the stream and then for the held-out set scored at its end."""
+
+    stream: list[dict[str, Any]]
+    test: list[dict[str, Any]]
+    report: Any
+    stream_vectors: np.ndarray
+    test_vectors: np.ndarray
+
+
+async def trace_learning_arm(dataset: str, describe: Callable[[Any, Any], dict[str, Any]]) -> TracedArm:
+    """Play ``dataset``'s learning arm once with the product's defaults, keeping
+    ``describe(service, assessment)`` for every question assessed, and both parts' vectors."""
+    from adapters.wiring import build_assistant, build_embedder
+    from assistant.config import default_database_url_for, load_settings
+    from assistant.knowledge.replay_format import read_replay_dir
+    from assistant.replay import harness
+    from assistant.replay.harness import ReplayOptions, run_replay
+
+    rows: list[dict[str, Any]] = []
+    assess = harness.Assistant.assess
+
+    async def traced(self, text, account):  # type: ignore[no-untyped-def]
+        assessment = await assess(self, text, account)
+        rows.append(describe(self, assessment))
+        return assessment
+
+    harness.Assistant.assess = traced  # type: ignore[method-assign]
+    data = read_replay_dir(SHARED_EVAL / dataset)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            settings = load_settings(database_url=default_database_url_for(Path(scratch) / "replay.db"))
+            service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
+            await service.start()
+            try:
+                options = ReplayOptions(checkpoints=(len(data.stream),))
+                report = await run_replay(service, data, dataset=dataset, options=options)
+                stream_vectors = np.array(await service.embedder.embed([r.text for r in data.stream]))
+                test_vectors = np.array(await service.embedder.embed([r.text for r in data.test]))
+            finally:
+                await service.close()
+    finally:
+        harness.Assistant.assess = assess  # type: ignore[method-assign]
+    questions = list(data.stream) + list(data.test)
+    for row, question in zip(rows, questions, strict=True):
+        row["gold"] = question.gold
+    return TracedArm(
+        stream=rows[: len(data.stream)],
+        test=rows[len(data.stream) :],
+        report=report,
+        stream_vectors=stream_vectors,
+        test_vectors=test_vectors,
+    )

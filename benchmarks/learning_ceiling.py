@@ -18,59 +18,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED_EVAL, STREAM_WINDOW, load_average, oracle_coverage, record
+from common import ROOT, STREAM_WINDOW, load_average, oracle_coverage, record, trace_learning_arm
 
 sys.path.insert(0, str(ROOT))
 
 
 
-async def _trace(dataset: str) -> tuple[list[dict[str, Any]], Any, np.ndarray]:
-    """The learning arm's per-question top, features and decision, and the stream's vectors."""
-    from adapters.wiring import build_assistant, build_embedder
-    from assistant.config import default_database_url_for, load_settings
-    from assistant.knowledge.replay_format import read_replay_dir
+def _describe(service: Any, assessment: Any) -> dict[str, Any]:
+    """What the ceiling needs of one assessment: its top, its features and whether it answered."""
     from assistant.models import Decision
-    from assistant.replay import harness
-    from assistant.replay.harness import ReplayOptions, run_replay
 
-    rows: list[dict[str, Any]] = []
-    assess = harness.Assistant.assess
-
-    async def traced(self, text, account):  # type: ignore[no-untyped-def]
-        assessment = await assess(self, text, account)
-        best = assessment.ranking.best
-        rows.append(
-            {
-                "top": best.resolution_key if best else None,
-                "features": list(map(float, assessment.ranking.features)) if best else None,
-                "answered": assessment.decision is Decision.ANSWER,
-            }
-        )
-        return assessment
-
-    harness.Assistant.assess = traced  # type: ignore[method-assign]
-    data = read_replay_dir(SHARED_EVAL / dataset)
-    with tempfile.TemporaryDirectory() as scratch:
-        settings = load_settings(database_url=default_database_url_for(Path(scratch) / "replay.db"))
-        service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
-        await service.start()
-        try:
-            options = ReplayOptions(checkpoints=(len(data.stream),))
-            report = await run_replay(service, data, dataset=dataset, options=options)
-            vectors = np.array(await service.embedder.embed([r.text for r in data.stream]))
-        finally:
-            await service.close()
-    rows = rows[: len(data.stream)]  # the checkpoint's assessments follow the stream's
-    for row, question in zip(rows, data.stream, strict=True):
-        row["gold"] = question.gold
-    return rows, report, vectors
+    best = assessment.ranking.best
+    return {
+        "top": best.resolution_key if best else None,
+        "features": list(map(float, assessment.ranking.features)) if best else None,
+        "answered": assessment.decision is Decision.ANSWER,
+    }
 
 
 def analyse(rows: list[dict[str, Any]], vectors: np.ndarray, target: float) -> dict[str, Any]:
@@ -135,13 +104,13 @@ def main() -> None:
     parser.add_argument("--precision", type=float, default=0.96)
     args = parser.parse_args()
     load_start = load_average()
-    rows, report, vectors = asyncio.run(_trace(args.set))
+    arm = asyncio.run(trace_learning_arm(args.set, _describe))
     figures = {
         "set": args.set,
         "precision_target": args.precision,
         "window": STREAM_WINDOW,
-        "replay": report.to_dict()["cumulative"],
-        **analyse(rows, vectors, args.precision),
+        "replay": arm.report.to_dict()["cumulative"],
+        **analyse(arm.stream, arm.stream_vectors, args.precision),
     }
     print(figures["windows_after_first"])
     print(record(f"learning_ceiling-{args.set}", figures, load_at_start=load_start))

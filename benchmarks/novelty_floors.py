@@ -22,14 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED_EVAL, load_average, record
+from common import ROOT, load_average, record, trace_learning_arm
 
 sys.path.insert(0, str(ROOT))
 
@@ -37,46 +36,15 @@ QUANTILES = (0.02, 0.05, 0.1, 0.15)
 Rows = list[dict[str, Any]]
 
 
-async def _trace(dataset: str) -> tuple[Rows, Rows, np.ndarray, np.ndarray]:
-    """Per question of the stream and then of the held-out set: top, features, confidence."""
-    from adapters.wiring import build_assistant, build_embedder
-    from assistant.config import default_database_url_for, load_settings
-    from assistant.knowledge.replay_format import read_replay_dir
-    from assistant.replay import harness
-    from assistant.replay.harness import ReplayOptions, run_replay
-
-    rows: Rows = []
-    assess = harness.Assistant.assess
-
-    async def traced(self, text, account):  # type: ignore[no-untyped-def]
-        assessment = await assess(self, text, account)
-        best = assessment.ranking.best
-        rows.append(
-            {
-                "top": best.resolution_key if best else None,
-                "features": list(map(float, assessment.ranking.features)),
-                "confident": bool(best) and assessment.confidence >= self.calibrator.state.threshold,
-            }
-        )
-        return assessment
-
-    harness.Assistant.assess = traced  # type: ignore[method-assign]
-    data = read_replay_dir(SHARED_EVAL / dataset)
-    with tempfile.TemporaryDirectory() as scratch:
-        settings = load_settings(database_url=default_database_url_for(Path(scratch) / "replay.db"))
-        service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
-        await service.start()
-        try:
-            options = ReplayOptions(checkpoints=(len(data.stream),))
-            await run_replay(service, data, dataset=dataset, options=options)
-            stream_vectors = np.array(await service.embedder.embed([r.text for r in data.stream]))
-            test_vectors = np.array(await service.embedder.embed([r.text for r in data.test]))
-        finally:
-            await service.close()
-    stream, test = rows[: len(data.stream)], rows[len(data.stream) :]
-    for row, question in zip(stream + test, list(data.stream) + list(data.test), strict=True):
-        row["gold"] = question.gold
-    return stream, test, stream_vectors, test_vectors
+def _describe(service: Any, assessment: Any) -> dict[str, Any]:
+    """What the floors need of one assessment: its top, its features and whether it was confident
+    enough to answer, novelty aside."""
+    best = assessment.ranking.best
+    return {
+        "top": best.resolution_key if best else None,
+        "features": list(map(float, assessment.ranking.features)),
+        "confident": bool(best) and assessment.confidence >= service.calibrator.state.threshold,
+    }
 
 
 def _familiarity(
@@ -142,7 +110,9 @@ def analyse(
         "test_questions": len(test),
         "test_out_of_scope": int(out_of_scope.sum()),
         "confident_in_scope": round(float(confident[~out_of_scope].mean()), 3),
-        "confident_out_of_scope": round(float(confident[out_of_scope].mean()), 3),
+        "confident_out_of_scope": (
+            round(float(confident[out_of_scope].mean()), 3) if out_of_scope.any() else None
+        ),
     }
     for name, kind in kinds.items():
         stream_values, test_values = familiarity[kind]
@@ -171,8 +141,8 @@ def main() -> None:
     parser.add_argument("--set", default="clinc150")
     args = parser.parse_args()
     load_start = load_average()
-    stream, test, stream_vectors, test_vectors = asyncio.run(_trace(args.set))
-    figures = {"set": args.set, **analyse(stream, test, stream_vectors, test_vectors)}
+    arm = asyncio.run(trace_learning_arm(args.set, _describe))
+    figures = {"set": args.set, **analyse(arm.stream, arm.test, arm.stream_vectors, arm.test_vectors)}
     for name in ("one_floor", "per_resolution", "top_similarity", "centroid", "mahalanobis"):
         print(name, figures[name])
     print(record(f"novelty_floors-{args.set}", figures, load_at_start=load_start))

@@ -37,13 +37,25 @@ def replay(dataset: str, runtime: str, seed: int, out: Path) -> None:
     )  # fmt: skip
 
 
-def figures(report: dict) -> dict[str, float]:
+AVERAGED = (
+    "auto_resolution",
+    "precision",
+    "test_precision",
+    "test_forced_accuracy",
+    "test_coverage",
+    "test_oos_handoff",
+)
+
+
+def figures(report: dict) -> dict[str, float | None]:
     test = report["checkpoints"][-1]
     return {
         "auto_resolution": round(report["cumulative"]["auto_resolution_rate"], 4),
         "precision": round(report["cumulative"]["precision"], 4),
         "test_precision": round(test["precision"], 4),
         "test_forced_accuracy": round(test["forced_accuracy"], 4),
+        "test_coverage": round(test["coverage"], 4),
+        "test_oos_handoff": round(test["oos_handoff"], 4) if test.get("oos_handoff") is not None else None,
         "seconds": report["seconds"],
     }
 
@@ -69,7 +81,8 @@ def main() -> None:
     means = {
         runtime: {
             name: round(statistics.mean(run[name] for run in per_seed.values()), 4)
-            for name in ("auto_resolution", "precision", "test_precision", "test_forced_accuracy")
+            for name in AVERAGED
+            if all(run[name] is not None for run in per_seed.values())
         }
         for runtime, per_seed in runs.items()
     }
