@@ -76,6 +76,15 @@ class Settings(BaseSettings):
             " and correct; for teams that correct every wrong answer they see)."
         ),
     )
+    spot_check_share: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share of silent answers put to an agent to judge (0: none); their verdicts say what"
+            " silence means instead of the discount."
+        ),
+    )
     redact_personal_data: bool = Field(
         default=True,
         description="Replace e-mails, phones, card and account numbers in questions before use.",

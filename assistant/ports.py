@@ -154,6 +154,8 @@ class LabelledOutcome:
     weight: float
     answered: bool = False
     silent: bool = False
+    #: A person's verdict on a silent answer drawn at random (a spot check), not a spontaneous one.
+    spot_checked: bool = False
     #: The resolution the answer gave (None for outcomes rehearsed from imported tickets).
     resolution_key: str | None = None
 
@@ -225,6 +227,12 @@ class KnowledgeStore(Protocol):
     ) -> int: ...
 
     async def unlabelled_answers_before(self, cutoff: datetime, limit: int) -> list[str]: ...
+
+    async def message_ids(self, answer_ids: Sequence[str]) -> dict[str, str | None]: ...
+
+    async def mark_spot_checks(self, answer_ids: Sequence[str]) -> None: ...
+
+    async def pending_spot_checks(self, limit: int, *, answer_id: str | None = None) -> list[str]: ...
 
     # learning
     async def apply_learning(self, change: LearningChange) -> dict[str, FeedbackRecord]:

@@ -29,6 +29,7 @@ from assistant.learning.rehearsal import (
     rehearse,
     rehearse_handed_off,
 )
+from assistant.learning.spot_checks import SpotCheck
 from assistant.learning.teacher import Teacher
 from assistant.limits import checked_question_text
 from assistant.models import (
@@ -249,6 +250,15 @@ class Assistant:
     async def learned(self, *, limit: int = 50, include_undone: bool = False) -> list[LearningEvent]:
         """What was learned, newest first."""
         return await self.store.list_events(limit=limit, include_undone=include_undone)
+
+    async def spot_checks(self, *, limit: int = 20, answer_id: str | None = None) -> list[SpotCheck]:
+        """Silent answers drawn for a person to judge, newest first (just ``answer_id`` if it is
+        waiting); a verdict is ``feedback``."""
+        checks = []
+        for waiting in await self.store.pending_spot_checks(limit, answer_id=answer_id):
+            answer = await self.get_answer(waiting)
+            checks.append(SpotCheck(answer=answer, question=await self.get_question(answer.question_id)))
+        return checks
 
     async def get_answer(self, answer_id: str) -> Answer:
         """An answer by id (recent ones from memory: feedback usually follows within minutes)."""

@@ -119,6 +119,8 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
     with tempfile.TemporaryDirectory() as scratch:
         silence = "estimated" if variant == "silence-estimated" else "discounted"
         extra: dict[str, Any] = {}
+        if variant == "no-spot-checks":
+            extra["spot_check_share"] = 0.0
         if variant.startswith("novelty-"):
             extra["novelty_quantile"] = float(variant.removeprefix("novelty-"))
         settings = load_settings(
@@ -139,6 +141,7 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
         "test": {k: round(v, 4) for k, v in last.items() if isinstance(v, float) and math.isfinite(v)},
         "curve": [round(w["auto_resolution_rate"], 3) for w in figures["windows"]],
         "seconds": figures["seconds"],
+        "spot_checks": figures["spot_checks"],
     }
 
 

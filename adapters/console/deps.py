@@ -25,6 +25,7 @@ PREFIX = "/console"
 NAV = (
     ("sandbox", "Sandbox"),
     ("learning", "Learning"),
+    ("spot-checks", "Spot checks"),
     ("conversations", "Conversations"),
     ("knowledge", "Knowledge"),
     ("charts", "Charts"),

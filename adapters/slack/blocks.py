@@ -18,9 +18,18 @@ from adapters.markdown_text import to_slack
 from adapters.markup import slack_link, slack_text
 from adapters.slack import constants as ids
 from adapters.slack import texts
-from adapters.slack.payloads import AnswerRef, CsatRef, ForwardRef, HandoffRef, ReplyRef, UndoRef
+from adapters.slack.payloads import (
+    AnswerRef,
+    CsatRef,
+    ForwardRef,
+    HandoffRef,
+    ReplyRef,
+    SpotCheckRef,
+    UndoRef,
+)
 from adapters.slack.text import neutralise_mentions, split_text
 from adapters.wording import truncate
+from assistant.learning.spot_checks import SpotCheck
 from assistant.models import Answer, LearningEvent, SourceRef
 
 Block = dict[str, Any]
@@ -255,6 +264,38 @@ def handoff_message(
             elements.append(button(texts.TAKE_BUTTON, ids.TAKE_HANDOFF, value))
         blocks.append({"type": "actions", "block_id": "handoff_actions", "elements": elements})
     return {"text": fallback(f"{title}: {question}"), "blocks": blocks[: ids.MAX_BLOCKS]}
+
+
+def spot_check_message(check: SpotCheck | None, note: str = "") -> Message:
+    """The newest answer waiting for a spot check, with Right and Wrong (or that none is), under
+    ``note`` (what became of the last verdict)."""
+    top: list[Block] = [context(note)] if note else []
+    if check is None:
+        text = f"{note}\n{texts.NO_SPOT_CHECKS}".strip()
+        return {"text": text, "blocks": [*top, {"type": "section", "text": mrkdwn(texts.NO_SPOT_CHECKS)}]}
+    answer = check.answer
+    question = check.question.text if check.question is not None else ""
+    where = f"account *{slack_text(answer.account)}* · " if answer.account else ""
+    value = SpotCheckRef(answer_id=answer.id).dump()
+    blocks: list[Block] = [
+        *top,
+        {"type": "section", "text": mrkdwn(texts.SPOT_CHECK_INTRO)},
+        context(f"{where}asked {answer.created_at:%Y-%m-%d %H:%M} UTC"),
+        *sections(_quote(question or "(the question was deleted)")),
+        *answer_body(answer.text),
+        *([context(source_line(answer.sources))] if answer.sources else []),
+    ]
+    actions = {
+        "type": "actions",
+        "block_id": "spot_check_actions",
+        "elements": [
+            button(texts.RIGHT_BUTTON, ids.SPOT_CHECK_RIGHT, value, "primary"),
+            button(texts.WRONG_BUTTON, ids.SPOT_CHECK_WRONG, value, "danger"),
+        ],
+    }
+    # The buttons stay whatever the answer's length.
+    blocks = [*blocks[: ids.MAX_BLOCKS - 1], actions]
+    return {"text": fallback(f"Spot check: {question}"), "blocks": blocks}
 
 
 def _quote(text: str) -> str:

@@ -37,6 +37,10 @@ TEACH_REPLY_GLOBAL: Final = "reply_teach_global"
 UNDO_LEARNED: Final = "learned_undo"
 UNDO_HOME: Final = "home_undo"
 
+# the verdict buttons on a spot check (/assistant spot-check)
+SPOT_CHECK_RIGHT: Final = "spot_check_right"
+SPOT_CHECK_WRONG: Final = "spot_check_wrong"
+
 # buttons on a bug report in the engineering channel, and the "Duplicate of…" modal
 BUG_CONFIRM: Final = "bug_report_confirm"
 BUG_NOT_BUG: Final = "bug_report_not_bug"

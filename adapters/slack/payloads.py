@@ -59,6 +59,12 @@ class UndoRef(ButtonPayload):
     event_id: str
 
 
+class SpotCheckRef(ButtonPayload):
+    """A silent answer drawn for a spot check."""
+
+    answer_id: str
+
+
 class ReplyRef(ButtonPayload):
     """An agent's reply in a customer thread, kept as a candidate answer ("Teach this")."""
 

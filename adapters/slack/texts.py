@@ -41,6 +41,14 @@ ALREADY_TAKEN: Final = "Someone has already taken this one."
 FAILED: Final = "Sorry, something went wrong. Please try again in a moment."
 NO_HANDOFF_CHANNEL: Final = "No hand-off channel is set for this channel; a person may not see the question."
 NOTHING_LEARNED: Final = "Nothing learned yet."
+NO_SPOT_CHECKS: Final = "No answer is waiting for a spot check. Thanks!"
+SPOT_CHECK_INTRO: Final = (
+    "*Spot check*: nobody reacted to this answer. Was it right? Your verdict tells me how often "
+    "silence means right, so please judge it whichever way it looks."
+)
+SPOT_CHECK_GONE: Final = "That answer is no longer waiting for a spot check (judged already?)."
+RIGHT_BUTTON: Final = "Right"
+WRONG_BUTTON: Final = "Wrong"
 UNKNOWN_COMMAND: Final = "I don't know that command."
 NEED_ACCOUNT: Final = "Run `--private` teaching in the customer's channel, so I know which account it is for."
 
@@ -52,6 +60,7 @@ HELP: Final = (
     "• `learned`: what I learned recently, with Undo (agents)\n"
     "• `forget ID`: undo a learning event or forget an item (agents)\n"
     "• `stats`: auto-resolution, hand-offs and corrections (agents)\n"
+    "• `spot-check`: judge an answer nobody reacted to, drawn at random (agents)\n"
     "• `help`: this list\n\n"
     "In a thread after my answer, an agent's reply is only a candidate: I learn it when you press "
     "*Teach this* (or react :white_check_mark: on your reply), when the customer reacts "
@@ -72,6 +81,11 @@ def candidate_kept(account: str | None) -> str:
 
 def handoff_title(account: str | None) -> str:
     return f"Hand-off from {account}" if account else "Hand-off"
+
+
+def spot_check_recorded(right: bool) -> str:
+    verdict = "right" if right else "wrong (correct it in its thread to teach the right answer)"
+    return f":white_check_mark: Recorded as {verdict}. Thanks!"
 
 
 def taken_by(user: str) -> str:

@@ -19,6 +19,12 @@ handed off the widely worded ones' ordinary questions and let through novel ones
 worded); a resolution with few right answers leans on the floor of all. A near-duplicate of a
 question already resolved is not novel, however sparse its neighbourhood (one example of a rare
 answer).
+
+Silence is ambiguous: a silent answer was right, or wrong and nobody corrected it. Approvals and
+corrections alone cannot tell a diligent team from a busy one, so a small random share of silent
+answers is put to an agent (``learning.spot_checks``). Once enough of those verdicts are in, they
+say how often a silent answer was right, which fixes the rates people approve right answers and
+correct wrong ones; silence is then read from those rates instead of discounted or estimated.
 """
 
 from __future__ import annotations
@@ -80,6 +86,8 @@ SILENCE_DISCOUNT = 0.5
 _START_RATE = 0.5
 _SILENCE_ROUNDS = 30
 _SILENCE_TOLERANCE = 1e-3
+#: Spot-checked silent answers needed before their verdicts, not the discount, say what silence is.
+MIN_SPOT_CHECKS = 20
 
 
 def prior_probability(features: Sequence[float]) -> float:
@@ -170,11 +178,16 @@ class Calibrator:
         if y.min() == y.max():
             return
         silent = np.array([o.silent for o in outcomes], dtype=bool)
-        answered = np.array([o.answered for o in outcomes], dtype=bool)
+        checked = np.array([o.spot_checked for o in outcomes], dtype=bool)
+        # Spot-check verdicts were asked for, so they say nothing of how often people react.
+        answered = np.array([o.answered for o in outcomes], dtype=bool) & ~checked
         discounted = np.where(silent, w * SILENCE_DISCOUNT, w)
-        # The pull is chosen with silence discounted in both modes: read silence is not known yet.
+        # The pull is chosen with silence discounted in every mode: read silence is not known yet.
         pull = DEFAULT_PULL if rehearsed else choose_pull(x, y, discounted, start=self.state.weights)
-        if self._estimate_silence:
+        silence = read_spot_checks(y, silent=silent, answered=answered, checked=checked)
+        if silence is not None:
+            weights = fit_reading(x, y, w, silent, silence, start=self.state.weights, pull=pull)
+        elif self._estimate_silence:
             state = self.state
             weights, silence = read_silence(
                 x,
@@ -255,6 +268,27 @@ def choose_pull(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, start: np.ndarra
     return PULLS[best]
 
 
+def read_spot_checks(
+    y: np.ndarray, *, silent: np.ndarray, answered: np.ndarray, checked: np.ndarray
+) -> SilenceReading | None:
+    """What silence means, from spot checks: the share of checked silent answers that were right
+    (with one right and one wrong pseudo-verdict) stands for all silent answers, which gives the
+    rates people approve right answers and correct wrong ones unprompted. None before
+    ``MIN_SPOT_CHECKS`` verdicts, or with no silent answer to read."""
+    count = int(checked.sum())
+    if count < MIN_SPOT_CHECKS or not silent.any():
+        return None
+    right_share = (float(y[checked].sum()) + 1.0) / (count + 2.0)
+    went_silent = float(silent.sum()) + count
+    approved = float((answered & ~silent & (y == 1.0)).sum())
+    corrected = float((answered & ~silent & (y == 0.0)).sum())
+    return SilenceReading(
+        approve_rate=approved / (approved + went_silent * right_share),
+        correct_rate=corrected / (corrected + went_silent * (1.0 - right_share)),
+        silent_right=right_share,
+    )
+
+
 def read_silence(
     x: np.ndarray,
     y: np.ndarray,
@@ -300,6 +334,32 @@ def read_silence(
         if settled < _SILENCE_TOLERANCE:
             break
     return weights, reading
+
+
+def fit_reading(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    silent: np.ndarray,
+    reading: SilenceReading,
+    *,
+    start: np.ndarray | None,
+    pull: float,
+) -> np.ndarray:
+    """The confidence model with silence read as ``reading`` says (each silent answer split into
+    right and wrong by its probability), refitted until its weights settle."""
+    weights = start if start is not None else PRIOR_WEIGHTS
+    for _ in range(_SILENCE_ROUNDS):
+        right = _silent_right(_sigmoid(x[silent] @ weights), reading)
+        rows, labels, row_weights = _split_silent(x, y, w, silent, right)
+        refitted = _fit_logistic(
+            rows, labels, row_weights, start=weights, centre=PRIOR_WEIGHTS, pull=pull, iterations=10
+        )
+        settled = float(np.abs(refitted - weights).max()) < _SILENCE_TOLERANCE
+        weights = refitted
+        if settled:
+            break
+    return weights
 
 
 def _silent_right(probabilities: np.ndarray, reading: SilenceReading) -> np.ndarray:

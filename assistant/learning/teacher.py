@@ -18,6 +18,7 @@ from assistant.learning.signals import (
     normalise_answer,
     text_resolution_key,
 )
+from assistant.learning.spot_checks import drawn_for_spot_check
 from assistant.models import (
     Answer,
     ItemKind,
@@ -259,12 +260,18 @@ class Teacher:
 
     async def accept_silent_answers(self, *, before: datetime) -> int:
         """Answers without an objection by ``before`` count as right, marked as silence: the
-        calibrator discounts it, or reads it from how often people correct (``ASSISTANT_SILENCE``)."""
+        calibrator discounts it, or reads it from how often people correct (``ASSISTANT_SILENCE``),
+        until the verdicts on the share of them drawn for a spot check say what it means."""
         store = self._assistant.store
         ids = await store.unlabelled_answers_before(before, 5000)
         changed = 0
         if ids:
             changed = await store.set_outcomes_if_unknown(ids, True, IMPLICIT_ACCEPTANCE_WEIGHT, silent=True)
+            share = self._assistant.settings.spot_check_share
+            messages = await store.message_ids(ids) if share > 0 else {}
+            drawn = [i for i in ids if drawn_for_spot_check(messages.get(i) or i, share)]
+            if drawn:
+                await store.mark_spot_checks(drawn)
         if changed:
             await self._assistant.outcome_recorded(changed)
         return changed

@@ -5,6 +5,8 @@ the simulated agent then approves, corrects or resolves through ``Assistant.feed
 calls Slack, Teams and the console make. The agent's tag (``gold``) rides on its reply as the
 resolution key, as a macro or an article id would in real life, and a tagged reply is shared with
 every account (an agent answering with a macro chooses "everyone"); an untagged one is not.
+The agent also judges the silent answers the assistant puts to it for a spot check (approving a
+right one, correcting a wrong one), at ``spot_check_rate``; it ignores the rest.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from assistant.knowledge.ingestion import Ingestor
 from assistant.knowledge.replay_format import ReplayData, StreamRecord
@@ -21,6 +24,8 @@ from assistant.replay.metrics import Checkpoint, ReplayReport, Tally
 from assistant.service import Assistant
 
 AGENT = "replay-agent"
+#: The simulated agent looks at the spot checks waiting for it every this many questions.
+_SPOT_CHECK_POLL = 10
 Progress = Callable[[str, int, int], None]
 
 
@@ -31,6 +36,8 @@ class ReplayOptions:
     learning: bool = True
     approve_rate: float = 0.3
     correct_rate: float = 1.0
+    #: The share of spot checks the agent answers (the rest it leaves unanswered).
+    spot_check_rate: float = 1.0
     checkpoints: tuple[int, ...] = ()
     window: int = 0
     seed: int = 0
@@ -58,6 +65,8 @@ async def run_replay(
         parameters={
             "approve_rate": options.approve_rate,
             "correct_rate": options.correct_rate,
+            "spot_check_rate": options.spot_check_rate,
+            "spot_check_share": assistant.settings.spot_check_share,
             "target_precision": assistant.settings.target_precision,
         },
     )
@@ -67,8 +76,13 @@ async def run_replay(
     checkpoints = set(options.checkpoints or default_checkpoints(len(data.stream)))
     window_size = options.window or max(1, len(data.stream) // 15)
     total, window = Tally(), Tally()
+    agent = _SpotChecker(options, random.Random(options.seed + 1))
     for position, record in enumerate(data.stream, start=1):
-        answered, correct, corrected = await _play(assistant, record, options, rng)
+        answer_id, answered, correct, corrected = await _play(assistant, record, options, rng)
+        if options.learning:
+            agent.asked(answer_id, record)
+            if position % _SPOT_CHECK_POLL == 0:
+                await agent.judge(assistant, at=record.ts)
         total.add(answered=answered, correct=correct, corrected=corrected)
         window.add(answered=answered, correct=correct, corrected=corrected)
         if window.questions == window_size or position == len(data.stream):
@@ -79,6 +93,7 @@ async def run_replay(
         if progress:
             progress("stream", position, len(data.stream))
     report.cumulative = total.figures()
+    report.spot_checks = agent.judged
     report.seconds = round(time.perf_counter() - started, 1)
     return report
 
@@ -97,9 +112,47 @@ async def score_test(assistant: Assistant, test: Sequence[StreamRecord], *, afte
     return checkpoint.figures()
 
 
+class _SpotChecker:
+    """The simulated agent's side of spot checks: it remembers what it knows of each answer and
+    gives its verdict when the assistant asks."""
+
+    def __init__(self, options: ReplayOptions, rng: random.Random) -> None:
+        self._options = options
+        self._rng = rng
+        self._records: dict[str, StreamRecord] = {}
+        self._ignored: set[str] = set()
+        self.judged = 0
+
+    def asked(self, answer_id: str, record: StreamRecord) -> None:
+        self._records[answer_id] = record
+
+    async def judge(self, assistant: Assistant, *, at: datetime) -> None:
+        for check in await assistant.spot_checks(limit=_SPOT_CHECK_POLL * 10):
+            answer = check.answer
+            if answer.id in self._ignored or answer.id not in self._records:
+                continue
+            if self._rng.random() >= self._options.spot_check_rate:
+                self._ignored.add(answer.id)
+                continue
+            record = self._records[answer.id]
+            common = {"actor": AGENT, "role": Role.AGENT, "at": at}
+            if record.gold is not None and answer.resolution_key == record.gold:
+                await assistant.feedback(answer.id, Signal.APPROVE, **common)
+            else:
+                await assistant.feedback(
+                    answer.id,
+                    Signal.CORRECT,
+                    text=record.answer,
+                    resolution_key=record.gold,
+                    make_global=record.gold is not None,
+                    **common,
+                )
+            self.judged += 1
+
+
 async def _play(
     assistant: Assistant, record: StreamRecord, options: ReplayOptions, rng: random.Random
-) -> tuple[bool, bool, bool]:
+) -> tuple[str, bool, bool, bool]:
     answer = await assistant.ask(
         Question(
             text=record.text,
@@ -114,7 +167,7 @@ async def _play(
     correct = answered and record.gold is not None and answer.resolution_key == record.gold
     corrected = False
     if not options.learning:
-        return answered, correct, corrected
+        return answer.id, answered, correct, corrected
     common = {"actor": AGENT, "role": Role.AGENT, "at": record.ts}
     # A tagged reply is a macro or an article: the agent shares it with every account, as
     # "Correct for everyone" does. A bespoke reply (no tag) stays with the asker's account.
@@ -142,7 +195,7 @@ async def _play(
             make_global=shared,
             **common,
         )
-    return answered, correct, corrected
+    return answer.id, answered, correct, corrected
 
 
 async def _warm(assistant: Assistant, texts: list[str], progress: Progress | None) -> None:

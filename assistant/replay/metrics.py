@@ -88,6 +88,8 @@ class ReplayReport:
     cumulative: dict[str, float] = field(default_factory=dict)
     checkpoints: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
+    #: Spot checks the simulated agent answered.
+    spot_checks: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -13,6 +13,7 @@ from assistant.config import Settings
 from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.knowledge.ingestion import Ingestor
 from assistant.knowledge.tickets import parse_ticket_file
+from assistant.learning.spot_checks import drawn_for_spot_check
 from assistant.models import Decision, ItemStatus, Question, Role, Signal, utcnow
 from assistant.service import Assistant
 from tests.conftest import SAMPLES
@@ -203,6 +204,46 @@ async def test_a_start_that_defers_the_fit_ranks_as_a_normal_start(
         assert answer.confidence == pytest.approx(expected.confidence, abs=0.02)
     finally:
         await deferred.close()
+
+
+async def test_silent_answers_drawn_for_a_spot_check_are_put_to_a_person(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The drawn share of silent answers waits for an agent's verdict; once enough verdicts are in,
+    they, not the discount, say what silence means: here the agents found a silent answer wrong."""
+    configured = settings.model_copy(update={"spot_check_share": 0.5})
+    service = build_assistant(configured, embedder=embedder, background_refit=False)
+    await service.start()
+    try:
+        pairs = [
+            ("How do I export invoices?", "Invoices → Export."),
+            ("Where is my API key?", "Settings → Developers."),
+        ]
+        for question, reply in pairs:
+            await service.teach(question, reply, **AGENT)
+        answers = [await service.ask(Question(text=pairs[n % 2][0], account="acme")) for n in range(120)]
+        assert all(a.decision is Decision.ANSWER for a in answers)
+        for answer in answers[:12]:
+            await service.feedback(answer.id, Signal.APPROVE, **AGENT)
+        for answer in answers[12:20]:
+            await service.feedback(answer.id, Signal.REJECT, **AGENT)
+        assert await service.teacher.accept_silent_answers(before=utcnow() + timedelta(days=2)) == 100
+        checks = await service.spot_checks(limit=200)
+        silent = {a.id for a in answers[20:]}
+        drawn = {a.id for a in answers if drawn_for_spot_check(a.id, 0.5)} & silent
+        assert {check.answer.id for check in checks} == drawn and 30 < len(drawn) < 70
+        assert all(check.question is not None and check.question.text for check in checks)
+        for n, check in enumerate(checks):
+            signal = Signal.REJECT if n % 4 == 0 else Signal.APPROVE
+            await service.feedback(check.answer.id, signal, **AGENT)
+        assert await service.spot_checks() == []
+        await service.refit_calibration()
+        reading = service.calibrator.state.silence
+        assert reading is not None
+        judged_right = sum(n % 4 != 0 for n in range(len(checks)))
+        assert reading.silent_right == pytest.approx((judged_right + 1) / (len(checks) + 2))
+    finally:
+        await service.close()
 
 
 @pytest.mark.parametrize("silence", ["discounted", "estimated"])

@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from adapters.console.handlers import charts, conversations, learning, login, replay, sandbox
+from adapters.console.handlers import charts, conversations, learning, login, replay, sandbox, spot_checks
 
 REGISTRARS: tuple[Callable[[web.Application], None], ...] = (
     login.register,
     sandbox.register,
     learning.register,
+    spot_checks.register,
     conversations.register,
     charts.register,
     replay.register,

@@ -1,4 +1,5 @@
-"""``/assistant``: ask, teach, learned (with Undo), forget, stats, help.
+"""``/assistant``: ask, teach, learned (with Undo), forget, stats, spot-check (with Right and
+Wrong), help.
 
 Sub-commands are a registry (``SUBCOMMANDS``), each marked whether only agents may run it; a
 customer gets a polite refusal. Replies are ephemeral, through the command's ``response_url``.
@@ -27,13 +28,14 @@ from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
 from adapters.slack.events import action_value, container, user_id
 from adapters.slack.handlers.base import spawn
-from adapters.slack.payloads import UndoRef
+from adapters.slack.payloads import SpotCheckRef, UndoRef
 from adapters.slack.replies import guarded
 from adapters.slack.steps import Steps, or_retry_later
 from adapters.slack.text import parse_command, parse_teach
 from adapters.slack.work import is_replay
 from assistant.errors import InvalidInputError
-from assistant.models import Question, Role
+from assistant.learning.spot_checks import SpotCheck
+from assistant.models import Question, Role, Signal
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,15 @@ async def _stats(call: Invocation) -> Message:
     return _text(blocks.stats_text(await call.deps.assistant.store.stats()))
 
 
+async def _spot_check(call: Invocation) -> Message:
+    return blocks.spot_check_message(await _next_spot_check(call.deps))
+
+
+async def _next_spot_check(deps: SlackDeps) -> SpotCheck | None:
+    waiting = await deps.assistant.spot_checks(limit=1)
+    return waiting[0] if waiting else None
+
+
 async def _help(call: Invocation) -> Message:
     return _text(texts.HELP)
 
@@ -122,6 +133,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "learned": Subcommand(_learned, agents_only=True),
     "forget": Subcommand(_forget, agents_only=True),
     "stats": Subcommand(_stats, agents_only=True),
+    "spot-check": Subcommand(_spot_check, agents_only=True),
     "help": Subcommand(_help, agents_only=False),
 }
 
@@ -152,8 +164,25 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         job = undo_learned(deps, body, reply, Steps.of(deps.conversations, body))
         spawn(deps, context, job, ids.UNDO_LEARNED)
 
+    def on_verdict(right: bool) -> Callable[..., Awaitable[None]]:
+        async def listener(
+            ack: AsyncAck,
+            body: dict[str, Any],
+            respond: AsyncRespond,
+            client: AsyncWebClient,
+            context: dict[str, Any],
+        ) -> None:
+            await ack()
+            reply = replier(respond, client, context, container(body)[0], user_id(body))
+            job = judge_spot_check(deps, body, reply, Steps.of(deps.conversations, body), right=right)
+            spawn(deps, context, job, ids.SPOT_CHECK_RIGHT if right else ids.SPOT_CHECK_WRONG)
+
+        return listener
+
     app.command(ids.COMMAND)(on_command)
     app.action(ids.UNDO_LEARNED)(on_undo)
+    app.action(ids.SPOT_CHECK_RIGHT)(on_verdict(True))
+    app.action(ids.SPOT_CHECK_WRONG)(on_verdict(False))
 
 
 def replier(
@@ -238,3 +267,43 @@ async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: Reply, st
         await tell(replace_original=True, **message)
 
     await guarded(or_retry_later(undo(), "undo"), notify, "undo")
+
+
+async def judge_spot_check(
+    deps: SlackDeps, body: dict[str, Any], respond: Reply, steps: Steps, *, right: bool
+) -> None:
+    """Record an agent's verdict on a spot check (once, whatever the clicks and replays), then show
+    the next one waiting in its place."""
+    user = user_id(body)
+    ref = SpotCheckRef.parse(action_value(body))
+
+    async def tell(**message: Any) -> None:  # once, across the inbox's replays
+        async def send() -> None:
+            await respond(**message)
+
+        await steps.once("reply", send, before=None)
+
+    async def notify(text: str) -> None:
+        await tell(text=text, response_type="ephemeral", replace_original=False)
+
+    if ref is None:
+        await notify(texts.STALE_BUTTON)
+        return
+    if not await deps.members.is_agent(user):
+        await notify(texts.AGENTS_ONLY)
+        return
+    answer_id = ref.answer_id
+
+    async def record() -> str:
+        if not await deps.assistant.spot_checks(limit=1, answer_id=answer_id):
+            return texts.SPOT_CHECK_GONE
+        signal = Signal.APPROVE if right else Signal.REJECT
+        await deps.assistant.feedback(answer_id, signal, actor=user, role=Role.AGENT)
+        return texts.spot_check_recorded(right)
+
+    async def judge() -> None:
+        note = await steps.once("verdict", record, before=texts.spot_check_recorded(right))
+        message = blocks.spot_check_message(await _next_spot_check(deps), note)
+        await tell(replace_original=True, **message)
+
+    await guarded(or_retry_later(judge(), "spot check"), notify, "spot check")

@@ -155,6 +155,9 @@ answers = Table(
     Column("outcome_weight", Float, nullable=False),
     # The outcome is silence past the acceptance window, not a person's verdict.
     Column("outcome_silent", Boolean, nullable=False, server_default=false()),
+    # Drawn at random among silent answers to be put to a person (``learning.spot_checks``); with
+    # outcome_silent False again, its outcome is that person's verdict.
+    Column("spot_check", Boolean, nullable=False, server_default=false()),
     # labelled_outcomes and unlabelled_answers_before select by outcome and order by time.
     Index(None, "outcome", "created_at"),
 )

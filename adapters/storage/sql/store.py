@@ -345,6 +345,7 @@ class SqlKnowledgeStore:
                 answers.c.outcome,
                 answers.c.outcome_weight,
                 answers.c.outcome_silent,
+                answers.c.spot_check,
                 answers.c.decision,
                 answers.c.resolution_key,
             )
@@ -361,6 +362,7 @@ class SqlKnowledgeStore:
                 weight=row.outcome_weight,
                 answered=row.decision == Decision.ANSWER,
                 silent=bool(row.outcome_silent),
+                spot_checked=bool(row.spot_check) and not row.outcome_silent,
                 resolution_key=row.resolution_key,
             )
             for row in reversed(found)
@@ -415,6 +417,42 @@ class SqlKnowledgeStore:
                 )
                 changed += result.rowcount or 0
         return changed
+
+    async def message_ids(self, answer_ids: Sequence[str]) -> dict[str, str | None]:
+        """The chat message id (``external_id``) each answer's question came with."""
+        found: dict[str, str | None] = {}
+        async with self._transaction() as conn:
+            for chunk in queries.chunks(answer_ids):
+                query = (
+                    select(answers.c.id, questions.c.external_id)
+                    .join(questions, questions.c.id == answers.c.question_id)
+                    .where(answers.c.id.in_(chunk))
+                )
+                found.update({row.id: row.external_id for row in await conn.execute(query)})
+        return found
+
+    async def mark_spot_checks(self, answer_ids: Sequence[str]) -> None:
+        """Put these silent answers to a person; one labelled since keeps its verdict unchecked."""
+        async with self._transaction("write") as conn:
+            for chunk in queries.chunks(answer_ids):
+                await conn.execute(
+                    update(answers)
+                    .where(answers.c.id.in_(chunk), answers.c.outcome_silent.is_(True))
+                    .values(spot_check=True)
+                )
+
+    async def pending_spot_checks(self, limit: int, *, answer_id: str | None = None) -> list[str]:
+        """Answers put to a person and still silent, newest first (only ``answer_id``, if given)."""
+        query = (
+            select(answers.c.id)
+            .where(answers.c.spot_check.is_(True), answers.c.outcome_silent.is_(True))
+            .order_by(answers.c.created_at.desc(), answers.c.id.desc())
+            .limit(max(limit, 0))
+        )
+        if answer_id is not None:
+            query = query.where(answers.c.id == answer_id)
+        async with self._transaction() as conn:
+            return list((await conn.execute(query)).scalars())
 
     async def unlabelled_answers_before(self, cutoff: datetime, limit: int) -> list[str]:
         """Sent answers still without an outcome, asked before ``cutoff``, oldest first."""

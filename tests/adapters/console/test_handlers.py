@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 
+from assistant.models import Signal, utcnow
 from tests.adapters.console.conftest import ACME_TOKEN, Console
 from tests.assistant.replay.test_harness import write_replay
 
@@ -316,3 +318,46 @@ async def test_sandbox_answers_render_markdown_safely(console: Console) -> None:
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     finally:
         await client.close()
+
+
+async def test_spot_checks_are_judged_once_and_only_by_their_accounts(console: Console) -> None:
+    """A silent answer drawn for a spot check waits on its page until an agent says Right or Wrong
+    (Wrong with the right answer corrects it); the verdict is read as a spot check's, a second
+    click finds nothing waiting, and a viewer of another account never sees or judges it."""
+    admin = await console.client()
+    acme = await console.client(ACME_TOKEN)
+    try:
+        question = "How do I set up a recurring invoice?"
+        ids = []
+        for account in ("acme", "acme", "globex"):
+            await admin.post("/console/sandbox/ask", data={"account": account, "text": question})
+            newest = console.deps.sandbox.exchanges()[-1]
+            assert newest.account == account and not newest.answer.handed_off
+            ids.append(newest.answer.id)
+        assert await console.assistant.teacher.accept_silent_answers(before=utcnow() + timedelta(days=2)) == 3
+        await console.assistant.store.mark_spot_checks(ids)
+
+        page = await (await admin.get("/console/spot-checks")).text()
+        assert set(answer_ids(page)) == set(ids) and question in page
+        assert set(answer_ids(await (await acme.get("/console/spot-checks")).text())) == set(ids[:2])
+        refused = await acme.post(f"/console/spot-checks/{ids[2]}", data={"verdict": "right"})
+        assert "belongs to another account" in await refused.text()
+        unsaid = await acme.post(f"/console/spot-checks/{ids[0]}", data={"verdict": ""})
+        assert "right or wrong" in await unsaid.text()
+
+        right = await acme.post(f"/console/spot-checks/{ids[0]}", data={"verdict": "right"})
+        assert "recorded as right" in await right.text()
+        fixed = "Billing → Recurring → New schedule, then pick the customer."
+        wrong = await acme.post(f"/console/spot-checks/{ids[1]}", data={"verdict": "wrong", "text": fixed})
+        assert "recorded as wrong" in await wrong.text()
+        again = await acme.post(f"/console/spot-checks/{ids[1]}", data={"verdict": "right"})
+        assert "not waiting for a spot check" in await again.text()
+
+        assert set(answer_ids(await (await admin.get("/console/spot-checks")).text())) == {ids[2]}
+        signals = [event.signal for event in await console.assistant.learned()]
+        assert sorted(signals) == [Signal.APPROVE, Signal.CORRECT]
+        checked = [o for o in await console.assistant.store.labelled_outcomes(10) if o.spot_checked]
+        assert sorted(o.correct for o in checked) == [False, True]
+    finally:
+        await admin.close()
+        await acme.close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from adapters.slack import constants as ids
 from adapters.slack import texts
-from assistant.models import Signal
+from assistant.models import Question, Signal, utcnow
 from tests.adapters.slack.conftest import AGENT, CUSTOMER, HANDOFF_CHANNEL, Harness
 from tests.adapters.slack.helpers import block_text, button, events_of
 from tests.fakes.slack_requests import block_actions, slash_command
@@ -109,3 +110,57 @@ async def test_a_command_without_a_usable_response_url_is_answered_privately_in_
     [reply] = harness.fake.answered("chat.postEphemeral")
     assert reply.args["user"] == CUSTOMER and reply.args["channel"] == "C_ACME"
     assert reply.args["text"] == texts.AGENTS_ONLY
+
+
+async def click(harness: Harness, user: str, action_id: str, value: str) -> dict[str, Any]:
+    name = f"click-{len(harness.fake.responses)}"
+    await harness.interact(
+        block_actions(
+            user=user,
+            action_id=action_id,
+            value=value,
+            channel="C_ACME",
+            message_ts="1710000000.999999",
+            response_url=harness.fake.response_url(name),
+        )
+    )
+    [response] = harness.fake.responses[name]
+    return response
+
+
+async def test_spot_checks_are_judged_in_a_row_once_each(harness: Harness) -> None:
+    """An agent judges the drawn silent answers one after another; a double click or a customer's
+    click records nothing more, and each verdict is read as a spot check's."""
+    answers = [
+        await harness.assistant.ask(Question(text="How do I reset my password?", account="acme"))
+        for _ in range(2)
+    ]
+    assert all(not answer.handed_off for answer in answers)
+    assert await harness.assistant.teacher.accept_silent_answers(before=utcnow() + timedelta(days=2)) == 2
+    await harness.assistant.store.mark_spot_checks([answer.id for answer in answers])
+    older, newer = answers
+
+    assert (await command(harness, CUSTOMER, "spot-check"))["text"] == texts.AGENTS_ONLY
+    shown = await command(harness, AGENT, "spot-check")
+    right = button(shown, ids.SPOT_CHECK_RIGHT)
+    assert newer.id in right["value"] and "Forgot password" in block_text(shown)
+    assert "How do I reset my password?" in block_text(shown)
+    assert (await click(harness, CUSTOMER, ids.SPOT_CHECK_RIGHT, right["value"]))["text"] == texts.AGENTS_ONLY
+
+    judged = await click(harness, AGENT, ids.SPOT_CHECK_RIGHT, right["value"])
+    assert judged["replace_original"] is True
+    assert texts.spot_check_recorded(True) in block_text(judged)
+    assert older.id in button(judged, ids.SPOT_CHECK_WRONG)["value"]  # the next one in its place
+    again = await click(harness, AGENT, ids.SPOT_CHECK_RIGHT, right["value"])
+    assert texts.SPOT_CHECK_GONE in block_text(again)
+
+    wrong = await click(harness, AGENT, ids.SPOT_CHECK_WRONG, button(judged, ids.SPOT_CHECK_WRONG)["value"])
+    assert texts.spot_check_recorded(False) in block_text(wrong) and texts.NO_SPOT_CHECKS in block_text(wrong)
+
+    assert [e.signal for e in await harness.assistant.learned(limit=100) if e.actor == AGENT] == [
+        Signal.REJECT,
+        Signal.APPROVE,
+    ]
+    checked = [o for o in await harness.assistant.store.labelled_outcomes(10) if o.spot_checked]
+    assert sorted(o.correct for o in checked) == [False, True]
+    assert (await command(harness, AGENT, "spot-check"))["text"] == texts.NO_SPOT_CHECKS

@@ -332,6 +332,26 @@ async def test_silence_is_marked_until_a_person_labels_the_answer(store: SqlKnow
     assert [(o.correct, o.silent) for o in outcomes] == [(True, True), (False, False), (False, False)]
 
 
+async def test_a_spot_check_waits_until_a_person_gives_the_verdict(store: SqlKnowledgeStore) -> None:
+    """Only a silent answer can be put to a person; it waits (newest first) until someone judges
+    it, and that verdict is then read as a spot check's, not as an unprompted one."""
+    for n in range(3):
+        await exchange(store, n, at=T0 + timedelta(minutes=n))
+    await store.set_outcomes_if_unknown(["ans-0", "ans-1"], True, 1.0, silent=True)
+    # The draw hashes the question's message id: the same whenever a stream is replayed.
+    assert await store.message_ids(["ans-0", "ans-2", "nope"]) == {"ans-0": "ext-0", "ans-2": "ext-2"}
+    await store.mark_spot_checks(["ans-0", "ans-1", "ans-2"])  # ans-2 has no outcome: not silent
+    assert await store.pending_spot_checks(10) == ["ans-1", "ans-0"]
+    assert await store.pending_spot_checks(1) == ["ans-1"]
+
+    verdict = event("evt-1", answer_id="ans-1", created_at=T0 + timedelta(days=2))
+    await store.apply_learning(LearningChange(event=verdict, answer_outcome=("ans-1", False, 1.0)))
+    assert await store.pending_spot_checks(10) == ["ans-0"]
+    outcomes = await store.labelled_outcomes(10)
+    read = [(o.correct, o.silent, o.spot_checked) for o in outcomes]
+    assert read == [(True, True, False), (False, False, True)]
+
+
 async def test_labelled_outcomes_and_set_outcomes_if_unknown(store: SqlKnowledgeStore) -> None:
     for n in range(5):
         await exchange(store, n, at=T0 + timedelta(minutes=n), features=[float(n), math.nan])

@@ -5,6 +5,7 @@ import numpy as np
 from assistant.answering.calibration import (
     DEFAULT_PULL,
     FEATURE_NAMES,
+    MIN_SPOT_CHECKS,
     PULLS,
     Calibrator,
     SilenceReading,
@@ -117,10 +118,13 @@ def test_novelty_is_judged_against_the_resolutions_own_right_answers() -> None:
     assert calibrator.should_answer(0.99, _with_neighbourhood(0.9), "tight")
 
 
-def _answered_stream(correct_rate: float, seed: int = 0) -> tuple[list[LabelledOutcome], float]:
+def _answered_stream(
+    correct_rate: float, seed: int = 0, spot_check_share: float = 0.0
+) -> tuple[list[LabelledOutcome], float]:
     """Answers of varying confidence as a channel leaves them: people approve 30% of the right
-    ones, correct ``correct_rate`` of the wrong ones, and the rest stay silent; with the share of
-    the silent ones that were in truth right."""
+    ones, correct ``correct_rate`` of the wrong ones, and the rest stay silent, but for the
+    ``spot_check_share`` of them a person was asked to judge; with the share of the silent ones
+    that were in truth right."""
     rng = np.random.default_rng(seed)
     outcomes, silent_truth = [], []
     for _ in range(4000):
@@ -131,6 +135,9 @@ def _answered_stream(correct_rate: float, seed: int = 0) -> tuple[list[LabelledO
             outcomes.append(LabelledOutcome(features, True, 1.0, answered=True))
         elif not right and rng.random() < correct_rate:
             outcomes.append(LabelledOutcome(features, False, 1.0, answered=True))
+        elif rng.random() < spot_check_share:
+            outcomes.append(LabelledOutcome(features, bool(right), 1.0, answered=True, spot_checked=True))
+            silent_truth.append(right)
         else:
             outcomes.append(LabelledOutcome(features, True, 1.0, answered=True, silent=True))
             silent_truth.append(right)
@@ -246,3 +253,45 @@ def test_rehearsed_outcomes_keep_the_default_pull() -> None:
     calibrator = Calibrator(target_precision=0.9)
     calibrator.fit(_outcomes_hinging_on_lexical_share(400), rehearsed=True)
     assert calibrator.state.pull == DEFAULT_PULL
+
+
+def test_spot_checks_say_what_silence_means_in_a_busy_channel() -> None:
+    """With half the mistakes left silent, the verdicts on 5% of the silent answers read silence
+    (without the estimate being switched on) and answer as precisely as with a diligent agent."""
+    busy, silent_right = _answered_stream(0.5, spot_check_share=0.05)
+    diligent = Calibrator(target_precision=0.9, estimate_silence=True)
+    diligent.fit(_answered_stream(1.0)[0])
+    checked = Calibrator(target_precision=0.9)
+    checked.fit(busy)
+    reading = checked.state.silence
+    assert reading is not None
+    assert abs(reading.silent_right - silent_right) < 0.06
+    assert abs(reading.correct_rate - 0.5) < 0.1
+    assert abs(reading.approve_rate - 0.3) < 0.03
+    assert _truly_right_share(checked)[1] >= _truly_right_share(diligent)[1] - 0.015
+
+
+def test_with_diligent_agents_spot_checks_answer_more_than_the_discount() -> None:
+    """Spot checks that find silence right lift the half-yes discount's caution, answering as
+    much and as precisely as the estimate does where it reads a diligent agent right."""
+    discounted, checked = Calibrator(target_precision=0.9), Calibrator(target_precision=0.9)
+    estimated = Calibrator(target_precision=0.9, estimate_silence=True)
+    discounted.fit(_answered_stream(1.0)[0])
+    estimated.fit(_answered_stream(1.0)[0])
+    checked.fit(_answered_stream(1.0, spot_check_share=0.05)[0])
+    assert checked.state.silence is not None and checked.state.silence.correct_rate > 0.9
+    answered, precision = _truly_right_share(checked)
+    assert answered > _truly_right_share(discounted)[0] + 0.05
+    assert abs(answered - _truly_right_share(estimated)[0]) < 0.02
+    assert precision >= _truly_right_share(estimated)[1] - 0.01
+
+
+def test_a_few_spot_checks_leave_the_discount() -> None:
+    """Until MIN_SPOT_CHECKS verdicts are in, a handful would read silence too loosely."""
+    outcomes = _answered_stream(1.0, spot_check_share=0.05)[0]
+    checked = [index for index, o in enumerate(outcomes) if o.spot_checked]
+    assert len(checked) > MIN_SPOT_CHECKS
+    few = [o for index, o in enumerate(outcomes) if index not in checked[MIN_SPOT_CHECKS - 1 :]]
+    calibrator = Calibrator(target_precision=0.9)
+    calibrator.fit(few)
+    assert calibrator.state.silence is None

@@ -136,6 +136,34 @@ async def test_learning_arm_resolves_more_than_the_static_arm(tmp_path: Path, em
     assert stats["questions"] == 80
 
 
+async def test_the_simulated_agent_answers_the_spot_checks_it_is_asked(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Half the silent answers are drawn (by their message ids, so a replay run twice draws the same
+    ones and gives the same figures); the agent judges those it is asked, and the verdicts stand
+    as spot checks; an agent who ignores them leaves them waiting."""
+    from adapters.wiring import build_assistant
+    from assistant.config import default_database_url_for, load_settings
+
+    data = read_replay_dir(write_replay(tmp_path / "set"))
+    reports, waiting, checked = [], [], []
+    for run, rate in enumerate((1.0, 1.0, 0.0)):
+        url = default_database_url_for(tmp_path / f"run-{run}.db")
+        settings = load_settings(database_url=url, spot_check_share=0.5)
+        service = build_assistant(settings, embedder=embedder, background_refit=False)
+        await service.start()
+        try:
+            options = ReplayOptions(spot_check_rate=rate, checkpoints=(len(data.stream),))
+            reports.append(await run_replay(service, data, dataset="set", options=options))
+            waiting.append(len(await service.spot_checks(limit=1000)))
+            checked.append(sum(o.spot_checked for o in await service.store.labelled_outcomes(1000)))
+        finally:
+            await service.close()
+    first, again, ignored = reports
+    assert first.spot_checks > 5 and checked[0] == first.spot_checks
+    assert (again.spot_checks, again.cumulative) == (first.spot_checks, first.cumulative)
+    assert ignored.spot_checks == 0 == checked[2] and waiting[2] > waiting[0]
+    assert first.parameters["spot_check_share"] == 0.5
+
+
 async def _stats(path: Path) -> dict[str, float]:
     from adapters.storage.sql import SqlKnowledgeStore
     from assistant.config import default_database_url_for
