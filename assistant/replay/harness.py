@@ -135,19 +135,29 @@ class _SpotChecker:
                 self._ignored.add(answer.id)
                 continue
             record = self._records[answer.id]
-            common = {"actor": AGENT, "role": Role.AGENT, "at": at}
             if record.gold is not None and answer.resolution_key == record.gold:
-                await assistant.feedback(answer.id, Signal.APPROVE, **common)
+                await assistant.feedback(answer.id, Signal.APPROVE, actor=AGENT, role=Role.AGENT, at=at)
             else:
-                await assistant.feedback(
-                    answer.id,
-                    Signal.CORRECT,
-                    text=record.answer,
-                    resolution_key=record.gold,
-                    make_global=record.gold is not None,
-                    **common,
-                )
+                await _reply(assistant, answer.id, Signal.CORRECT, record, at=at)
             self.judged += 1
+
+
+async def _reply(
+    assistant: Assistant, answer_id: str, signal: Signal, record: StreamRecord, *, at: datetime
+) -> None:
+    """The agent's own reply to a question, taught (a correction or a resolution). A tagged reply
+    is a macro or an article: the agent shares it with every account, as "Correct for everyone"
+    does. A bespoke reply (no tag) stays with the asker's account."""
+    await assistant.feedback(
+        answer_id,
+        signal,
+        text=record.answer,
+        resolution_key=record.gold,
+        make_global=record.gold is not None,
+        actor=AGENT,
+        role=Role.AGENT,
+        at=at,
+    )
 
 
 async def _play(
@@ -168,33 +178,15 @@ async def _play(
     corrected = False
     if not options.learning:
         return answer.id, answered, correct, corrected
-    common = {"actor": AGENT, "role": Role.AGENT, "at": record.ts}
-    # A tagged reply is a macro or an article: the agent shares it with every account, as
-    # "Correct for everyone" does. A bespoke reply (no tag) stays with the asker's account.
-    shared = record.gold is not None
     if answered and correct:
         if rng.random() < options.approve_rate:
-            await assistant.feedback(answer.id, Signal.APPROVE, **common)
+            await assistant.feedback(answer.id, Signal.APPROVE, actor=AGENT, role=Role.AGENT, at=record.ts)
     elif answered:
         if rng.random() < options.correct_rate:
             corrected = True
-            await assistant.feedback(
-                answer.id,
-                Signal.CORRECT,
-                text=record.answer,
-                resolution_key=record.gold,
-                make_global=shared,
-                **common,
-            )
+            await _reply(assistant, answer.id, Signal.CORRECT, record, at=record.ts)
     else:
-        await assistant.feedback(
-            answer.id,
-            Signal.RESOLVE,
-            text=record.answer,
-            resolution_key=record.gold,
-            make_global=shared,
-            **common,
-        )
+        await _reply(assistant, answer.id, Signal.RESOLVE, record, at=record.ts)
     return answer.id, answered, correct, corrected
 
 

@@ -238,24 +238,41 @@ async def run_command(deps: SlackDeps, command: dict[str, Any], respond: Reply, 
     await guarded(or_retry_later(reply(), what), notify, what)
 
 
+@dataclass(frozen=True, slots=True)
+class ButtonReplies:
+    """How an agent's button click is answered: ``tell`` sends a message (once, across the inbox's
+    replays), ``notify`` a line only the clicker sees."""
+
+    respond: Reply
+    steps: Steps
+
+    async def tell(self, **message: Any) -> None:
+        async def send() -> None:
+            await self.respond(**message)
+
+        await self.steps.once("reply", send, before=None)
+
+    async def notify(self, text: str) -> None:
+        await self.tell(text=text, response_type="ephemeral", replace_original=False)
+
+
+async def _agents_button(deps: SlackDeps, user: str, ref: object | None, replies: ButtonReplies) -> bool:
+    """Whether the click may go on: a stale or forged button, or a click by someone who is not
+    an agent, is told so and changes nothing."""
+    if ref is None:
+        await replies.notify(texts.STALE_BUTTON)
+        return False
+    if not await deps.members.is_agent(user):
+        await replies.notify(texts.AGENTS_ONLY)
+        return False
+    return True
+
+
 async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: Reply, steps: Steps) -> None:
     user = user_id(body)
     ref = UndoRef.parse(action_value(body))
-
-    async def tell(**message: Any) -> None:  # once, across the inbox's replays
-        async def send() -> None:
-            await respond(**message)
-
-        await steps.once("reply", send, before=None)
-
-    async def notify(text: str) -> None:
-        await tell(text=text, response_type="ephemeral", replace_original=False)
-
-    if ref is None:
-        await notify(texts.STALE_BUTTON)
-        return
-    if not await deps.members.is_agent(user):
-        await notify(texts.AGENTS_ONLY)
+    replies = ButtonReplies(respond, steps)
+    if not await _agents_button(deps, user, ref, replies) or ref is None:
         return
 
     async def forget() -> None:
@@ -264,9 +281,9 @@ async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: Reply, st
     async def undo() -> None:
         await steps.once("forget", forget, before=None)
         message = blocks.learned_message(await deps.assistant.learned(limit=LEARNED_LIMIT))
-        await tell(replace_original=True, **message)
+        await replies.tell(replace_original=True, **message)
 
-    await guarded(or_retry_later(undo(), "undo"), notify, "undo")
+    await guarded(or_retry_later(undo(), "undo"), replies.notify, "undo")
 
 
 async def judge_spot_check(
@@ -276,21 +293,8 @@ async def judge_spot_check(
     the next one waiting in its place."""
     user = user_id(body)
     ref = SpotCheckRef.parse(action_value(body))
-
-    async def tell(**message: Any) -> None:  # once, across the inbox's replays
-        async def send() -> None:
-            await respond(**message)
-
-        await steps.once("reply", send, before=None)
-
-    async def notify(text: str) -> None:
-        await tell(text=text, response_type="ephemeral", replace_original=False)
-
-    if ref is None:
-        await notify(texts.STALE_BUTTON)
-        return
-    if not await deps.members.is_agent(user):
-        await notify(texts.AGENTS_ONLY)
+    replies = ButtonReplies(respond, steps)
+    if not await _agents_button(deps, user, ref, replies) or ref is None:
         return
     answer_id = ref.answer_id
 
@@ -304,6 +308,6 @@ async def judge_spot_check(
     async def judge() -> None:
         note = await steps.once("verdict", record, before=texts.spot_check_recorded(right))
         message = blocks.spot_check_message(await _next_spot_check(deps), note)
-        await tell(replace_original=True, **message)
+        await replies.tell(replace_original=True, **message)
 
-    await guarded(or_retry_later(judge(), "spot check"), notify, "spot check")
+    await guarded(or_retry_later(judge(), "spot check"), replies.notify, "spot check")
