@@ -13,8 +13,9 @@ its reply each happen once (``adapters.slack.steps``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 Reply = Callable[..., Awaitable[Any]]  # ``respond``'s arguments: text, blocks, response_type, ...
+ButtonHandler = Callable[[SlackDeps, dict[str, Any], Reply, Steps], Coroutine[Any, Any, None]]
 LEARNED_LIMIT = 20
 
 
@@ -152,19 +154,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         job = run_command(deps, command, reply, Steps.of(deps.conversations, command))
         spawn(deps, context, job, f"command:{channel}")
 
-    async def on_undo(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: dict[str, Any],
-    ) -> None:
-        await ack()
-        reply = replier(respond, client, context, container(body)[0], user_id(body))
-        job = undo_learned(deps, body, reply, Steps.of(deps.conversations, body))
-        spawn(deps, context, job, ids.UNDO_LEARNED)
-
-    def on_verdict(right: bool) -> Callable[..., Awaitable[None]]:
+    def on_button(action_id: str, handle: ButtonHandler) -> Callable[..., Awaitable[None]]:
         async def listener(
             ack: AsyncAck,
             body: dict[str, Any],
@@ -174,15 +164,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ) -> None:
             await ack()
             reply = replier(respond, client, context, container(body)[0], user_id(body))
-            job = judge_spot_check(deps, body, reply, Steps.of(deps.conversations, body), right=right)
-            spawn(deps, context, job, ids.SPOT_CHECK_RIGHT if right else ids.SPOT_CHECK_WRONG)
+            spawn(deps, context, handle(deps, body, reply, Steps.of(deps.conversations, body)), action_id)
 
         return listener
 
     app.command(ids.COMMAND)(on_command)
-    app.action(ids.UNDO_LEARNED)(on_undo)
-    app.action(ids.SPOT_CHECK_RIGHT)(on_verdict(True))
-    app.action(ids.SPOT_CHECK_WRONG)(on_verdict(False))
+    app.action(ids.UNDO_LEARNED)(on_button(ids.UNDO_LEARNED, undo_learned))
+    app.action(ids.SPOT_CHECK_RIGHT)(on_button(ids.SPOT_CHECK_RIGHT, partial(judge_spot_check, right=True)))
+    app.action(ids.SPOT_CHECK_WRONG)(on_button(ids.SPOT_CHECK_WRONG, partial(judge_spot_check, right=False)))
 
 
 def replier(
