@@ -280,8 +280,8 @@ def read_spot_checks(
         return None
     right_share = (float(y[checked].sum()) + 1.0) / (count + 2.0)
     went_silent = float(silent.sum()) + count
-    approved = float((answered & ~silent & (y == 1.0)).sum())
-    corrected = float((answered & ~silent & (y == 0.0)).sum())
+    approved_rows, corrected_rows = _unprompted_verdicts(y, silent=silent, answered=answered)
+    approved, corrected = float(approved_rows.sum()), float(corrected_rows.sum())
     return SilenceReading(
         approve_rate=approved / (approved + went_silent * right_share),
         correct_rate=corrected / (corrected + went_silent * (1.0 - right_share)),
@@ -309,8 +309,7 @@ def read_silence(
     model refitted, until the rates settle. ``start`` and ``reading`` (the last fit's) are where
     the rounds begin: outcomes change little between fits, so a few rounds then suffice.
     """
-    approved = answered & ~silent & (y == 1.0)
-    corrected = answered & ~silent & (y == 0.0)
+    approved, corrected = _unprompted_verdicts(y, silent=silent, answered=answered)
     if not silent.any() or not approved.any() or not corrected.any():
         return _fit_logistic(x, y, w, start=start, centre=PRIOR_WEIGHTS, pull=pull), None
     weights = start if start is not None else PRIOR_WEIGHTS
@@ -360,6 +359,15 @@ def fit_reading(
         if settled:
             break
     return weights
+
+
+def _unprompted_verdicts(
+    y: np.ndarray, *, silent: np.ndarray, answered: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The answers people approved and the ones they corrected of their own accord (the rows of
+    ``answered`` with a verdict; the caller leaves spot checks out of ``answered``)."""
+    reacted = answered & ~silent
+    return reacted & (y == 1.0), reacted & (y == 0.0)
 
 
 def _silent_right(probabilities: np.ndarray, reading: SilenceReading) -> np.ndarray:

@@ -268,10 +268,11 @@ class Teacher:
         if ids:
             changed = await store.set_outcomes_if_unknown(ids, True, IMPLICIT_ACCEPTANCE_WEIGHT, silent=True)
             share = self._assistant.settings.spot_check_share
-            messages = await store.message_ids(ids) if share > 0 else {}
-            drawn = [i for i in ids if drawn_for_spot_check(messages.get(i) or i, share)]
-            if drawn:
-                await store.mark_spot_checks(drawn)
+            if share > 0:
+                messages = await store.message_ids(ids)
+                drawn = [i for i in ids if drawn_for_spot_check(messages.get(i) or i, share)]
+                if drawn:
+                    await store.mark_spot_checks(drawn)
         if changed:
             await self._assistant.outcome_recorded(changed)
         return changed
