@@ -223,8 +223,8 @@ class Assistant:
         """Rank and judge a question without recording anything (replay checkpoints, previews)."""
         vector = (await self.embedder.embed([text]))[0]
         ranking, items = await self.engine.rank(vector, text, account)
-        confidence = self.calibrator.probability(ranking.features) if ranking.best else 0.0
         best = ranking.best
+        confidence = self.calibrator.probability(ranking.features, best.resolution_key) if best else 0.0
         answer = best is not None and self.calibrator.should_answer(
             confidence, ranking.features, best.resolution_key
         )

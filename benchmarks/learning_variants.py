@@ -16,16 +16,21 @@ Variants:
 - ``silence-estimated``: ``ASSISTANT_SILENCE=estimated``: what a silent answer is worth is read
   from how often the agent approves and corrects (``calibration.read_silence``), not taken as half
   a yes.
+- ``no-spot-checks``: ``ASSISTANT_SPOT_CHECK_SHARE=0``: no silent answer is put to the agent.
+- ``no-key-shifts``: one confidence model for every resolution, as before 2026-12-06's per-resolution
+  log-odds shifts (``calibration.fit_key_shifts``); ``key-shrink-3``: the shifts always shrunk by
+  3 outcomes' worth instead of a strength chosen by held-out outcomes.
 - ``pull-1``, ``pull-0.1``: the confidence model pulled towards its prior with that fixed strength
   instead of one chosen by held-out outcomes (``calibration.choose_pull``); 1 is the pull before
   2026-12-06. ``results/learning_variants-l2*.json`` were recorded before that change, when
   ``current`` was the fixed pull of 1 and the variant ``l2-0.1`` was today's ``pull-0.1``.
 
 Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
-[--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5] [--tag T]``; writes
-``benchmarks/results/learning_variants.json`` (``learning_variants-correct-0.5.json`` when the
+[--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5] [--seed 1] [--tag T]``;
+writes ``benchmarks/results/learning_variants.json`` (``learning_variants-correct-0.5.json`` when the
 simulated agent corrects only that share of wrong answers: the rest stay silent, as a busy agent
-leaves them, and silence then is not always right).
+leaves them, and silence then is not always right; ``-seed-1`` with another seed of the simulated
+agent's draws, to tell a change's effect from the seed's spread).
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ VARIANTS = (
     "pulls-up-to-1",
     "novelty-0.05",
     "novelty-0",
+    "no-spot-checks",
+    "no-key-shifts",
+    "key-shrink-3",
 )
 
 
@@ -80,7 +88,7 @@ def _install_old_calibration(scratch: Path) -> None:
     spec.loader.exec_module(module)
 
 
-async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict[str, Any]:
+async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: int) -> dict[str, Any]:
     from adapters.wiring import build_assistant, build_embedder
     from assistant.config import default_database_url_for, load_settings
     from assistant.knowledge.replay_format import read_replay_dir
@@ -107,6 +115,11 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
         from assistant.answering import calibration
 
         calibration.PULLS = tuple(p for p in calibration.PULLS if p <= calibration.DEFAULT_PULL)
+    if variant == "no-key-shifts" or variant.startswith("key-shrink-"):
+        from assistant.answering import calibration
+
+        shrink = float(variant.removeprefix("key-shrink-")) if variant != "no-key-shifts" else math.inf
+        calibration.KEY_SHRINKS = (shrink,)
     if variant == "private-replies":
         original = harness.Assistant.feedback
 
@@ -129,7 +142,7 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float) -> dict
         service = build_assistant(settings, embedder=build_embedder(settings), background_refit=False)
         await service.start()
         try:
-            options = ReplayOptions(correct_rate=correct_rate)
+            options = ReplayOptions(correct_rate=correct_rate, seed=seed)
             report = await run_replay(service, data, dataset=dataset, options=options)
         finally:
             await service.close()
@@ -150,6 +163,7 @@ def main() -> None:
     parser.add_argument("--sets", default="stackfaq,hwu64")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--correct-rate", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0, help="the simulated agent's; recorded as -seed-N")
     parser.add_argument("--tag", default="", help="recorded as learning_variants-TAG[-correct-R].json")
     parser.add_argument("--one", nargs=2, metavar=("SET", "VARIANT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -158,14 +172,22 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             if variant == "calibration-73bfc8c":
                 _install_old_calibration(Path(scratch))
-            print(json.dumps(asyncio.run(_learning_arm(dataset, variant, args.correct_rate))))
+            print(json.dumps(asyncio.run(_learning_arm(dataset, variant, args.correct_rate, args.seed))))
         return
     load_start = load_average()
     results: dict[str, Any] = {}
     for dataset in args.sets.split(","):
         for variant in args.variants.split(","):
             done = subprocess.run(
-                [sys.executable, __file__, "--one", dataset, variant, f"--correct-rate={args.correct_rate}"],
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    dataset,
+                    variant,
+                    f"--correct-rate={args.correct_rate}",
+                    f"--seed={args.seed}",
+                ],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -175,7 +197,8 @@ def main() -> None:
             print(dataset, variant, results[dataset][variant], flush=True)
     name = "learning_variants" + (f"-{args.tag}" if args.tag else "")
     name += "" if args.correct_rate == 1.0 else f"-correct-{args.correct_rate}"
-    figures = {"correct_rate": args.correct_rate, "sets": results}
+    name += f"-seed-{args.seed}" if args.seed else ""
+    figures = {"correct_rate": args.correct_rate, "seed": args.seed, "sets": results}
     print(record(name, figures, load_at_start=load_start))
 
 

@@ -25,6 +25,12 @@ corrections alone cannot tell a diligent team from a busy one, so a small random
 answers is put to an agent (``learning.spot_checks``). Once enough of those verdicts are in, they
 say how often a silent answer was right, which fixes the rates people approve right answers and
 correct wrong ones; silence is then read from those rates instead of discounted or estimated.
+
+Resolutions differ in how often the same features mean a right answer (two close intents are
+confused at a similarity that is safe elsewhere). Each resolution gets its own shift of the
+model's log-odds, fitted on its own outcomes and shrunk towards none; how strongly is chosen, as
+the pull is, by how well each strength predicts outcomes held out from it (``choose_key_shrink``).
+A resolution with few outcomes keeps the model's word.
 """
 
 from __future__ import annotations
@@ -77,6 +83,10 @@ _PULL_FOLDS = 3
 #: A resolution's own novelty floor is shrunk towards the floor of all as if it had this many more
 #: right answers at that floor (10-100 measured alike on clinc150's traced replay).
 _KEY_FLOOR_SHRINK = 30
+#: How strongly a resolution's own log-odds shift is pulled to none (in outcomes' worth of
+#: information), chosen among these per fit; the last is "no shifts" and wins ties.
+KEY_SHRINKS: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0, float("inf"))
+_KEY_SHIFT_ROUNDS = 25
 _MIN_ANSWERED_SUPPORT = 40
 _THRESHOLD_FLOOR = 0.5
 _THRESHOLD_CEILING = 0.995
@@ -109,6 +119,8 @@ class CalibrationState:
     silence: SilenceReading | None = None
     #: How strongly the fit was pulled towards the prior (one of ``PULLS``).
     pull: float = DEFAULT_PULL
+    #: Each resolution's shift of the model's log-odds (0 for a resolution not in it).
+    key_shifts: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +148,15 @@ class Calibrator:
     def target_precision(self) -> float:
         return self._target
 
-    def probability(self, features: Sequence[float]) -> float:
-        """Blend of the fitted model and the prior, weighted by how many outcomes we have."""
-        return float(self.probabilities(np.asarray([features], dtype=np.float64))[0])
+    def probability(self, features: Sequence[float], resolution_key: str | None = None) -> float:
+        """P(right) of answering with ``resolution_key``: the prior until a model is fitted, then
+        the model (which the prior regularises) shifted by what that resolution's outcomes say."""
+        row = np.asarray([features], dtype=np.float64)
+        weights = self.state.weights
+        if weights is None:
+            return float(self.prior(row)[0])
+        shift = shifts_of(np.array([resolution_key], dtype=object), self.state.key_shifts)
+        return float(_sigmoid(row @ weights + shift)[0])
 
     @staticmethod
     def prior(features: np.ndarray) -> np.ndarray:
@@ -146,8 +164,8 @@ class Calibrator:
         return _sigmoid(features @ PRIOR_WEIGHTS)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """``probability`` for many rows at once: the prior until a model is fitted, then the
-        model (which the prior regularises)."""
+        """The prior until a model is fitted, then the model (which the prior regularises), for
+        many rows at once and before any resolution's own shift (``probability`` adds it)."""
         weights = self.state.weights
         return self.prior(features) if weights is None else _sigmoid(features @ weights)
 
@@ -204,25 +222,32 @@ class Calibrator:
             weights = _fit_logistic(x, y, w, start=self.state.weights, centre=PRIOR_WEIGHTS, pull=pull)
             silence = None
         rows, labels, row_weights = x, y, w
+        keys = np.array([o.resolution_key for o in outcomes], dtype=object)
+        row_keys = keys
         if silence is not None:
             right = _silent_right(_sigmoid(x[silent] @ weights), silence)
             rows, labels, row_weights = _split_silent(x, y, w, silent, right)
+            row_keys = np.concatenate([keys, keys[silent]])
+        logits = rows @ weights
+        shrink = choose_key_shrink(logits, labels, row_weights, row_keys)
+        key_shifts = fit_key_shifts(logits, labels, row_weights, row_keys, shrink)
+        logits = logits + shifts_of(row_keys, key_shifts)
         right = y == 1.0
         familiar = x[right, NEIGHBOURHOOD_FEATURE]
         novelty_floor, key_floors = self.state.novelty_floor, self.state.key_floors
         if self._novelty_quantile > 0 and familiar.size >= _MIN_OUTCOMES:
             novelty_floor = float(np.quantile(familiar, self._novelty_quantile))
-            keys = [o.resolution_key for o, is_right in zip(outcomes, right, strict=True) if is_right]
-            key_floors = floors_by_key(familiar, keys, self._novelty_quantile, novelty_floor)
+            key_floors = floors_by_key(familiar, list(keys[right]), self._novelty_quantile, novelty_floor)
         # One assignment: a fit running on a worker thread never shows a half-made state.
         self.state = CalibrationState(
             weights=weights,
             outcomes=len(outcomes),
-            threshold=choose_threshold(_sigmoid(rows @ weights), labels, row_weights, self._target),
+            threshold=choose_threshold(_sigmoid(logits), labels, row_weights, self._target),
             novelty_floor=novelty_floor,
             key_floors=key_floors,
             silence=silence,
             pull=pull,
+            key_shifts=key_shifts,
         )
 
 
@@ -260,12 +285,61 @@ def choose_pull(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, start: np.ndarra
             )
             z = x[held] @ weights
             losses[index, held] = w[held] * (np.logaddexp(0.0, z) - y[held] * z)
+    return _firmest_within_error(PULLS, losses)
+
+
+def fit_key_shifts(
+    logits: np.ndarray, y: np.ndarray, w: np.ndarray, keys: np.ndarray, shrink: float
+) -> dict[str, float]:
+    """Each resolution's shift of the model's log-odds that best fits its own outcomes, with an
+    L2 penalty of ``shrink`` towards none (Newton's method, all resolutions at once). Outcomes with
+    no resolution (rehearsed ones) shift nothing."""
+    known = np.array([key is not None for key in keys], dtype=bool)
+    if not np.isfinite(shrink) or not known.any():
+        return {}
+    names, index = np.unique(keys[known].astype(str), return_inverse=True)
+    z, labels, weights = logits[known], y[known], w[known]
+    shifts = np.zeros(len(names))
+    for _ in range(_KEY_SHIFT_ROUNDS):
+        p = _sigmoid(z + shifts[index])
+        gradient = np.bincount(index, weights * (p - labels), minlength=len(names)) + shrink * shifts
+        curvature = np.bincount(index, weights * p * (1 - p), minlength=len(names)) + shrink
+        step = gradient / curvature
+        shifts -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return {str(name): float(shift) for name, shift in zip(names, shifts, strict=True)}
+
+
+def shifts_of(keys: np.ndarray, key_shifts: dict[str, float]) -> np.ndarray:
+    """The log-odds shift of each row's resolution (0 for none or one with no shift)."""
+    return np.array([key_shifts.get(key, 0.0) if key is not None else 0.0 for key in keys])
+
+
+def choose_key_shrink(logits: np.ndarray, y: np.ndarray, w: np.ndarray, keys: np.ndarray) -> float:
+    """How strongly resolutions' shifts are shrunk: the firmest of ``KEY_SHRINKS`` whose shifts
+    predict held-out outcomes (interleaved folds, weighted log-loss) no worse, by a standard error
+    of the paired difference, than the best one's. No shift at all has to be beaten."""
+    folds = np.arange(len(y)) % _PULL_FOLDS
+    losses = np.zeros((len(KEY_SHRINKS), len(y)))
+    for index, shrink in enumerate(KEY_SHRINKS):
+        for fold in range(_PULL_FOLDS):
+            train, held = folds != fold, folds == fold
+            shifts = fit_key_shifts(logits[train], y[train], w[train], keys[train], shrink)
+            z = logits[held] + shifts_of(keys[held], shifts)
+            losses[index, held] = w[held] * (np.logaddexp(0.0, z) - y[held] * z)
+    return _firmest_within_error(KEY_SHRINKS, losses)
+
+
+def _firmest_within_error(choices: Sequence[float], losses: np.ndarray) -> float:
+    """The last (firmest) of ``choices`` whose held-out losses (one row per choice) exceed the
+    best one's by no more than a standard error of the paired difference."""
     best = int(np.argmin(losses.sum(axis=1)))
-    for index in range(len(PULLS) - 1, best, -1):
+    for index in range(len(choices) - 1, best, -1):
         excess = losses[index] - losses[best]
         if excess.sum() <= np.sqrt(len(excess)) * excess.std():
-            return PULLS[index]
-    return PULLS[best]
+            return choices[index]
+    return choices[best]
 
 
 def read_spot_checks(

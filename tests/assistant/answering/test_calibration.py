@@ -5,6 +5,7 @@ import numpy as np
 from assistant.answering.calibration import (
     DEFAULT_PULL,
     FEATURE_NAMES,
+    KEY_SHRINKS,
     MIN_SPOT_CHECKS,
     PULLS,
     Calibrator,
@@ -295,3 +296,70 @@ def test_a_few_spot_checks_leave_the_discount() -> None:
     calibrator = Calibrator(target_precision=0.9)
     calibrator.fit(few)
     assert calibrator.state.silence is None
+
+
+def _two_resolutions(count: int, confused_right: float) -> list[LabelledOutcome]:
+    """Answers with ``clean`` (right as often as the prior says) and ``confused`` (a close
+    neighbour's questions often taken for it: right only ``confused_right`` of the time), over the
+    same spread of features."""
+    rng = np.random.default_rng(5)
+    outcomes = []
+    for index in range(count):
+        row = _features(float(rng.uniform(0.75, 1.0)), float(rng.uniform(0.05, 0.3)))
+        key = "clean" if index % 2 else "confused"
+        chance = prior_probability(row) if key == "clean" else confused_right
+        outcomes.append(LabelledOutcome(row, bool(rng.random() < chance), 1.0, resolution_key=key))
+    return outcomes
+
+
+def test_a_resolution_often_confused_is_less_trusted_at_the_same_features() -> None:
+    outcomes = _two_resolutions(1200, confused_right=0.7)
+    calibrator = Calibrator(target_precision=0.95)
+    calibrator.fit(outcomes)
+    row = _features(0.9, 0.2)
+    assert calibrator.state.key_shifts["confused"] < 0 < calibrator.state.key_shifts["clean"]
+    assert calibrator.probability(row, "confused") < calibrator.probability(row) < calibrator.probability(
+        row, "clean"
+    )
+    assert calibrator.probability(row, "never answered") == calibrator.probability(row)
+    answered = [
+        o
+        for o in outcomes
+        if calibrator.should_answer(calibrator.probability(o.features, o.resolution_key), o.features)
+    ]
+    assert sum(o.correct for o in answered) / len(answered) >= 0.93
+    by_key = {key: sum(o.resolution_key == key for o in answered) for key in ("clean", "confused")}
+    assert by_key["confused"] < by_key["clean"] / 2
+    # One model for both cannot tell them apart, so it answers far fewer of the clean one's.
+    plain = Calibrator(target_precision=0.95)
+    plain.fit([LabelledOutcome(o.features, o.correct, o.weight) for o in outcomes])
+    assert not plain.state.key_shifts
+    plain_answered = [o for o in outcomes if plain.should_answer(plain.probability(o.features), o.features)]
+    assert len(plain_answered) < by_key["clean"] / 2
+
+
+def test_resolutions_that_behave_alike_keep_one_model() -> None:
+    calibrator = Calibrator(target_precision=0.95)
+    calibrator.fit(_alike(1200))
+    assert max(map(abs, calibrator.state.key_shifts.values()), default=0.0) < 0.3
+
+
+def _alike(count: int) -> list[LabelledOutcome]:
+    """Twenty resolutions all right as often as the prior says."""
+    rng = np.random.default_rng(6)
+    outcomes = []
+    for index in range(count):
+        row = _features(float(rng.uniform(0.75, 1.0)), float(rng.uniform(0.05, 0.3)))
+        right = bool(rng.random() < prior_probability(row))
+        outcomes.append(LabelledOutcome(row, right, 1.0, resolution_key=f"key {index % 20}"))
+    return outcomes
+
+
+def test_outcomes_without_a_resolution_shift_nothing() -> None:
+    outcomes = [
+        LabelledOutcome(o.features, o.correct, o.weight) for o in _two_resolutions(600, confused_right=0.7)
+    ]
+    calibrator = Calibrator(target_precision=0.95)
+    calibrator.fit(outcomes, rehearsed=True)
+    assert calibrator.state.key_shifts == {}
+    assert KEY_SHRINKS[-1] == float("inf")  # "no shifts" is the firmest choice, and wins ties
