@@ -266,9 +266,9 @@ def handoff_message(
     return {"text": fallback(f"{title}: {question}"), "blocks": blocks[: ids.MAX_BLOCKS]}
 
 
-def spot_check_message(check: SpotCheck | None, note: str = "") -> Message:
-    """The newest answer waiting for a spot check, with Right and Wrong (or that none is), under
-    ``note`` (what became of the last verdict)."""
+def spot_check_message(check: SpotCheck | None, note: str = "", *, link: str | None = None) -> Message:
+    """The newest answer waiting for a spot check, with Right and Wrong (or that none is) and a
+    ``link`` to its thread, under ``note`` (what became of the last verdict)."""
     top: list[Block] = [context(note)] if note else []
     if check is None:
         text = f"{note}\n{texts.NO_SPOT_CHECKS}".strip()
@@ -280,7 +280,10 @@ def spot_check_message(check: SpotCheck | None, note: str = "") -> Message:
     blocks: list[Block] = [
         *top,
         {"type": "section", "text": mrkdwn(texts.SPOT_CHECK_INTRO)},
-        context(f"{where}asked {answer.created_at:%Y-%m-%d %H:%M} UTC"),
+        context(
+            f"{where}asked {answer.created_at:%Y-%m-%d %H:%M} UTC"
+            + (f" · {slack_link(link, 'open the thread')}" if link else "")
+        ),
         *sections(_quote(question or "(the question was deleted)")),
         *answer_body(answer.text),
         *([context(source_line(answer.sources))] if answer.sources else []),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+from adapters.markup import slack_link
 from adapters.wording import confidence as confidence  # shared with the other platform: one wording
 from adapters.wording import rate_limited as rate_limited
 
@@ -83,9 +84,13 @@ def handoff_title(account: str | None) -> str:
     return f"Hand-off from {account}" if account else "Hand-off"
 
 
-def spot_check_recorded(right: bool) -> str:
-    verdict = "right" if right else "wrong (correct it in its thread to teach the right answer)"
-    return f":white_check_mark: Recorded as {verdict}. Thanks!"
+def spot_check_recorded(right: bool, thread_link: str | None = None) -> str:
+    """What became of a verdict; a wrong answer's line links to its thread, where the right answer
+    is taught."""
+    if right:
+        return ":white_check_mark: Recorded as right. Thanks!"
+    where = slack_link(thread_link, "its thread")
+    return f":white_check_mark: Recorded as wrong. Correct it in {where} to teach the right answer. Thanks!"
 
 
 def taken_by(user: str) -> str:

@@ -30,7 +30,7 @@ from adapters.slack.deps import SlackDeps
 from adapters.slack.events import action_value, container, user_id
 from adapters.slack.handlers.base import spawn
 from adapters.slack.payloads import SpotCheckRef, UndoRef
-from adapters.slack.replies import guarded
+from adapters.slack.replies import guarded, permalink
 from adapters.slack.steps import Steps, or_retry_later
 from adapters.slack.text import parse_command, parse_teach
 from adapters.slack.work import is_replay
@@ -42,13 +42,14 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 Reply = Callable[..., Awaitable[Any]]  # ``respond``'s arguments: text, blocks, response_type, ...
-ButtonHandler = Callable[[SlackDeps, dict[str, Any], Reply, Steps], Coroutine[Any, Any, None]]
+ButtonHandler = Callable[[SlackDeps, AsyncWebClient, dict[str, Any], Reply, Steps], Coroutine[Any, Any, None]]
 LEARNED_LIMIT = 20
 
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
     deps: SlackDeps
+    client: AsyncWebClient
     user: str
     channel: str
     args: str
@@ -117,12 +118,25 @@ async def _stats(call: Invocation) -> Message:
 
 
 async def _spot_check(call: Invocation) -> Message:
-    return blocks.spot_check_message(await _next_spot_check(call.deps))
+    return await _spot_check_message(call.deps, call.client)
 
 
-async def _next_spot_check(deps: SlackDeps) -> SpotCheck | None:
+async def _spot_check_message(deps: SlackDeps, client: AsyncWebClient, note: str = "") -> Message:
+    """The newest answer waiting for a spot check, with a link to its thread."""
     waiting = await deps.assistant.spot_checks(limit=1)
-    return waiting[0] if waiting else None
+    check = waiting[0] if waiting else None
+    return blocks.spot_check_message(check, note, link=await _thread_link(client, check))
+
+
+async def _thread_link(client: AsyncWebClient, check: SpotCheck | None) -> str | None:
+    """The link to the Slack thread a spot-checked answer was given in (None for a question that
+    came another way, or was deleted)."""
+    question = check.question if check is not None else None
+    if question is None or not question.channel or not question.thread:
+        return None
+    if not (question.external_id or "").startswith(f"{PLATFORM}:"):
+        return None
+    return await permalink(client, question.channel, question.thread)
 
 
 async def _help(call: Invocation) -> Message:
@@ -151,7 +165,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         channel, user = command.get("channel_id"), str(command.get("user_id") or "")
         reply = replier(respond, client, context, channel, user)
-        job = run_command(deps, command, reply, Steps.of(deps.conversations, command))
+        job = run_command(deps, client, command, reply, Steps.of(deps.conversations, command))
         spawn(deps, context, job, f"command:{channel}")
 
     def on_button(action_id: str, handle: ButtonHandler) -> Callable[..., Awaitable[None]]:
@@ -164,7 +178,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ) -> None:
             await ack()
             reply = replier(respond, client, context, container(body)[0], user_id(body))
-            spawn(deps, context, handle(deps, body, reply, Steps.of(deps.conversations, body)), action_id)
+            steps = Steps.of(deps.conversations, body)
+            spawn(deps, context, handle(deps, client, body, reply, steps), action_id)
 
         return listener
 
@@ -194,7 +209,9 @@ def replier(
     return ephemeral
 
 
-async def run_command(deps: SlackDeps, command: dict[str, Any], respond: Reply, steps: Steps) -> None:
+async def run_command(
+    deps: SlackDeps, client: AsyncWebClient, command: dict[str, Any], respond: Reply, steps: Steps
+) -> None:
     parsed = parse_command(str(command.get("text") or ""))
     user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
 
@@ -214,7 +231,8 @@ async def run_command(deps: SlackDeps, command: dict[str, Any], respond: Reply, 
         return
 
     async def run() -> Message | None:
-        return await subcommand.run(Invocation(deps=deps, user=user, channel=channel, args=parsed.args))
+        invocation = Invocation(deps=deps, client=client, user=user, channel=channel, args=parsed.args)
+        return await subcommand.run(invocation)
 
     async def reply() -> None:
         message = await steps.once("run", run, before=None)
@@ -257,7 +275,9 @@ async def _agents_button(deps: SlackDeps, user: str, ref: object | None, replies
     return True
 
 
-async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: Reply, steps: Steps) -> None:
+async def undo_learned(
+    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], respond: Reply, steps: Steps
+) -> None:
     user = user_id(body)
     ref = UndoRef.parse(action_value(body))
     replies = ButtonReplies(respond, steps)
@@ -276,7 +296,13 @@ async def undo_learned(deps: SlackDeps, body: dict[str, Any], respond: Reply, st
 
 
 async def judge_spot_check(
-    deps: SlackDeps, body: dict[str, Any], respond: Reply, steps: Steps, *, right: bool
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    respond: Reply,
+    steps: Steps,
+    *,
+    right: bool,
 ) -> None:
     """Record an agent's verdict on a spot check (once, whatever the clicks and replays), then show
     the next one waiting in its place."""
@@ -288,15 +314,15 @@ async def judge_spot_check(
     answer_id = ref.answer_id
 
     async def record() -> str:
-        if not await deps.assistant.spot_checks(limit=1, answer_id=answer_id):
+        judged = await deps.assistant.spot_checks(limit=1, answer_id=answer_id)
+        if not judged:
             return texts.SPOT_CHECK_GONE
         signal = Signal.APPROVE if right else Signal.REJECT
         await deps.assistant.feedback(answer_id, signal, actor=user, role=Role.AGENT)
-        return texts.spot_check_recorded(right)
+        return texts.spot_check_recorded(right, None if right else await _thread_link(client, judged[0]))
 
     async def judge() -> None:
         note = await steps.once("verdict", record, before=texts.spot_check_recorded(right))
-        message = blocks.spot_check_message(await _next_spot_check(deps), note)
-        await replies.tell(replace_original=True, **message)
+        await replies.tell(replace_original=True, **await _spot_check_message(deps, client, note))
 
     await guarded(or_retry_later(judge(), "spot check"), replies.notify, "spot check")

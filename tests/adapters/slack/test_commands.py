@@ -8,7 +8,7 @@ from typing import Any
 from adapters.slack import constants as ids
 from adapters.slack import texts
 from assistant.models import Question, Signal, utcnow
-from tests.adapters.slack.conftest import AGENT, CUSTOMER, HANDOFF_CHANNEL, Harness
+from tests.adapters.slack.conftest import AGENT, CUSTOMER, CUSTOMER_CHANNEL, HANDOFF_CHANNEL, Harness
 from tests.adapters.slack.helpers import block_text, button, events_of
 from tests.fakes.slack_requests import block_actions, slash_command
 
@@ -164,3 +164,24 @@ async def test_spot_checks_are_judged_in_a_row_once_each(harness: Harness) -> No
     checked = [o for o in await harness.assistant.store.labelled_outcomes(10) if o.spot_checked]
     assert sorted(o.correct for o in checked) == [False, True]
     assert (await command(harness, AGENT, "spot-check"))["text"] == texts.NO_SPOT_CHECKS
+
+
+async def test_a_spot_check_links_to_the_thread_where_a_wrong_answer_is_corrected(harness: Harness) -> None:
+    """A spot-checked answer given in a Slack thread shows the link to it (as Slack gives it), and
+    judging it wrong says to correct it there, with the same link."""
+    question_ts = await harness.say("How do I reset my password?")
+    answer = await harness.answer_on(CUSTOMER_CHANNEL, question_ts)
+    assert not answer.handed_off
+    assert await harness.assistant.teacher.accept_silent_answers(before=utcnow() + timedelta(days=2)) == 1
+    await harness.assistant.store.mark_spot_checks([answer.id])
+
+    shown = await command(harness, AGENT, "spot-check")
+    asked = harness.fake.answered("chat.getPermalink")
+    [permalink] = [call for call in asked if call.args["message_ts"] == question_ts]
+    assert permalink.args["channel"] == CUSTOMER_CHANNEL
+    link = permalink.response["permalink"]
+    assert f"<{link}|open the thread>" in block_text(shown)
+
+    wrong = await click(harness, AGENT, ids.SPOT_CHECK_WRONG, button(shown, ids.SPOT_CHECK_WRONG)["value"])
+    assert texts.spot_check_recorded(False, link) in block_text(wrong)
+    assert f"<{link}|its thread>" in block_text(wrong) and texts.NO_SPOT_CHECKS in block_text(wrong)
