@@ -87,15 +87,19 @@ def place_of(activity: Any) -> Place:
     if channel:
         base, _, root = conversation_id.partition(_MESSAGE_ID)
         root = root or str(activity.reply_to_id or activity.id or "")
-        return Place(
-            channel=channel, conversation=f"{base}{_MESSAGE_ID}{root}", thread=root, personal=False, team=team
-        )
+        thread = thread_conversation(base, root)
+        return Place(channel=channel, conversation=thread, thread=root, personal=False, team=team)
     return Place(
         channel=conversation_id,
         conversation=conversation_id,
         thread=conversation_id,
         personal=kind == "personal",
     )
+
+
+def thread_conversation(channel: str, root: str) -> str:
+    """The conversation id of the thread under ``root`` in a channel."""
+    return f"{channel}{_MESSAGE_ID}{root}"
 
 
 def channel_conversation(conversation_id: str) -> str:

@@ -20,9 +20,10 @@ from adapters.markdown_text import to_teams
 from adapters.markup import teams_text
 from adapters.teams import constants as ids
 from adapters.teams import texts
-from adapters.teams.payloads import ExchangeRef
+from adapters.teams.payloads import CardRef, ExchangeRef, SpotCheckRef
 from adapters.wording import truncate as truncate  # one excerpt rule on both platforms
 from assistant.handoff import HandoffNotice
+from assistant.learning.spot_checks import SpotCheck
 from assistant.models import Answer, SourceRef
 from assistant.weburl import web_url
 
@@ -76,7 +77,7 @@ def text_block(
     return block
 
 
-def action(title: str, verb: str, ref: ExchangeRef, *, style: str | None = None) -> Element:
+def action(title: str, verb: str, ref: CardRef, *, style: str | None = None) -> Element:
     data = {"ref": ref.dump()}
     button: Element = {
         "type": "Action.Execute",
@@ -103,6 +104,20 @@ def answer_text(text: str) -> Element:
     """An answer (Markdown from documents, tickets or agents) as card text: the card's Markdown
     subset, tables as lines, links with their real target (``adapters.markdown_text``)."""
     return text_block(to_teams(text))
+
+
+def quoted(question: str) -> Element:
+    """A customer's question, set apart (or that it was deleted)."""
+    return {
+        "type": "Container",
+        "style": "emphasis",
+        "items": [text_block(teams_text(question) or texts.QUESTION_DELETED)],
+    }
+
+
+def open_thread(link: str | None) -> list[Element]:
+    """The button that opens the customer's thread in Teams (none without a link)."""
+    return [{"type": "Action.OpenUrl", "title": texts.OPEN_THREAD, "url": link}] if link else []
 
 
 def footer(answer: Answer, show_confidence: bool = True) -> Element:
@@ -228,11 +243,7 @@ def handoff_card(
             texts.from_where(ref.channel, account) + " · " + texts.confidence(notice.confidence), subtle=True
         ),
         *([text_block(texts.asked_by(teams_text(notice.asker)), subtle=True)] if notice.asker else []),
-        {
-            "type": "Container",
-            "style": "emphasis",
-            "items": [text_block(teams_text(notice.question) or texts.QUESTION_DELETED)],
-        },
+        quoted(notice.question),
     ]
     if notice.draft:
         body.append(text_block(texts.DRAFT_TITLE, weight="Bolder"))
@@ -241,8 +252,7 @@ def handoff_card(
             body.append(text_block(source_line(notice.sources), subtle=True))
     else:
         body.append(text_block(texts.NO_DRAFT, subtle=True))
-    link = notice.origin.link
-    opens = [{"type": "Action.OpenUrl", "title": texts.OPEN_THREAD, "url": link}] if link else []
+    opens = open_thread(notice.origin.link)
     if done is not None:
         return card(*body, text_block(done, subtle=True), actions=opens)
     if taken_by is not None:
@@ -280,3 +290,30 @@ def csat_card(conversation_id: str, ref: ExchangeRef) -> Card:
 
 def rated_card(name: str, score: int) -> Card:
     return card(text_block(texts.rated(name, score), subtle=True))
+
+
+# spot checks in an agent's 1:1 chat
+
+
+def spot_check_card(check: SpotCheck | None, note: str = "", *, link: str | None = None) -> Card:
+    """The newest answer waiting for a spot check, with Right and Wrong (or that none is) and a
+    ``link`` to its thread, under ``note`` (what became of the last verdict)."""
+    top = text_block(note, subtle=True) if note else {}
+    if check is None:
+        return card(top, text_block(texts.NO_SPOT_CHECKS))
+    answer = check.answer
+    ref = SpotCheckRef(answer_id=answer.id)
+    buttons = [
+        action(texts.RIGHT_BUTTON, ids.SPOT_CHECK_RIGHT, ref, style="positive"),
+        action(texts.WRONG_BUTTON, ids.SPOT_CHECK_WRONG, ref, style="destructive"),
+    ]
+    account = teams_text(answer.account) if answer.account else None
+    return card(
+        top,
+        text_block(texts.SPOT_CHECK_INTRO),
+        text_block(texts.spot_checked_at(account, answer.created_at), subtle=True),
+        quoted(check.question.text if check.question is not None else ""),
+        answer_text(answer.text),
+        footer(answer),
+        actions=[*buttons, *open_thread(link)],
+    )

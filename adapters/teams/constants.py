@@ -28,6 +28,8 @@ REPLY_KEY: Final = "reply"  # the agent's reply's activity id, in that action's 
 APPROVE: Final = "answer_approve"  # agents: the answer is right (Signal.APPROVE)
 REJECT: Final = "answer_reject"  # agents: the answer is wrong (Signal.REJECT)
 REFRESH: Final = "answer_view"  # the card's refresh: each person's own view of an answer card
+SPOT_CHECK_RIGHT: Final = "spot_check_right"  # agents: a silent answer drawn at random was right
+SPOT_CHECK_WRONG: Final = "spot_check_wrong"  # ... or wrong
 
 # what the refresh action's data carries besides the ref: the state every view is drawn from
 VIEW_STATUS: Final = "status"

@@ -20,18 +20,32 @@ from assistant.handoff import HandoffOrigin
 DEEP_LINK = "https://teams.microsoft.com/l/message"
 
 
-class ExchangeRef(BaseModel):
-    """An answer and the customer's thread it belongs to (on answer cards and hand-off cards)."""
+class CardRef(BaseModel):
+    """The base of what a card action carries in ``data["ref"]``: a dict both ways."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def dump(self) -> dict[str, str]:
+        return self.model_dump()
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any] | None) -> Self | None:
+        raw = data.get("ref") if isinstance(data, Mapping) else None
+        if not isinstance(raw, Mapping):
+            return None
+        try:
+            return cls.model_validate(dict(raw))
+        except ValidationError:
+            return None
+
+
+class ExchangeRef(CardRef):
+    """An answer and the customer's thread it belongs to (on answer cards and hand-off cards)."""
 
     answer_id: str
     channel: str
     conversation: str
     thread: str
-
-    def dump(self) -> dict[str, str]:
-        return self.model_dump()
 
     def origin(self) -> HandoffOrigin:
         """The exchange in the platform-neutral terms of a hand-off (``assistant.handoff``)."""
@@ -55,12 +69,8 @@ class ExchangeRef(BaseModel):
         where = {"channel": origin.channel, "conversation": origin.conversation, "thread": origin.thread}
         return cls(answer_id=answer_id, **where)
 
-    @classmethod
-    def parse(cls, data: Mapping[str, Any] | None) -> Self | None:
-        raw = data.get("ref") if isinstance(data, Mapping) else None
-        if not isinstance(raw, Mapping):
-            return None
-        try:
-            return cls.model_validate(dict(raw))
-        except ValidationError:
-            return None
+
+class SpotCheckRef(CardRef):
+    """A silent answer drawn for a spot check (on the agent's own card: no customer's thread)."""
+
+    answer_id: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from adapters.wording import confidence as confidence  # shared with the other platform: one wording
@@ -125,6 +126,7 @@ def sent_to_customer(name: str) -> str:
 
 
 HELP_COMMAND: Final = "help"  # the manifest's commandLists offers it; typed or @mentioned
+SPOT_CHECK_COMMAND: Final = "spot-check"  # agents: typed in a 1:1 chat or @mentioned, like help
 
 
 def welcome_team(channel: str, mapped_as: str | None = None) -> str:
@@ -164,9 +166,37 @@ HELP: Final = (
     "- Customers: ask a question in a mapped channel (or in a 1:1 chat with me); I answer with "
     "sources, or pass it to the support team. Say **Not helpful** on an answer to reach a person.\n"
     "- Agents: Approve, Reject or Correct this on my answers; 👍 (or the *Teach this* message "
-    "action) on a colleague's reply teaches it; on hand-off cards, *I'll take it* and *Send draft*.\n"
+    "action) on a colleague's reply teaches it; on hand-off cards, *I'll take it* and *Send draft*; "
+    "**spot-check** to judge an answer nobody reacted to, drawn at random (the card comes to our "
+    "1:1 chat).\n"
     "- Admins: map channels with `assistant channels set … --platform teams`."
 )
+
+
+SPOT_CHECK_SUMMARY: Final = "Spot check"  # the notification of the card
+NO_SPOT_CHECKS: Final = "No answer is waiting for a spot check. Thanks!"
+SPOT_CHECK_INTRO: Final = (
+    "**Spot check**: nobody reacted to this answer. Was it right? Your verdict tells me how often "
+    "silence means right, so please judge it whichever way it looks."
+)
+SPOT_CHECK_GONE: Final = "That answer is no longer waiting for a spot check (judged already?)."
+RIGHT_BUTTON: Final = "Right"
+WRONG_BUTTON: Final = "Wrong"
+
+
+def spot_checked_at(account: str | None, asked: datetime) -> str:
+    """Under a spot check's intro: whose answer it was, and when (``account`` as card text)."""
+    where = f"account **{account}** · " if account else ""
+    return f"{where}asked {asked:%Y-%m-%d %H:%M} UTC"
+
+
+def spot_check_recorded(right: bool, thread_link: str | None = None) -> str:
+    """What became of a verdict; a wrong answer's line links to its thread, where the right answer
+    is taught."""
+    if right:
+        return "✅ Recorded as right. Thanks!"
+    where = f"[its thread]({thread_link})" if thread_link else "its thread"
+    return f"✅ Recorded as wrong. Correct it in {where} to teach the right answer. Thanks!"
 
 
 CSAT_QUESTION: Final = "This conversation is resolved. How did we do?"

@@ -18,6 +18,9 @@ fallback arrives as a message whose ``value`` carries the verb; the bot updates 
   helped / not-helped signal on the answer that resolved it, once per customer.
 * "Send to customer" (agents; on the card under an agent's reply in a hand-off thread): the reply
   goes to the customer's thread, once (``adapters.teams.threads``).
+* "Right" / "Wrong" on a spot check (agents, in their 1:1 chat): the verdict, once, then the next
+  answer waiting in the card's place (``handlers.spot_checks``). Their card names no customer's
+  thread, so they are routed before the ``ExchangeRef`` the other verbs need.
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ from adapters.teams import constants as ids
 from adapters.teams.activities import place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
+from adapters.teams.handlers import spot_checks
 from adapters.teams.handlers.messages import actor_of
 from adapters.teams.messenger import text_activity
-from adapters.teams.payloads import ExchangeRef
+from adapters.teams.payloads import ExchangeRef, SpotCheckRef
 from adapters.teams.replies import (
     CONNECTOR_ERRORS,
     guarded,
@@ -103,16 +107,22 @@ async def execute(
     deps: TeamsDeps, context: TurnContext, verb: str | None, data: Mapping[str, Any]
 ) -> Outcome:
     """Run the handler of ``verb``; a stale card, a refusal or a failure becomes a message."""
-    handler = ACTIONS.get(verb or "")
-    ref = ExchangeRef.parse(data)
-    if handler is None or ref is None:
-        return Outcome(message=texts.STALE_BUTTON)
     user, name = actor_of(context)
-    if verb in ON_THE_ANSWER and not await _clicked_on_the_answer(deps, context, ref):
-        log.info("%s by %s: the card is not the answer it names; ignored", verb, user)
-        return Outcome(message=texts.STALE_BUTTON)
+    right = SPOT_CHECKS.get(verb or "")
+    work: Awaitable[Outcome]
+    if right is not None:
+        work = _judge_spot_check(deps, context, data, user, right=right)
+    else:
+        handler = ACTIONS.get(verb or "")
+        ref = ExchangeRef.parse(data)
+        if handler is None or ref is None:
+            return Outcome(message=texts.STALE_BUTTON)
+        if verb in ON_THE_ANSWER and not await _clicked_on_the_answer(deps, context, ref):
+            log.info("%s by %s: the card is not the answer it names; ignored", verb, user)
+            return Outcome(message=texts.STALE_BUTTON)
+        work = handler(Click(deps, context, data, ref, user, name))
     try:
-        return await handler(Click(deps, context, data, ref, user, name))
+        return await work
     except AssistantError as exc:
         log.info("%s refused: %s", verb, type(exc).__name__)
         return Outcome(message=texts.error(exc.message))
@@ -359,6 +369,27 @@ async def on_csat(click: Click) -> Outcome:
         await deps.assistant.feedback(conversation.answer_id, signal, actor=click.user, role=Role.CUSTOMER)
     return Outcome(card=cards.rated_card(click.name, score))
 
+
+# agents: spot checks
+
+
+async def _judge_spot_check(
+    deps: TeamsDeps, context: TurnContext, data: Mapping[str, Any], user: str, *, right: bool
+) -> Outcome:
+    """An agent's verdict on a spot check; the next one waiting (or that none is) replaces the card,
+    for the clicker (Action.Execute) as in the chat (Action.Submit)."""
+    ref = SpotCheckRef.parse(data)
+    if ref is None:
+        return Outcome(message=texts.STALE_BUTTON)
+    if await deps.members.role_of(context) is not Role.AGENT:
+        log.info("spot check refused for %s (not an agent)", user)
+        return Outcome(message=texts.AGENTS_ONLY)
+    note = await spot_checks.record(deps, ref.answer_id, user, right=right)
+    return Outcome(shared=await spot_checks.newest_card(deps, note))
+
+
+#: Right / Wrong on a spot check, and whether the answer was right.
+SPOT_CHECKS = {ids.SPOT_CHECK_RIGHT: True, ids.SPOT_CHECK_WRONG: False}
 
 #: Buttons on the answer card in the customer's conversation (the rest are on hand-off cards).
 ON_THE_ANSWER = frozenset(

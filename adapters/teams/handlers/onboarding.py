@@ -6,7 +6,8 @@ and what it forgets when it is removed.
   channel (``texts.welcome_team``), or how to ask (``texts.WELCOME_PERSONAL``). Said once per
   conversation, however many of the two activities Teams sends.
 * ``help`` (the manifest's ``commandLists``; typed in a 1:1 chat or @mentioning the bot): what the
-  bot does, for customers, agents and admins.
+  bot does, for customers, agents and admins. ``spot-check``, typed the same way, goes to
+  ``handlers.spot_checks`` (agents only).
 * A message that @mentions the bot in a channel or group chat nobody mapped: a hint to ask an
   admin (once per thread), instead of silence.
 * Removed (``installationUpdate`` "remove"): every conversation reference stored there is deleted
@@ -24,6 +25,7 @@ from adapters.teams import texts
 from adapters.teams.activities import channel_conversation, clean_text, mentions_bot, place_of
 from adapters.teams.constants import PLATFORM
 from adapters.teams.deps import TeamsDeps
+from adapters.teams.handlers import spot_checks
 from adapters.teams.messenger import text_activity
 from adapters.teams.replies import CONNECTOR_ERRORS
 from adapters.teams.roles import conversation_tenant
@@ -68,13 +70,17 @@ async def uninstalled(deps: TeamsDeps, context: TurnContext) -> None:
 
 
 async def intercept(deps: TeamsDeps, context: TurnContext) -> bool:
-    """Answer ``help`` and the hint for unmapped conversations; True when the message was that."""
+    """Answer ``help``, ``spot-check`` and the hint for unmapped conversations; True when the
+    message was one of those."""
     activity = context.activity
     place = place_of(activity)
     text = clean_text(activity.text).strip().lower().rstrip(".!?")
     addressed = place.personal or mentions_bot(activity)
     if text == texts.HELP_COMMAND and addressed:
         await _say(context, texts.HELP)
+        return True
+    if text == texts.SPOT_CHECK_COMMAND and addressed:
+        await spot_checks.command(deps, context)
         return True
     if place.personal or not addressed:
         return False
