@@ -78,3 +78,28 @@ def mapped_as(kind: str | None, account: str | None, *, bold: Callable[[str], st
     if kind is None:
         return None
     return f"account {bold(account or 'unnamed')}" if kind == "customer" else "a support channel"
+
+
+# spot checks: an agent judges a silent answer drawn at random
+
+NO_SPOT_CHECKS = "No answer is waiting for a spot check. Thanks!"
+SPOT_CHECK_GONE = "That answer is no longer waiting for a spot check (judged already?)."
+RIGHT = "Right"
+WRONG = "Wrong"
+
+
+def spot_check_intro(*, bold: Callable[[str], str]) -> str:
+    """Why an agent is asked to judge an answer nobody reacted to (``bold``: the platform's)."""
+    return (
+        f"{bold('Spot check')}: nobody reacted to this answer. Was it right? Your verdict tells me "
+        "how often silence means right, so please judge it whichever way it looks."
+    )
+
+
+def spot_check_recorded(right: bool, thread: str) -> str:
+    """What became of a verdict; ``thread`` is "its thread" in the platform's markup, a link to it
+    where there is one, so a wrong answer is corrected where it was given."""
+    if right:
+        return "Recorded as right. Thanks!"
+    return f"Recorded as wrong. Correct it in {thread} to teach the right answer. Thanks!"
+

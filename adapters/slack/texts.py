@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+from adapters import wording
 from adapters.markup import slack_link
 from adapters.wording import confidence as confidence  # shared with the other platform: one wording
 from adapters.wording import rate_limited as rate_limited
@@ -42,14 +43,11 @@ ALREADY_TAKEN: Final = "Someone has already taken this one."
 FAILED: Final = "Sorry, something went wrong. Please try again in a moment."
 NO_HANDOFF_CHANNEL: Final = "No hand-off channel is set for this channel; a person may not see the question."
 NOTHING_LEARNED: Final = "Nothing learned yet."
-NO_SPOT_CHECKS: Final = "No answer is waiting for a spot check. Thanks!"
-SPOT_CHECK_INTRO: Final = (
-    "*Spot check*: nobody reacted to this answer. Was it right? Your verdict tells me how often "
-    "silence means right, so please judge it whichever way it looks."
-)
-SPOT_CHECK_GONE: Final = "That answer is no longer waiting for a spot check (judged already?)."
-RIGHT_BUTTON: Final = "Right"
-WRONG_BUTTON: Final = "Wrong"
+NO_SPOT_CHECKS: Final = wording.NO_SPOT_CHECKS
+SPOT_CHECK_INTRO: Final = wording.spot_check_intro(bold=lambda text: f"*{text}*")
+SPOT_CHECK_GONE: Final = wording.SPOT_CHECK_GONE
+RIGHT_BUTTON: Final = wording.RIGHT
+WRONG_BUTTON: Final = wording.WRONG
 UNKNOWN_COMMAND: Final = "I don't know that command."
 NEED_ACCOUNT: Final = "Run `--private` teaching in the customer's channel, so I know which account it is for."
 
@@ -85,12 +83,7 @@ def handoff_title(account: str | None) -> str:
 
 
 def spot_check_recorded(right: bool, thread_link: str | None = None) -> str:
-    """What became of a verdict; a wrong answer's line links to its thread, where the right answer
-    is taught."""
-    if right:
-        return ":white_check_mark: Recorded as right. Thanks!"
-    where = slack_link(thread_link, "its thread")
-    return f":white_check_mark: Recorded as wrong. Correct it in {where} to teach the right answer. Thanks!"
+    return ":white_check_mark: " + wording.spot_check_recorded(right, slack_link(thread_link, "its thread"))
 
 
 def taken_by(user: str) -> str:

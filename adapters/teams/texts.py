@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
+from adapters import wording
 from adapters.wording import confidence as confidence  # shared with the other platform: one wording
 
 HANDOFF_NOTICE: Final = (
@@ -174,14 +175,11 @@ HELP: Final = (
 
 
 SPOT_CHECK_SUMMARY: Final = "Spot check"  # the notification of the card
-NO_SPOT_CHECKS: Final = "No answer is waiting for a spot check. Thanks!"
-SPOT_CHECK_INTRO: Final = (
-    "**Spot check**: nobody reacted to this answer. Was it right? Your verdict tells me how often "
-    "silence means right, so please judge it whichever way it looks."
-)
-SPOT_CHECK_GONE: Final = "That answer is no longer waiting for a spot check (judged already?)."
-RIGHT_BUTTON: Final = "Right"
-WRONG_BUTTON: Final = "Wrong"
+NO_SPOT_CHECKS: Final = wording.NO_SPOT_CHECKS
+SPOT_CHECK_INTRO: Final = wording.spot_check_intro(bold=lambda text: f"**{text}**")
+SPOT_CHECK_GONE: Final = wording.SPOT_CHECK_GONE
+RIGHT_BUTTON: Final = wording.RIGHT
+WRONG_BUTTON: Final = wording.WRONG
 
 
 def spot_checked_at(account: str | None, asked: datetime) -> str:
@@ -191,12 +189,8 @@ def spot_checked_at(account: str | None, asked: datetime) -> str:
 
 
 def spot_check_recorded(right: bool, thread_link: str | None = None) -> str:
-    """What became of a verdict; a wrong answer's line links to its thread, where the right answer
-    is taught."""
-    if right:
-        return "✅ Recorded as right. Thanks!"
-    where = f"[its thread]({thread_link})" if thread_link else "its thread"
-    return f"✅ Recorded as wrong. Correct it in {where} to teach the right answer. Thanks!"
+    thread = f"[its thread]({thread_link})" if thread_link else "its thread"
+    return "✅ " + wording.spot_check_recorded(right, thread)
 
 
 CSAT_QUESTION: Final = "This conversation is resolved. How did we do?"
