@@ -59,8 +59,17 @@ def test_the_teams_manifest_validates_against_the_v1_26_schema() -> None:
     rsc = [p["name"] for p in manifest["authorization"]["permissions"]["resourceSpecific"]]
     assert rsc == ["ChannelMessage.Read.Group"]  # TeamMember.Read.Group: the roster API needs none
     [bot] = manifest["bots"]
-    commands = [c["title"] for lists in bot["commandLists"] for c in lists["commands"]]
-    assert commands == [texts.HELP_COMMAND]
+    commands = {
+        scope: [command["title"] for command in menu["commands"]]
+        for menu in bot["commandLists"]
+        for scope in menu["scopes"]
+    }
+    # spot-check is for agents: offered in the 1:1 chat, not in the menus customers see in channels
+    assert commands == {
+        "personal": [texts.HELP_COMMAND, texts.SPOT_CHECK_COMMAND],
+        "team": [texts.HELP_COMMAND],
+        "groupChat": [texts.HELP_COMMAND],
+    }
     assert [c["id"] for c in manifest["composeExtensions"][0]["commands"]] == [ids.TEACH_REPLY_COMMAND]
 
 
