@@ -292,22 +292,12 @@ def fit_key_shifts(
     logits: np.ndarray, y: np.ndarray, w: np.ndarray, keys: np.ndarray, shrink: float
 ) -> dict[str, float]:
     """Each resolution's shift of the model's log-odds that best fits its own outcomes, with an
-    L2 penalty of ``shrink`` towards none (Newton's method, all resolutions at once). Outcomes with
-    no resolution (rehearsed ones) shift nothing."""
-    known = np.array([key is not None for key in keys], dtype=bool)
-    if not np.isfinite(shrink) or not known.any():
+    L2 penalty of ``shrink`` towards none. Outcomes with no resolution (rehearsed ones) shift
+    nothing."""
+    names, codes = _resolution_codes(keys)
+    if not np.isfinite(shrink) or not names.size:
         return {}
-    names, index = np.unique(keys[known].astype(str), return_inverse=True)
-    z, labels, weights = logits[known], y[known], w[known]
-    shifts = np.zeros(len(names))
-    for _ in range(_KEY_SHIFT_ROUNDS):
-        p = _sigmoid(z + shifts[index])
-        gradient = np.bincount(index, weights * (p - labels), minlength=len(names)) + shrink * shifts
-        curvature = np.bincount(index, weights * p * (1 - p), minlength=len(names)) + shrink
-        step = gradient / curvature
-        shifts -= step
-        if np.abs(step).max() < 1e-6:
-            break
+    shifts = _coded_shifts(logits, y, w, codes, len(names), shrink)
     return {str(name): float(shift) for name, shift in zip(names, shifts, strict=True)}
 
 
@@ -320,15 +310,54 @@ def choose_key_shrink(logits: np.ndarray, y: np.ndarray, w: np.ndarray, keys: np
     """How strongly resolutions' shifts are shrunk: the firmest of ``KEY_SHRINKS`` whose shifts
     predict held-out outcomes (interleaved folds, weighted log-loss) no worse, by a standard error
     of the paired difference, than the best one's. No shift at all has to be beaten."""
+    names, codes = _resolution_codes(keys)
+    if not names.size:  # every strength shifts nothing: the tie goes to the firmest
+        return KEY_SHRINKS[-1]
     folds = np.arange(len(y)) % _PULL_FOLDS
     losses = np.zeros((len(KEY_SHRINKS), len(y)))
     for index, shrink in enumerate(KEY_SHRINKS):
         for fold in range(_PULL_FOLDS):
             train, held = folds != fold, folds == fold
-            shifts = fit_key_shifts(logits[train], y[train], w[train], keys[train], shrink)
-            z = logits[held] + shifts_of(keys[held], shifts)
+            shifts = _coded_shifts(logits[train], y[train], w[train], codes[train], len(names), shrink)
+            z = logits[held] + _shift_rows(shifts, codes[held])
             losses[index, held] = w[held] * (np.logaddexp(0.0, z) - y[held] * z)
     return _firmest_within_error(KEY_SHRINKS, losses)
+
+
+def _resolution_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The resolutions named in ``keys``, and each row's index among them (-1 for none)."""
+    known = np.array([key is not None for key in keys], dtype=bool)
+    codes = np.full(len(keys), -1)
+    if not known.any():
+        return np.array([], dtype=str), codes
+    names, codes[known] = np.unique(keys[known].astype(str), return_inverse=True)
+    return names, codes
+
+
+def _coded_shifts(
+    logits: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray, count: int, shrink: float
+) -> np.ndarray:
+    """``fit_key_shifts`` over resolution indices (Newton's method, all resolutions at once); a
+    resolution with no row here keeps no shift."""
+    shifts = np.zeros(count)
+    known = codes >= 0
+    if not np.isfinite(shrink) or not known.any():
+        return shifts
+    index, z, labels, weights = codes[known], logits[known], y[known], w[known]
+    for _ in range(_KEY_SHIFT_ROUNDS):
+        p = _sigmoid(z + shifts[index])
+        gradient = np.bincount(index, weights * (p - labels), minlength=count) + shrink * shifts
+        curvature = np.bincount(index, weights * p * (1 - p), minlength=count) + shrink
+        step = gradient / curvature
+        shifts -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return shifts
+
+
+def _shift_rows(shifts: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's shift by its resolution index (0 for none)."""
+    return np.where(codes >= 0, shifts[np.maximum(codes, 0)], 0.0)
 
 
 def _firmest_within_error(choices: Sequence[float], losses: np.ndarray) -> float:
