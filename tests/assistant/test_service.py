@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -206,21 +208,38 @@ async def test_a_start_that_defers_the_fit_ranks_as_a_normal_start(
         await deferred.close()
 
 
+#: Four questions an agent taught, each with its own answer.
+TAUGHT = [
+    ("How do I export invoices?", "Invoices → Export."),
+    ("Where is my API key?", "Settings → Developers."),
+    ("How do I add a user?", "Team → Invite."),
+    ("Can I change my plan?", "Billing → Plan."),
+]
+
+
+@asynccontextmanager
+async def _taught(
+    settings: Settings, embedder: SentenceTransformerEmbedder, pairs: list[tuple[str, str]]
+) -> AsyncIterator[Assistant]:
+    """A started service (calibration refitted on demand) that an agent taught ``pairs``."""
+    service = build_assistant(settings, embedder=embedder, background_refit=False)
+    await service.start()
+    try:
+        for question, reply in pairs:
+            await service.teach(question, reply, **AGENT)
+        yield service
+    finally:
+        await service.close()
+
+
 async def test_silent_answers_drawn_for_a_spot_check_are_put_to_a_person(
     settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
     """The drawn share of silent answers waits for an agent's verdict; once enough verdicts are in,
     they, not the discount, say what silence means: here the agents found a silent answer wrong."""
     configured = settings.model_copy(update={"spot_check_share": 0.5})
-    service = build_assistant(configured, embedder=embedder, background_refit=False)
-    await service.start()
-    try:
-        pairs = [
-            ("How do I export invoices?", "Invoices → Export."),
-            ("Where is my API key?", "Settings → Developers."),
-        ]
-        for question, reply in pairs:
-            await service.teach(question, reply, **AGENT)
+    pairs = TAUGHT[:2]
+    async with _taught(configured, embedder, pairs) as service:
         answers = [await service.ask(Question(text=pairs[n % 2][0], account="acme")) for n in range(120)]
         assert all(a.decision is Decision.ANSWER for a in answers)
         for answer in answers[:12]:
@@ -242,8 +261,6 @@ async def test_silent_answers_drawn_for_a_spot_check_are_put_to_a_person(
         assert reading is not None
         judged_right = sum(n % 4 != 0 for n in range(len(checks)))
         assert reading.silent_right == pytest.approx((judged_right + 1) / (len(checks) + 2))
-    finally:
-        await service.close()
 
 
 @pytest.mark.parametrize("silence", ["discounted", "estimated"])
@@ -254,19 +271,9 @@ async def test_silent_answers_are_marked_and_read_as_configured(
     ``ASSISTANT_SILENCE=estimated`` the calibrator reads from the verdicts how often agents approve,
     by default it discounts silence and claims nothing about it."""
     configured = settings.model_copy(update={"silence": silence})
-    service = build_assistant(configured, embedder=embedder, background_refit=False)
-    await service.start()
-    try:
-        pairs = [
-            ("How do I export invoices?", "Invoices → Export."),
-            ("Where is my API key?", "Settings → Developers."),
-            ("How do I add a user?", "Team → Invite."),
-            ("Can I change my plan?", "Billing → Plan."),
-        ]
-        for question, reply in pairs:
-            await service.teach(question, reply, **AGENT)
+    async with _taught(configured, embedder, TAUGHT) as service:
         answers = [
-            await service.ask(Question(text=pairs[n % 4][0], account="acme")) for n in range(48)
+            await service.ask(Question(text=TAUGHT[n % 4][0], account="acme")) for n in range(48)
         ]
         assert all(a.decision is Decision.ANSWER for a in answers)
         for n, answer in enumerate(answers):
@@ -283,5 +290,3 @@ async def test_silent_answers_are_marked_and_read_as_configured(
             assert reading is not None and 0.0 < reading.approve_rate < 1.0
         else:
             assert reading is None and service.calibrator.state.weights is not None
-    finally:
-        await service.close()
