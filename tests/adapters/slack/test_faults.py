@@ -20,6 +20,7 @@ from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.slack import texts
 from adapters.slack.constants import PLATFORM
 from adapters.storage.sql.conversations_schema import inbox_events
+from assistant.limits import QuestionLimits
 from assistant.models import Signal
 from tests.adapters.slack.conftest import (
     AGENT,
@@ -185,6 +186,8 @@ async def test_a_user_asking_too_fast_is_told_when_to_ask_again(
     async with faulty_harness(
         tmp_path, embedder, questions_per_user_per_minute=2, questions_per_channel_per_minute=100
     ) as (harness, fake):
+        # time stands still, so the wait told is exact however long the answers take
+        harness.slack.deps.limits = QuestionLimits(per_user=2, per_channel=100, clock=lambda: 0.0)
         # one after the other, as people type: concurrent questions take the tokens in the order
         # their work reaches the limiter, which is not the order they were sent in
         asked = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from assistant.limits import QuestionLimits
 from assistant.models import Role
 from tests.adapters.teams.conftest import (
     CUSTOMER,
@@ -28,6 +29,12 @@ async def test_a_customer_asking_too_fast_is_told_when_to_ask_again(
 ) -> None:
     settings = settings_for(tmp_path).model_copy(update={"questions_per_user_per_minute": 1})
     async with open_bot(settings, embedder, connector) as harness:
+        # time stands still, so the wait told is exact however long the first answer takes
+        harness.bot.deps.limits = QuestionLimits(
+            per_user=settings.questions_per_user_per_minute,
+            per_channel=settings.questions_per_channel_per_minute,
+            clock=lambda: 0.0,
+        )
         await bind_channels(harness.conversations)
         for question, taught in SEED:
             await harness.assistant.teach(question, taught, actor="seed", role=Role.AGENT)
