@@ -20,6 +20,8 @@ Variants:
 - ``no-key-shifts``: one confidence model for every resolution, as before 2026-12-06's per-resolution
   log-odds shifts (``calibration.fit_key_shifts``); ``key-shrink-3``: the shifts always shrunk by
   3 outcomes' worth instead of a strength chosen by held-out outcomes.
+- ``no-lexical-head``: the resolution head over the embedding alone, as before 2026-12-06's
+  words beside it (``assistant.answering.lexicon``).
 - ``pull-1``, ``pull-0.1``: the confidence model pulled towards its prior with that fixed strength
   instead of one chosen by held-out outcomes (``calibration.choose_pull``); 1 is the pull before
   2026-12-06. ``results/learning_variants-l2*.json`` were recorded before that change, when
@@ -65,6 +67,7 @@ VARIANTS = (
     "no-spot-checks",
     "no-key-shifts",
     "key-shrink-3",
+    "no-lexical-head",
 )
 
 
@@ -120,6 +123,10 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: i
 
         shrink = float(variant.removeprefix("key-shrink-")) if variant != "no-key-shifts" else math.inf
         calibration.KEY_SHRINKS = (shrink,)
+    if variant == "no-lexical-head":
+        from assistant.answering import head
+
+        head.fit_lexicon = lambda *args, **kwargs: None
     if variant == "private-replies":
         original = harness.Assistant.feedback
 

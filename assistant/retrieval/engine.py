@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from assistant.answering.head import ResolutionHead, fit_softmax
+from assistant.answering.head import ResolutionHead, fit_head
 from assistant.models import FeedbackRecord, ItemKind, ItemStatus, KnowledgeItem, utcnow
 from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
 from assistant.retrieval.ranking import Ranking, rank
@@ -76,7 +76,9 @@ class RetrievalEngine:
         for item, vector in entries:
             self._items[item.id] = item
             self._shadow(item)
-            self.head.add(item.id, vector, item.resolution_key, item.account, online=False)
+            self.head.add(
+                item.id, vector, item.resolution_key, item.account, text=item.match_text, online=False
+            )
         if entries:
             self.head.invalidate()
             self.maybe_refit()
@@ -146,7 +148,7 @@ class RetrievalEngine:
         for item, vector in pairs:
             self._items[item.id] = item
             self._shadow(item)
-            self.head.add(item.id, vector, item.resolution_key, item.account)
+            self.head.add(item.id, vector, item.resolution_key, item.account, text=item.match_text)
         self.maybe_refit()
 
     def _shadow(self, item: KnowledgeItem) -> None:
@@ -194,7 +196,7 @@ class RetrievalEngine:
             self.head.refit()
         head = head or self.head
         hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
-        probabilities = head.probabilities(vector, account)
+        probabilities = head.probabilities(vector, account, text)
         top_head = sorted(probabilities, key=probabilities.__getitem__, reverse=True)[:3]
         representatives = {}
         for key in top_head:
@@ -253,9 +255,9 @@ class RetrievalEngine:
         self._refit_task = asyncio.create_task(self._refit_in_thread())
 
     async def _refit_in_thread(self) -> None:
-        vectors, labels, weights, classes = self.head.fit_snapshot()
+        snapshot = self.head.fit_snapshot()
         count = self.head.example_count
-        fitted = await asyncio.to_thread(fit_softmax, vectors, labels, weights, classes)
+        fitted = await asyncio.to_thread(fit_head, snapshot)
         self.head.install(fitted, count)
 
     async def settled(self) -> None:
