@@ -11,7 +11,8 @@ README, "Words in the head").
 The vocabulary is made from the examples' own texts each time the head judges whether words help
 (when its examples have doubled), so it follows what was learned; a term must occur in two
 examples to count, and only the ``MAX_TERMS`` most frequent are kept (each costs a weight per
-resolution in every refit; on hwu64 2,000 rank as well as 10,000).
+resolution in every refit; replayed, 2,000 answer as well as 10,000, and clinc150's learning arm
+takes 214 s instead of 235).
 """
 
 from __future__ import annotations
