@@ -1,4 +1,4 @@
-"""A softmax head over resolution keys, trained on every learned example's embedding and words.
+"""A softmax head over resolution keys, trained on every example's embedding (and words, where they help).
 
 Nearest neighbours alone are immediate but noisy at the boundaries between similar answers; a
 linear head over the same embeddings separates them better, and the example's words beside the
@@ -8,7 +8,7 @@ refit runs in the background when the examples have grown, so no one ever retrai
 hand.
 
 The weights have one column per key and one row per feature: the embedding's, then the bias, then
-one per term of the vocabulary the last refit chose (none before the first refit).
+one per term of the vocabulary (none while the head weighs no words).
 """
 
 from __future__ import annotations
