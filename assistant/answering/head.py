@@ -176,11 +176,7 @@ class ResolutionHead:
         return self._lexicon.rows([text])
 
     def _logits(self, vector: np.ndarray, words: sparse.csr_matrix | None) -> np.ndarray:
-        weights = self._weights
-        logits = np.append(vector, 1.0) @ weights[: self._dimension + 1]
-        if words is not None and words.nnz:
-            logits = logits + words.data @ weights[self._dimension + 1 + words.indices]
-        return np.asarray(logits)
+        return scores(np.append(vector, 1.0), words, self._weights)
 
     def probabilities(self, vector: np.ndarray, account: str | None, text: str = "") -> dict[str, float]:
         """P(key | question) over the keys visible to ``account``; ``text`` is the question's."""
@@ -301,6 +297,16 @@ class ResolutionHead:
                 self._capacity[rows, :keys] -= _ONLINE_RATE * np.outer(words.data, probs)
 
 
+def scores(dense: np.ndarray, words: sparse.csr_matrix | None, weights: np.ndarray) -> np.ndarray:
+    """Logits over the keys of one row (``dense``: the embedding then 1, for the bias) or of many
+    (one such row each), with their term features ``words`` if any."""
+    fixed = dense.shape[-1]
+    logits = np.asarray(dense @ weights[:fixed])
+    if words is not None and words.nnz:
+        logits = logits + np.asarray(words @ weights[fixed:]).reshape(logits.shape)
+    return logits
+
+
 def carried_over(
     weights: np.ndarray, dimension: int, old: Lexicon | None, new: Lexicon | None
 ) -> np.ndarray:
@@ -359,7 +365,6 @@ def choose_lexical_weight(
     """
     n = len(texts)
     split = n - max(1, round(n * _WORDS_JUDGED_ON))
-    dimension = vectors.shape[1]
     right = {}
     for weight in (0.0, candidate):
         lexicon = fit_lexicon(texts[:split], weight=weight)
@@ -368,10 +373,8 @@ def choose_lexical_weight(
         trained_words = lexicon.rows(texts[:split]) if lexicon is not None else None
         fitted = fit_softmax(vectors[:split], labels[:split], np.zeros((0, 0)), classes, trained_words)
         newer = np.hstack([vectors[split:], np.ones((n - split, 1))])
-        logits = newer @ fitted[: dimension + 1]
-        if lexicon is not None:
-            logits = logits + lexicon.rows(texts[split:]) @ fitted[dimension + 1 :]
-        right[weight] = np.asarray(logits).argmax(axis=1) == labels[split:]
+        newer_words = lexicon.rows(texts[split:]) if lexicon is not None else None
+        right[weight] = scores(newer, newer_words, fitted).argmax(axis=1) == labels[split:]
     gain = int(right[candidate].sum()) - int(right[0.0].sum())
     noise = float(np.sqrt((right[candidate] != right[0.0]).sum()))
     if current > 0:
