@@ -26,6 +26,11 @@ Variants:
   instead of one chosen by held-out outcomes (``calibration.choose_pull``); 1 is the pull before
   2026-12-06. ``results/learning_variants-l2*.json`` were recorded before that change, when
   ``current`` was the fixed pull of 1 and the variant ``l2-0.1`` was today's ``pull-0.1``.
+- ``head-weight-0.5``, ``head-weight-0.85``, ``head-weight-1``: the head's share of a candidate's
+  score (``ranking.HEAD_WEIGHT``, 0.7) set to that instead; the neighbours' votes get the rest.
+- ``results/learning_variants-novelty-gate.json`` compares a novelty gate that loosened on the
+  outcomes of what it stopped (a working tree of 2026-12-07, not kept; its note says why) with
+  the product's, as ``current`` and ``fixed-novelty-gate``.
 
 Run: ``.venv/bin/python benchmarks/learning_variants.py [--sets stackfaq,hwu64]
 [--variants current,private-replies,calibration-73bfc8c] [--correct-rate 0.5] [--seed 1] [--tag T]``;
@@ -68,6 +73,9 @@ VARIANTS = (
     "no-key-shifts",
     "key-shrink-3",
     "no-lexical-head",
+    "head-weight-0.5",
+    "head-weight-0.85",
+    "head-weight-1",
 )
 
 
@@ -127,6 +135,10 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: i
         from assistant.answering import head
 
         head.fit_lexicon = lambda *args, **kwargs: None
+    if variant.startswith("head-weight-"):
+        from assistant.retrieval import ranking
+
+        ranking.HEAD_WEIGHT = float(variant.removeprefix("head-weight-"))
     if variant == "private-replies":
         original = harness.Assistant.feedback
 
