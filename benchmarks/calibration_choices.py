@@ -39,7 +39,7 @@ SMALL_SET_WINDOW = 50
 _FOLDS = 3
 
 
-def _describe(service: Any, assessment: Any) -> dict[str, Any]:
+def _describe(service: Any, assessment: Any, asked: Any) -> dict[str, Any]:
     best = assessment.ranking.best
     return {
         "top": best.resolution_key if best else None,

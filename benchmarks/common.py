@@ -112,6 +112,15 @@ def oracle_coverage(confidence: np.ndarray, right: np.ndarray, target: float) ->
     return float(good[meets.max()] / len(right)) if meets.size else 0.0
 
 
+@dataclass(frozen=True)
+class Asked:
+    """The question an assessment was made for: its text, account and vector."""
+
+    text: str
+    account: str | None
+    vector: np.ndarray
+
+
 @dataclass
 class TracedArm:
     """One learning-arm replay, question by question: what ``describe`` kept of each assessment
@@ -124,9 +133,11 @@ class TracedArm:
     test_vectors: np.ndarray
 
 
-async def trace_learning_arm(dataset: str, describe: Callable[[Any, Any], dict[str, Any]]) -> TracedArm:
+async def trace_learning_arm(
+    dataset: str, describe: Callable[[Any, Any, Asked], dict[str, Any]]
+) -> TracedArm:
     """Play ``dataset``'s learning arm once with the product's defaults, keeping
-    ``describe(service, assessment)`` for every question assessed, and both parts' vectors."""
+    ``describe(service, assessment, asked)`` for every question assessed, and both parts' vectors."""
     from adapters.wiring import build_assistant, build_embedder
     from assistant.config import default_database_url_for, load_settings
     from assistant.knowledge.replay_format import read_replay_dir
@@ -138,7 +149,8 @@ async def trace_learning_arm(dataset: str, describe: Callable[[Any, Any], dict[s
 
     async def traced(self, text, account):  # type: ignore[no-untyped-def]
         assessment = await assess(self, text, account)
-        rows.append(describe(self, assessment))
+        vector = np.asarray((await self.embedder.embed([text]))[0])
+        rows.append(describe(self, assessment, Asked(text, account, vector)))
         return assessment
 
     harness.Assistant.assess = traced  # type: ignore[method-assign]

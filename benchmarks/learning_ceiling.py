@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 
 
-def _describe(service: Any, assessment: Any) -> dict[str, Any]:
+def _describe(service: Any, assessment: Any, asked: Any) -> dict[str, Any]:
     """What the ceiling needs of one assessment: its top, its features and whether it answered."""
     from assistant.models import Decision
 

@@ -10,7 +10,11 @@ stream's last ``CALIBRATION_HISTORY`` right answers as the product sets its own:
 - ``top_similarity``: the nearest example of the top resolution, one floor;
 - ``centroid``: cosine to the nearest resolution's mean vector, one floor;
 - ``mahalanobis``: distance to the top resolution's mean under the shared within-resolution
-  covariance (shrunk by half towards a multiple of the identity), one floor.
+  covariance (shrunk by half towards a multiple of the identity), one floor;
+- ``head_energy``: the live head's energy for the question (log-sum-exp of its logits over the
+  keys the asker may get), against the top resolution's own floor;
+- ``neighbourhood_and_energy``: the neighbourhood and the energy in equal parts (each in standard
+  deviations over the right answers the floors are set on), against the top resolution's own floor.
 Reports the held-out in-scope coverage, out-of-scope hand-off and precision of each.
 
 Run: ``.venv/bin/python benchmarks/novelty_floors.py [--set clinc150]``; writes
@@ -32,19 +36,33 @@ from common import ROOT, load_average, record, trace_learning_arm
 
 sys.path.insert(0, str(ROOT))
 
-QUANTILES = (0.02, 0.05, 0.1, 0.15)
+QUANTILES = (0.02, 0.05, 0.07, 0.1, 0.15)
 Rows = list[dict[str, Any]]
 
 
-def _describe(service: Any, assessment: Any) -> dict[str, Any]:
-    """What the floors need of one assessment: its top, its features and whether it was confident
-    enough to answer, novelty aside."""
+def _describe(service: Any, assessment: Any, asked: Any) -> dict[str, Any]:
+    """What the floors need of one assessment: its top, its features, whether it was confident
+    enough to answer, novelty aside, and the live head's energy for the question."""
     best = assessment.ranking.best
     return {
         "top": best.resolution_key if best else None,
         "features": list(map(float, assessment.ranking.features)),
         "confident": bool(best) and assessment.confidence >= service.calibrator.state.threshold,
+        "energy": _energy(service.engine.head, asked),
     }
+
+
+def _energy(head: Any, asked: Any) -> float:
+    """The log of the sum of the head's exponentiated logits over the keys the asker may get:
+    high where some key claims the question, low where none does (a common out-of-distribution
+    score for classifiers)."""
+    if not head.example_count:
+        return -np.inf
+    logits = head._logits(asked.vector, head._words(asked.text))[head.visible_mask(asked.account)]
+    if not logits.size:
+        return -np.inf
+    top = float(logits.max())
+    return top + float(np.log(np.exp(logits - top).sum()))
 
 
 def _familiarity(
@@ -77,12 +95,36 @@ def _familiarity(
             ]
         )
 
+    neighbourhood = (feature(stream, NEIGHBOURHOOD_FEATURE), feature(test, NEIGHBOURHOOD_FEATURE))
+    energy = (np.array([r["energy"] for r in stream]), np.array([r["energy"] for r in test]))
     return {
-        "neighbourhood": (feature(stream, NEIGHBOURHOOD_FEATURE), feature(test, NEIGHBOURHOOD_FEATURE)),
+        "neighbourhood": neighbourhood,
+        "head_energy": energy,
+        "neighbourhood_and_energy": _mean_of_standardised(stream, neighbourhood, energy),
         "top_similarity": (feature(stream, SIMILARITY_FEATURE), feature(test, SIMILARITY_FEATURE)),
         "centroid": ((stream_vectors @ unit_means.T).max(axis=1), (test_vectors @ unit_means.T).max(axis=1)),
         "mahalanobis": (mahalanobis(stream, stream_vectors), mahalanobis(test, test_vectors)),
     }
+
+
+def _mean_of_standardised(
+    stream: Rows, *measures: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Measures in equal parts, each in standard deviations from its mean over the stream's
+    recent right answers (the ones the floors are set on)."""
+    from assistant.service import CALIBRATION_HISTORY
+
+    recent = stream[-CALIBRATION_HISTORY:]
+    right = np.array([r["top"] is not None and r["top"] == r["gold"] for r in recent])
+    parts = []
+    for stream_values, test_values in measures:
+        reference = stream_values[-CALIBRATION_HISTORY:][right]
+        centre, spread = float(reference.mean()), float(reference.std())
+        parts.append(((stream_values - centre) / spread, (test_values - centre) / spread))
+    return (
+        np.mean([s for s, _ in parts], axis=0),
+        np.mean([t for _, t in parts], axis=0),
+    )
 
 
 def analyse(
@@ -105,6 +147,8 @@ def analyse(
         "top_similarity": "top_similarity",
         "centroid": "centroid",
         "mahalanobis": "mahalanobis",
+        "head_energy": "head_energy",
+        "neighbourhood_and_energy": "neighbourhood_and_energy",
     }
     figures: dict[str, Any] = {
         "test_questions": len(test),
@@ -121,7 +165,7 @@ def analyse(
         for quantile in QUANTILES:
             overall = float(np.quantile(reference, quantile))
             floors = np.full(len(test), overall)
-            if name == "per_resolution":
+            if name in ("per_resolution", "head_energy", "neighbourhood_and_energy"):
                 own = floors_by_key(reference, right_tops, quantile, overall)
                 floors = np.array([own.get(r["top"], overall) for r in test])
             answered = confident & ((test_values >= floors) | repeat)
@@ -143,7 +187,15 @@ def main() -> None:
     load_start = load_average()
     arm = asyncio.run(trace_learning_arm(args.set, _describe))
     figures = {"set": args.set, **analyse(arm.stream, arm.test, arm.stream_vectors, arm.test_vectors)}
-    for name in ("one_floor", "per_resolution", "top_similarity", "centroid", "mahalanobis"):
+    for name in (
+        "one_floor",
+        "per_resolution",
+        "top_similarity",
+        "centroid",
+        "mahalanobis",
+        "head_energy",
+        "neighbourhood_and_energy",
+    ):
         print(name, figures[name])
     print(record(f"novelty_floors-{args.set}", figures, load_at_start=load_start))
 
