@@ -28,6 +28,8 @@ Variants:
   ``current`` was the fixed pull of 1 and the variant ``l2-0.1`` was today's ``pull-0.1``.
 - ``head-weight-0.5``, ``head-weight-0.85``, ``head-weight-1``: the head's share of a candidate's
   score (``ranking.HEAD_WEIGHT``, 0.7) set to that instead; the neighbours' votes get the rest.
+- ``batch-row``: each question's term row made by sklearn's batch transform, as before
+  2026-12-07's ``Lexicon.row`` (the same figures; a question costs 0.34 ms more).
 - ``results/learning_variants-novelty-gate.json`` compares a novelty gate that loosened on the
   outcomes of what it stopped (a working tree of 2026-12-07, not kept; its note says why) with
   the product's, as ``current`` and ``fixed-novelty-gate``.
@@ -76,6 +78,7 @@ VARIANTS = (
     "head-weight-0.5",
     "head-weight-0.85",
     "head-weight-1",
+    "batch-row",
 )
 
 
@@ -135,6 +138,10 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: i
         from assistant.answering import head
 
         head.fit_lexicon = lambda *args, **kwargs: None
+    if variant == "batch-row":
+        from assistant.answering.lexicon import Lexicon
+
+        Lexicon.row = lambda self, text: self.rows([text])  # type: ignore[method-assign]
     if variant.startswith("head-weight-"):
         from assistant.retrieval import ranking
 

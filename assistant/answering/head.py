@@ -173,7 +173,7 @@ class ResolutionHead:
         """``text``'s row of term features (None before a vocabulary, or without a text)."""
         if self._lexicon is None or not text:
             return None
-        return self._lexicon.rows([text])
+        return self._lexicon.row(text)
 
     def _logits(self, vector: np.ndarray, words: sparse.csr_matrix | None) -> np.ndarray:
         return scores(np.append(vector, 1.0), words, self._weights)

@@ -16,3 +16,29 @@ def test_no_vocabulary_without_words_or_recurring_terms() -> None:
     assert fit_lexicon(["one text"]) is None
     assert fit_lexicon(["alpha beta", "gamma delta"]) is None
     assert MAX_TERMS >= 1000
+
+
+def test_one_questions_row_is_the_batch_transforms() -> None:
+    """The head ranks one question at a time with ``row``; it must be exactly what the refit's batch
+    ``rows`` gives, repeated words, unknown words and no known word at all included."""
+    examples = [
+        "reset my password",
+        "reset the password please",
+        "please download my invoices",
+        "download the invoices for march",
+        "set an alarm for seven",
+        "remove the alarm for seven",
+    ]
+    lexicon = fit_lexicon(examples, weight=0.5)
+    assert lexicon is not None
+    questions = [
+        *examples,
+        "Reset reset RESET the password, please!",
+        "invoices: download them for March please",
+        "nothing here is known",
+        "",
+    ]
+    for question in questions:
+        one, batch = lexicon.row(question), lexicon.rows([question])
+        assert one.shape == batch.shape
+        assert abs(one - batch).max() < 1e-6 if batch.nnz else one.nnz == 0
