@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import logsumexp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, load_average, record, trace_learning_arm
@@ -37,6 +38,16 @@ from common import ROOT, load_average, record, trace_learning_arm
 sys.path.insert(0, str(ROOT))
 
 QUANTILES = (0.02, 0.05, 0.07, 0.1, 0.15)
+#: Each floor: the familiarity it judges, and whether against the top resolution's own floor.
+KINDS = {
+    "one_floor": ("neighbourhood", False),
+    "per_resolution": ("neighbourhood", True),
+    "top_similarity": ("top_similarity", False),
+    "centroid": ("centroid", False),
+    "mahalanobis": ("mahalanobis", False),
+    "head_energy": ("head_energy", True),
+    "neighbourhood_and_energy": ("neighbourhood_and_energy", True),
+}
 Rows = list[dict[str, Any]]
 
 
@@ -61,14 +72,14 @@ def _energy(head: Any, asked: Any) -> float:
     logits = head._logits(asked.vector, head._words(asked.text))[head.visible_mask(asked.account)]
     if not logits.size:
         return -np.inf
-    top = float(logits.max())
-    return top + float(np.log(np.exp(logits - top).sum()))
+    return float(logsumexp(logits))
 
 
 def _familiarity(
-    stream: Rows, test: Rows, stream_vectors: np.ndarray, test_vectors: np.ndarray
+    stream: Rows, test: Rows, stream_vectors: np.ndarray, test_vectors: np.ndarray, right: np.ndarray
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each kind of familiarity for the stream's and the held-out questions (higher: more familiar)."""
+    """Each kind of familiarity for the stream's and the held-out questions (higher: more familiar);
+    ``right``: which of the stream's recent questions were answered rightly."""
     from assistant.answering.calibration import NEIGHBOURHOOD_FEATURE, SIMILARITY_FEATURE
 
     def feature(rows: Rows, index: int) -> np.ndarray:
@@ -100,7 +111,7 @@ def _familiarity(
     return {
         "neighbourhood": neighbourhood,
         "head_energy": energy,
-        "neighbourhood_and_energy": _mean_of_standardised(stream, neighbourhood, energy),
+        "neighbourhood_and_energy": _mean_of_standardised(right, neighbourhood, energy),
         "top_similarity": (feature(stream, SIMILARITY_FEATURE), feature(test, SIMILARITY_FEATURE)),
         "centroid": ((stream_vectors @ unit_means.T).max(axis=1), (test_vectors @ unit_means.T).max(axis=1)),
         "mahalanobis": (mahalanobis(stream, stream_vectors), mahalanobis(test, test_vectors)),
@@ -108,14 +119,12 @@ def _familiarity(
 
 
 def _mean_of_standardised(
-    stream: Rows, *measures: tuple[np.ndarray, np.ndarray]
+    right: np.ndarray, *measures: tuple[np.ndarray, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Measures in equal parts, each in standard deviations from its mean over the stream's
-    recent right answers (the ones the floors are set on)."""
+    recent right answers (``right``; the ones the floors are set on)."""
     from assistant.service import CALIBRATION_HISTORY
 
-    recent = stream[-CALIBRATION_HISTORY:]
-    right = np.array([r["top"] is not None and r["top"] == r["gold"] for r in recent])
     parts = []
     for stream_values, test_values in measures:
         reference = stream_values[-CALIBRATION_HISTORY:][right]
@@ -140,16 +149,7 @@ def analyse(
     out_of_scope = np.array([r["gold"] is None for r in test])
     confident = np.array([r["confident"] for r in test])
     repeat = np.array([r["features"][SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY for r in test])
-    familiarity = _familiarity(stream, test, stream_vectors, test_vectors)
-    kinds = {
-        "one_floor": "neighbourhood",
-        "per_resolution": "neighbourhood",
-        "top_similarity": "top_similarity",
-        "centroid": "centroid",
-        "mahalanobis": "mahalanobis",
-        "head_energy": "head_energy",
-        "neighbourhood_and_energy": "neighbourhood_and_energy",
-    }
+    familiarity = _familiarity(stream, test, stream_vectors, test_vectors, right)
     figures: dict[str, Any] = {
         "test_questions": len(test),
         "test_out_of_scope": int(out_of_scope.sum()),
@@ -158,14 +158,14 @@ def analyse(
             round(float(confident[out_of_scope].mean()), 3) if out_of_scope.any() else None
         ),
     }
-    for name, kind in kinds.items():
+    for name, (kind, per_resolution) in KINDS.items():
         stream_values, test_values = familiarity[kind]
         reference = stream_values[-CALIBRATION_HISTORY:][right]
         by_quantile = {}
         for quantile in QUANTILES:
             overall = float(np.quantile(reference, quantile))
             floors = np.full(len(test), overall)
-            if name in ("per_resolution", "head_energy", "neighbourhood_and_energy"):
+            if per_resolution:
                 own = floors_by_key(reference, right_tops, quantile, overall)
                 floors = np.array([own.get(r["top"], overall) for r in test])
             answered = confident & ((test_values >= floors) | repeat)
@@ -187,15 +187,7 @@ def main() -> None:
     load_start = load_average()
     arm = asyncio.run(trace_learning_arm(args.set, _describe))
     figures = {"set": args.set, **analyse(arm.stream, arm.test, arm.stream_vectors, arm.test_vectors)}
-    for name in (
-        "one_floor",
-        "per_resolution",
-        "top_similarity",
-        "centroid",
-        "mahalanobis",
-        "head_energy",
-        "neighbourhood_and_energy",
-    ):
+    for name in KINDS:
         print(name, figures[name])
     print(record(f"novelty_floors-{args.set}", figures, load_at_start=load_start))
 
