@@ -18,6 +18,7 @@ from datetime import timedelta
 import numpy as np
 
 from assistant.answering.head import ResolutionHead, fit_head
+from assistant.errors import ConfigurationError
 from assistant.models import FeedbackRecord, ItemKind, ItemStatus, KnowledgeItem, utcnow
 from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
 from assistant.retrieval.ranking import Ranking, rank
@@ -53,6 +54,7 @@ class RetrievalEngine:
         self._refit_task: asyncio.Task[None] | None = None
         # Set by ``load(defer_fit=True)``: no refit until something ranks (``forget`` never does).
         self._fit_deferred = False
+        self._dimension = dimension
         self.head = ResolutionHead(dimension)
         self._items: dict[str, KnowledgeItem] = {}
         # account -> {global item id: the account's private item that shadows it}
@@ -70,6 +72,7 @@ class RetrievalEngine:
         # which is harmless, rather than missed.
         self._cursor = await self._store.change_cursor()
         entries = await self._store.load_active_entries()
+        self._check_vector_sizes(entries)
         # A persistent index keeps its data: it is filled only the first time (an empty one).
         if not self._vectors.persistent or (entries and await self._vectors.count() == 0):
             await self._vectors.upsert([_entry(item, vector) for item, vector in entries])
@@ -83,6 +86,18 @@ class RetrievalEngine:
             self.head.invalidate()
             self.maybe_refit()
         return len(entries)
+
+    def _check_vector_sizes(self, entries: Sequence[tuple[KnowledgeItem, np.ndarray]]) -> None:
+        """Refuse to start on vectors another embedding model made: they cannot be compared with
+        this one's (and would fail deep inside the index instead)."""
+        sizes = sorted({int(vector.size) for _, vector in entries} - {self._dimension})
+        if sizes:
+            raise ConfigurationError(
+                f"The knowledge store holds vectors of {', '.join(map(str, sizes))} numbers, but the "
+                f"embedding model gives {self._dimension}: they were made with another model. Set "
+                "ASSISTANT_EMBEDDING_MODEL back to the model the store was filled with, or start on a "
+                "new database and import the knowledge again."
+            )
 
     async def sync(self) -> int:
         """Apply every item change in the store since the last sync; returns how many items changed.
