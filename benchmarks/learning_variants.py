@@ -30,6 +30,10 @@ Variants:
   score (``ranking.HEAD_WEIGHT``, 0.7) set to that instead; the neighbours' votes get the rest.
 - ``batch-row``: each question's term row made by sklearn's batch transform, as before
   2026-12-07's ``Lexicon.row`` (the same figures; a question costs 0.34 ms more).
+- ``layers-3``: every vector also holds the encoder's third layer, mean-pooled beside the last
+  (``OnnxBertEncoder(inner_layers=(3,))``, 768 numbers instead of 384), for the index, the head and
+  novelty alike; ``layers-3-at-0.5``: that part at half the last layer's length; ``head-layers-3``:
+  the nearest-neighbour index sees only the last layer's part, the head all of it.
 - ``results/learning_variants-novelty-gate.json`` compares a novelty gate that loosened on the
   outcomes of what it stopped (a working tree of 2026-12-07, not kept; its note says why) with
   the product's, as ``current`` and ``fixed-novelty-gate``.
@@ -79,6 +83,9 @@ VARIANTS = (
     "head-weight-0.85",
     "head-weight-1",
     "batch-row",
+    "layers-3",
+    "head-layers-3",
+    "layers-3-at-0.5",
 )
 
 
@@ -100,6 +107,61 @@ def _install_old_calibration(scratch: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules["assistant.answering.calibration"] = module
     spec.loader.exec_module(module)
+
+
+#: The bundled MiniLM's hidden size: the last layer's part of a vector with inner layers beside it.
+LAST_LAYER_WIDTH = 384
+
+
+def _embed_inner_layers(layers: tuple[int, ...], share: float) -> None:
+    """Every vector also holds the encoder's ``layers`` (``OnnxBertEncoder(inner_layers=...)``),
+    their part scaled by ``share`` before the whole is made unit length again."""
+    from functools import partialmethod
+
+    import numpy as np
+
+    from adapters.embedding.onnx_bert import OnnxBertEncoder
+
+    OnnxBertEncoder.__init__ = partialmethod(OnnxBertEncoder.__init__, inner_layers=layers)  # type: ignore[method-assign]
+    if share != 1:
+        encode = OnnxBertEncoder.encode
+
+        def weighted(self, texts, **kwargs):  # type: ignore[no-untyped-def]
+            vectors = encode(self, texts, **kwargs)
+            vectors[:, LAST_LAYER_WIDTH:] *= share
+            return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+        OnnxBertEncoder.encode = weighted  # type: ignore[method-assign]
+
+
+def _index_on_last_layer() -> None:
+    """The nearest-neighbour index sees only the last layer's part of each vector (the head
+    still gets all of it)."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from adapters.vectorstore.embedded import EmbeddedVectorStore
+
+    init, upsert = EmbeddedVectorStore.__init__, EmbeddedVectorStore.upsert
+    search = EmbeddedVectorStore.search
+
+    def last_layer(vector):  # type: ignore[no-untyped-def]
+        part = np.asarray(vector)[:LAST_LAYER_WIDTH]
+        return part / np.linalg.norm(part)
+
+    def sliced_init(self, *, dimension, **kwargs):  # type: ignore[no-untyped-def]
+        init(self, dimension=LAST_LAYER_WIDTH, **kwargs)
+
+    async def sliced_upsert(self, entries):  # type: ignore[no-untyped-def]
+        await upsert(self, [replace(e, vector=last_layer(e.vector)) for e in entries])
+
+    async def sliced_search(self, vector, text, **kwargs):  # type: ignore[no-untyped-def]
+        return await search(self, last_layer(vector), text, **kwargs)
+
+    EmbeddedVectorStore.__init__ = sliced_init  # type: ignore[method-assign]
+    EmbeddedVectorStore.upsert = sliced_upsert  # type: ignore[method-assign]
+    EmbeddedVectorStore.search = sliced_search  # type: ignore[method-assign]
 
 
 async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: int) -> dict[str, Any]:
@@ -142,6 +204,12 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: i
         from assistant.answering.lexicon import Lexicon
 
         Lexicon.row = lambda self, text: self.rows([text])  # type: ignore[method-assign]
+    if variant.startswith("head-layers-"):
+        _index_on_last_layer()
+        variant = variant.removeprefix("head-")
+    if variant.startswith("layers-"):
+        layers, _, share = variant.removeprefix("layers-").partition("-at-")
+        _embed_inner_layers(tuple(int(layer) for layer in layers.split("+")), float(share or 1))
     if variant.startswith("head-weight-"):
         from assistant.retrieval import ranking
 

@@ -7,6 +7,10 @@ built here from the weights (the standard BERT encoder: embeddings, self-attenti
 feed-forward, post-layer norms) and pooled as the folder's ``modules.json`` says. The vectors
 equal torch's to float precision; ``tests/adapters/embedding`` compares both.
 
+With ``inner_layers`` the vector also holds those layers' states, each pooled (and normalised)
+alone beside the last layer's: a richer input for a classifier over the vectors (the benchmark
+``learning_variants.py`` measures it for the resolution head; the product does not use it yet).
+
 Only what this graph covers loads: a BERT checkpoint, mean or CLS pooling, optional normalisation.
 Any other architecture or module raises ``UnsupportedModel`` and the torch runtime is the way.
 """
@@ -99,8 +103,11 @@ def _check_modules(folder: Path) -> tuple[str, bool]:
     return ("mean" if modes == ["pooling_mode_mean_tokens"] else "cls"), len(kinds) == 3
 
 
-def _build_encoder(weights: dict[str, np.ndarray], config: dict[str, Any]) -> bytes:
-    """The BERT encoder as a serialized ONNX model: (input_ids, attention_bias) -> hidden states."""
+def _build_encoder(
+    weights: dict[str, np.ndarray], config: dict[str, Any], inner_layers: Sequence[int] = ()
+) -> bytes:
+    """The BERT encoder as a serialized ONNX model: (input_ids, attention_bias) -> hidden states,
+    the last layer's as ``hidden`` and each of ``inner_layers``' (counted from 1) as ``hidden_N``."""
     from onnx import TensorProto, helper
 
     graph = _Graph()
@@ -131,6 +138,7 @@ def _build_encoder(weights: dict[str, np.ndarray], config: dict[str, Any]) -> by
     half = graph.weight("half", np.array(0.5, dtype=np.float32))
     one = graph.weight("one", np.array(1.0, dtype=np.float32))
     root_two = graph.weight("root_two", np.array(math.sqrt(2.0), dtype=np.float32))
+    outputs = []
     for layer in range(int(config["num_hidden_layers"])):
         pre = f"encoder.layer.{layer}."
 
@@ -150,6 +158,9 @@ def _build_encoder(weights: dict[str, np.ndarray], config: dict[str, Any]) -> by
         erf = graph.op("Erf", [graph.op("Div", [inner, root_two])])
         inner = graph.op("Mul", [graph.op("Mul", [inner, half]), graph.op("Add", [erf, one])])
         x = norm(graph.op("Add", [dense(inner, f"{pre}output.dense"), x]), f"{pre}output.LayerNorm")
+        if layer + 1 in inner_layers:
+            graph.nodes.append(helper.make_node("Identity", [x], [f"hidden_{layer + 1}"]))
+            outputs.append(f"hidden_{layer + 1}")
     graph.nodes.append(helper.make_node("Identity", [x], ["hidden"]))
     model = helper.make_model(
         helper.make_graph(
@@ -160,7 +171,10 @@ def _build_encoder(weights: dict[str, np.ndarray], config: dict[str, Any]) -> by
                 helper.make_tensor_value_info("positions", TensorProto.INT64, ["length"]),
                 helper.make_tensor_value_info("attention_bias", TensorProto.FLOAT, ["batch", 1, 1, "length"]),
             ],
-            [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "length", hidden])],
+            [
+                helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "length", hidden])
+                for name in ["hidden", *outputs]
+            ],
             graph.initializers,
         ),
         opset_imports=[helper.make_opsetid("", OPSET)],
@@ -174,7 +188,9 @@ def cache_folder(base: Path | None = None) -> Path:
     return (base or Path.home() / ".cache" / "support-assistant") / "onnx"
 
 
-def _cached_encoder(folder: Path, config: dict[str, Any], cache: Path | None) -> bytes | Path:
+def _cached_encoder(
+    folder: Path, config: dict[str, Any], cache: Path | None, inner_layers: Sequence[int] = ()
+) -> bytes | Path:
     """The encoder graph: read from ``cache`` when built before from these very files, else built
     (and saved there when the folder is writable; a read-only home only costs the rebuild)."""
     weights_file = folder / "model.safetensors"
@@ -184,7 +200,7 @@ def _cached_encoder(folder: Path, config: dict[str, Any], cache: Path | None) ->
         raise UnsupportedModel(f"no model.safetensors ({exc})") from exc
     key = hashlib.sha256(
         f"{GRAPH_VERSION}|{OPSET}|{weights_file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
-        f"{json.dumps(config, sort_keys=True)}".encode()
+        f"{json.dumps(config, sort_keys=True)}{f'|{list(inner_layers)}' if inner_layers else ''}".encode()
     ).hexdigest()[:24]
     if cache is not None and (cache / f"{key}.onnx").is_file():
         return cache / f"{key}.onnx"
@@ -194,7 +210,7 @@ def _cached_encoder(folder: Path, config: dict[str, Any], cache: Path | None) ->
     # Checkpoints saved from BertModel have bare keys; from BertFor… they carry a "bert." prefix.
     weights = {name.removeprefix("bert."): value for name, value in weights.items()}
     try:
-        built = _build_encoder(weights, config)
+        built = _build_encoder(weights, config, inner_layers)
     except KeyError as exc:
         raise UnsupportedModel(f"the weights lack {exc}") from exc
     if cache is not None:
@@ -211,7 +227,14 @@ def _cached_encoder(folder: Path, config: dict[str, Any], cache: Path | None) ->
 class OnnxBertEncoder:
     """Encodes texts as the sentence-transformers folder would, on ONNX Runtime."""
 
-    def __init__(self, path: str, *, threads: int | None = None, cache: Path | None = None):
+    def __init__(
+        self,
+        path: str,
+        *,
+        threads: int | None = None,
+        cache: Path | None = None,
+        inner_layers: Sequence[int] = (),
+    ):
         folder = Path(path)
         self._pooling, self._normalize = _check_modules(folder)
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -219,7 +242,12 @@ class OnnxBertEncoder:
         from onnxruntime import GraphOptimizationLevel, InferenceSession, SessionOptions
         from tokenizers import Tokenizer
 
-        encoder = _cached_encoder(folder, config, cache)
+        depth = int(config["num_hidden_layers"])
+        inner = sorted(set(inner_layers))
+        if any(not 1 <= layer < depth for layer in inner):
+            raise UnsupportedModel(f"inner layers {inner} are not among 1..{depth - 1}")
+        self._outputs = ["hidden", *(f"hidden_{layer}" for layer in inner)]
+        encoder = _cached_encoder(folder, config, cache, inner)
         options = SessionOptions()
         options.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
@@ -231,13 +259,13 @@ class OnnxBertEncoder:
             if not isinstance(encoder, Path):
                 raise
             encoder.unlink(missing_ok=True)
-            built = _cached_encoder(folder, config, cache)
+            built = _cached_encoder(folder, config, cache, inner)
             self._session = InferenceSession(built, options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         limit = min(int(settings.get("max_seq_length", 512)), int(config["max_position_embeddings"]))
         self._tokenizer.enable_truncation(max_length=limit)
-        self.dimension = int(config["hidden_size"])
+        self.dimension = int(config["hidden_size"]) * len(self._outputs)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         """One unit-length (when the folder normalises) vector per text, in order."""
@@ -255,11 +283,14 @@ class OnnxBertEncoder:
                 ids[row, :count] = encodings[index].ids
                 mask[row, :count] = 1.0
             bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
-            [hidden] = self._session.run(
-                ["hidden"],
+            states = self._session.run(
+                self._outputs,
                 {"input_ids": ids, "positions": np.arange(length, dtype=np.int64), "attention_bias": bias},
             )
-            vectors[rows] = self._pool(hidden, mask)
+            pooled = [self._pool(hidden, mask) for hidden in states]
+            # Each layer's part is pooled (and normalised) alone, then all are scaled alike so
+            # that the whole is as long as one part.
+            vectors[rows] = np.hstack(pooled) / np.sqrt(len(pooled)) if len(pooled) > 1 else pooled[0]
         return vectors
 
     def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

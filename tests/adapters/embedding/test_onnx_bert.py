@@ -51,6 +51,35 @@ def test_onnx_vectors_equal_torch_vectors_for_the_bundled_model(
     assert np.abs(alone - onnx[:3]).max() < 1e-5
 
 
+def test_inner_layers_are_torch_hidden_states_pooled_beside_the_last_layer(
+    torch_embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    import torch
+
+    both = OnnxBertEncoder(str(BUNDLED), cache=tmp_path, inner_layers=(3,)).encode(TEXTS, batch_size=3)
+    last = OnnxBertEncoder(str(BUNDLED), cache=tmp_path).encode(TEXTS)
+    assert both.shape == (len(TEXTS), 768)
+    assert np.allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
+    # Each part has an equal share of the length: the first is the usual vector, scaled.
+    assert np.abs(both[:, :384] * np.sqrt(2) - last).max() < 1e-5
+    model = torch_embedder._load()
+    features = model.tokenize(TEXTS)
+    with torch.no_grad():
+        states = model[0].auto_model(**features, output_hidden_states=True).hidden_states[3]
+    mask = features["attention_mask"][..., None].float()
+    pooled = ((states * mask).sum(1) / mask.sum(1)).numpy()
+    pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+    assert np.abs(both[:, 384:] * np.sqrt(2) - pooled).max() < 1e-5
+    # Each set of layers is a graph of its own in the cache.
+    assert len(list(tmp_path.glob("*.onnx"))) == 2
+
+
+@pytest.mark.parametrize("layers", [(0,), (6,), (2, 9)])
+def test_inner_layers_outside_the_encoder_are_refused(layers: tuple[int, ...], tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedModel, match="inner layers"):
+        OnnxBertEncoder(str(BUNDLED), cache=tmp_path, inner_layers=layers)
+
+
 def test_the_default_embedder_runs_on_onnx_and_a_lazy_torch_one_agrees(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
