@@ -287,10 +287,10 @@ class OnnxBertEncoder:
                 self._outputs,
                 {"input_ids": ids, "positions": np.arange(length, dtype=np.int64), "attention_bias": bias},
             )
-            pooled = [self._pool(hidden, mask) for hidden in states]
             # Each layer's part is pooled (and normalised) alone, then all are scaled alike so
-            # that the whole is as long as one part.
-            vectors[rows] = np.hstack(pooled) / np.sqrt(len(pooled)) if len(pooled) > 1 else pooled[0]
+            # that the whole is as long as one part (the last layer alone is left as it is).
+            pooled = [self._pool(hidden, mask) for hidden in states]
+            vectors[rows] = np.hstack(pooled) / np.sqrt(len(pooled))
         return vectors
 
     def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
