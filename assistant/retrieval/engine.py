@@ -88,8 +88,9 @@ class RetrievalEngine:
         return len(entries)
 
     def _check_vector_sizes(self, entries: Sequence[tuple[KnowledgeItem, np.ndarray]]) -> None:
-        """Refuse to start on vectors another embedding model made: they cannot be compared with
-        this one's (and would fail deep inside the index instead)."""
+        """Refuse vectors another embedding model made, at start or from another instance through
+        the change feed: they cannot be compared with this one's (and would fail deep inside the
+        index instead)."""
         sizes = sorted({int(vector.size) for _, vector in entries} - {self._dimension})
         if sizes:
             raise ConfigurationError(
@@ -158,6 +159,7 @@ class RetrievalEngine:
         """Make newly stored items retrievable at once."""
         if not pairs:
             return
+        self._check_vector_sizes(pairs)
         if write_vectors:
             await self._vectors.upsert([_entry(item, vector) for item, vector in pairs])
         for item, vector in pairs:

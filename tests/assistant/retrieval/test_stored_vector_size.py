@@ -65,3 +65,22 @@ async def test_an_empty_store_takes_any_model(
         assert len(wider.engine.active_items()) == 1
     finally:
         await wider.close()
+
+
+async def test_another_instances_vectors_of_another_size_are_refused_through_the_feed(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Two instances on one store, one configured with another model: what the other stores
+    reaches this one through the change feed and is refused with the same message."""
+    ours = build_assistant(settings, embedder=embedder, background_refit=False)
+    theirs = build_assistant(settings, embedder=_WiderEmbedder(embedder), background_refit=False)
+    await ours.start()
+    await theirs.start()
+    try:
+        await theirs.teach("How long do payment links last?", "Payment links last 7 days.", **AGENT)
+        with pytest.raises(ConfigurationError, match=r"vectors of 768 numbers.*gives 384"):
+            await ours.engine.sync()
+        assert ours.engine.active_items() == []
+    finally:
+        await theirs.close()
+        await ours.close()
