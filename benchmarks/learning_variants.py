@@ -33,7 +33,10 @@ Variants:
 - ``layers-3``: every vector also holds the encoder's third layer, mean-pooled beside the last
   (``OnnxBertEncoder(inner_layers=(3,))``, 768 numbers instead of 384), for the index, the head and
   novelty alike; ``layers-3-at-0.5``: that part at half the last layer's length; ``head-layers-3``:
-  the nearest-neighbour index sees only the last layer's part, the head all of it.
+  the nearest-neighbour index sees only the last layer's part, the head all of it;
+  ``head-layers-3-judged``: as that, but the head looks at the third layer's part only once its own
+  examples show it helps, judged with the words (``ResolutionHead(judged_tail=...)``,
+  ``head.choose_features``); until then it sees exactly what ``current``'s head sees.
 - ``results/learning_variants-novelty-gate.json`` compares a novelty gate that loosened on the
   outcomes of what it stopped (a working tree of 2026-12-07, not kept; its note says why) with
   the product's, as ``current`` and ``fixed-novelty-gate``.
@@ -86,6 +89,7 @@ VARIANTS = (
     "layers-3",
     "head-layers-3",
     "layers-3-at-0.5",
+    "head-layers-3-judged",
 )
 
 
@@ -164,6 +168,17 @@ def _index_on_last_layer() -> None:
     EmbeddedVectorStore.search = sliced_search  # type: ignore[method-assign]
 
 
+def _head_judges_inner_layers() -> None:
+    """The head judges whether the inner layers' part (all after the last layer's) helps."""
+    from assistant.answering.head import ResolutionHead
+    from assistant.retrieval import engine
+
+    def judging(dimension: int, **kwargs: Any) -> ResolutionHead:
+        return ResolutionHead(dimension, judged_tail=dimension - LAST_LAYER_WIDTH, **kwargs)
+
+    engine.ResolutionHead = judging  # type: ignore[assignment,misc]
+
+
 async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: int) -> dict[str, Any]:
     from adapters.wiring import build_assistant, build_embedder
     from assistant.config import default_database_url_for, load_settings
@@ -207,6 +222,9 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: i
     if variant.startswith("head-layers-"):
         _index_on_last_layer()
         variant = variant.removeprefix("head-")
+        if variant.endswith("-judged"):
+            _head_judges_inner_layers()
+            variant = variant.removesuffix("-judged")
     if variant.startswith("layers-"):
         layers, _, share = variant.removeprefix("layers-").partition("-at-")
         _embed_inner_layers(tuple(int(layer) for layer in layers.split("+")), float(share or 1))

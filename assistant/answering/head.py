@@ -9,6 +9,10 @@ hand.
 
 The weights have one column per key and one row per feature: the embedding's, then the bias, then
 one per term of the vocabulary (none while the head weighs no words).
+
+A vector may end in a second view of the question (``judged_tail`` numbers: an encoder's inner layer
+beside its last); whether the head looks at it is judged as the words are, and while it does not,
+the head sees the vector's leading part alone, at unit length.
 """
 
 from __future__ import annotations
@@ -31,12 +35,12 @@ _ONLINE_STEPS = 5
 _REFIT_ITERATIONS = 150
 _WARM_REFIT_ITERATIONS = 60
 MAX_REFIT_ROWS = 20_000
-#: Whether words help is judged when the examples first reach this many, and again each time they
-#: have doubled since (``choose_lexical_weight``).
-_FIRST_WORDS_CHOICE = 100
-_WORDS_CHOICE_GROWTH = 2.0
-#: The newest share of a snapshot's examples that the words are judged on.
-_WORDS_JUDGED_ON = 1 / 3
+#: Whether words (and a judged tail) help is judged when the examples first reach this many, and
+#: again each time they have doubled since (``choose_features``).
+_FIRST_FEATURE_CHOICE = 100
+_FEATURE_CHOICE_GROWTH = 2.0
+#: The newest share of a snapshot's examples that the features are judged on.
+_FEATURES_JUDGED_ON = 1 / 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,9 @@ class HeadSnapshot:
     classes: int
     lexical_weight: float  # the words' weight now
     candidate_weight: float  # the weight words get when they help
-    choose_words: bool  # judge again whether they do
+    judge_features: bool  # judge again whether they (and the tail) do
+    tail: int = 0  # the vectors' trailing numbers whose use is judged
+    tail_used: bool = False  # whether the head looks at them now
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +68,24 @@ class FittedHead:
     weights: np.ndarray
     lexicon: Lexicon | None
     lexical_weight: float
-    words_chosen: bool = False
+    features_judged: bool = False
+    tail_used: bool = False
 
 
 class ResolutionHead:
     """Examples (item id, vector, text, key, account) and a weight matrix over the keys."""
 
-    def __init__(self, dimension: int, *, lexical_weight: float = LEXICAL_WEIGHT) -> None:
+    def __init__(
+        self, dimension: int, *, lexical_weight: float = LEXICAL_WEIGHT, judged_tail: int = 0
+    ) -> None:
+        if not 0 <= judged_tail < dimension:
+            raise ValueError(f"judged_tail must be under the dimension ({dimension}), not {judged_tail}")
         self._dimension = dimension
+        self._tail = judged_tail
+        self._tail_used = False  # the leading part alone until the examples show the tail helps
         self._candidate_weight = lexical_weight
         self._lexical_weight = 0.0  # no words until the examples show they help
-        self._words_chosen_at = 0  # examples when it was last judged whether words help
+        self._features_judged_at = 0  # examples when words and tail were last judged
         self._lexicon: Lexicon | None = None
         self._texts: list[str] = []
         self._vectors = np.zeros((256, dimension), dtype=np.float32)
@@ -176,7 +189,8 @@ class ResolutionHead:
         return self._lexicon.row(text)
 
     def _logits(self, vector: np.ndarray, words: sparse.csr_matrix | None) -> np.ndarray:
-        return scores(np.append(vector, 1.0), words, self._weights)
+        seen = head_view(vector[np.newaxis, :], self._tail, self._tail_used)[0]
+        return scores(np.append(seen, 1.0), words, self._weights)
 
     def probabilities(self, vector: np.ndarray, account: str | None, text: str = "") -> dict[str, float]:
         """P(key | question) over the keys visible to ``account``; ``text`` is the question's."""
@@ -233,8 +247,10 @@ class ResolutionHead:
             classes=len(self._keys),
             lexical_weight=self._lexical_weight,
             candidate_weight=self._candidate_weight,
-            choose_words=self._candidate_weight > 0
-            and len(rows) >= max(_FIRST_WORDS_CHOICE, _WORDS_CHOICE_GROWTH * self._words_chosen_at),
+            judge_features=(self._candidate_weight > 0 or self._tail > 0)
+            and len(rows) >= max(_FIRST_FEATURE_CHOICE, _FEATURE_CHOICE_GROWTH * self._features_judged_at),
+            tail=self._tail,
+            tail_used=self._tail_used,
         )
 
     def install(self, fitted: FittedHead, fitted_count: int) -> None:
@@ -249,8 +265,9 @@ class ResolutionHead:
         self._capacity[:, : weights.shape[1]] = weights
         self._lexicon = fitted.lexicon
         self._lexical_weight = fitted.lexical_weight
-        if fitted.words_chosen:
-            self._words_chosen_at = fitted_count
+        self._tail_used = fitted.tail_used
+        if fitted.features_judged:
+            self._features_judged_at = fitted_count
         self._fitted_count = fitted_count
         self._dirty = False
 
@@ -279,7 +296,7 @@ class ResolutionHead:
             self._online_step(vector, self._words(text), label)
 
     def _online_step(self, vector: np.ndarray, words: sparse.csr_matrix | None, label: int) -> None:
-        x = np.append(vector, 1.0)
+        x = np.append(head_view(vector[np.newaxis, :], self._tail, self._tail_used)[0], 1.0)
         keys = len(self._keys)
         for _ in range(_ONLINE_STEPS):
             logits = self._logits(vector, words)
@@ -324,62 +341,87 @@ def carried_over(
     return moved
 
 
+def head_view(vectors: np.ndarray, tail: int, tail_used: bool) -> np.ndarray:
+    """The rows as the head sees them: whole while it uses their ``tail`` (or there is none),
+    else their leading part made unit length again and the tail zeroed, so the weights keep their
+    shape whichever is chosen."""
+    if tail == 0 or tail_used:
+        return vectors
+    lead = vectors[:, :-tail]
+    norms = np.linalg.norm(lead, axis=1, keepdims=True)
+    seen = np.zeros_like(vectors)
+    seen[:, :-tail] = lead / np.where(norms > 0, norms, 1.0)
+    return seen
+
+
 def fit_head(snapshot: HeadSnapshot) -> FittedHead:
     """Refit on a snapshot, warm-started from its weights. When the snapshot asks, it first
-    judges whether words help (``choose_lexical_weight``) and makes a new vocabulary of the
-    examples' texts, carrying each known term's weights over; between those times the vocabulary
-    stays, so that a warm refit starts where the last one ended."""
+    judges whether words and the vectors' tail help (``choose_features``) and makes a new
+    vocabulary of the examples' texts, carrying each known term's weights over; between those
+    times the vocabulary stays, so that a warm refit starts where the last one ended."""
     weight, lexicon, start = snapshot.lexical_weight, snapshot.lexicon, snapshot.weights
-    if snapshot.choose_words:
-        weight = choose_lexical_weight(
+    tail_used = snapshot.tail_used
+    if snapshot.judge_features:
+        weight, tail_used = choose_features(
             snapshot.vectors,
             snapshot.texts,
             snapshot.labels,
             snapshot.classes,
             snapshot.candidate_weight,
-            current=snapshot.lexical_weight,
+            current=(snapshot.lexical_weight, snapshot.tail_used),
+            tail=snapshot.tail,
         )
         lexicon = fit_lexicon(snapshot.texts, weight=weight)
         start = carried_over(snapshot.weights, snapshot.vectors.shape[1], snapshot.lexicon, lexicon)
     words = lexicon.rows(snapshot.texts) if lexicon is not None else None
-    weights = fit_softmax(snapshot.vectors, snapshot.labels, start, snapshot.classes, words)
-    return FittedHead(weights, lexicon, weight, words_chosen=snapshot.choose_words)
+    vectors = head_view(snapshot.vectors, snapshot.tail, tail_used)
+    weights = fit_softmax(vectors, snapshot.labels, start, snapshot.classes, words)
+    return FittedHead(weights, lexicon, weight, features_judged=snapshot.judge_features, tail_used=tail_used)
 
 
-def choose_lexical_weight(
+def choose_features(
     vectors: np.ndarray,
     texts: Sequence[str],
     labels: np.ndarray,
     classes: int,
     candidate: float,
-    current: float = 0.0,
-) -> float:
-    """Whether the head should weigh words (``candidate``) or not (0), judged on the newest
-    examples by a head with and one without words, each fitted on the older examples alone.
+    current: tuple[float, bool] = (0.0, False),
+    tail: int = 0,
+) -> tuple[float, bool]:
+    """Whether the head should weigh words (``candidate``) or not (0), and look at the vectors'
+    ``tail`` or not, judged on the newest examples by a head of each kind fitted on the older
+    examples alone.
 
     Words separate intents asked for in many like wordings (hwu64, clinc150) and overfit where each
     resolution has a handful of varied examples (stackfaq): which one a deployment is, its own
-    examples say. Held out by time, as the head is used: to rank what comes next. The ``current``
-    choice changes only when the other ranks more of them right by more than a standard error of
-    the difference (McNemar's), so noise does not flip the head's features back and forth.
+    examples say; so for an inner layer beside the last. Held out by time, as the head is used: to
+    rank what comes next. The ``current`` choice changes only when another ranks more of them
+    right by more than a standard error of the difference (McNemar's), so noise does not flip the
+    head's features back and forth.
     """
     n = len(texts)
-    split = n - max(1, round(n * _WORDS_JUDGED_ON))
-    right = {}
-    for weight in (0.0, candidate):
+    split = n - max(1, round(n * _FEATURES_JUDGED_ON))
+    weights = [0.0] if candidate <= 0 else [0.0, candidate]
+    tails = [False, True] if tail else [False]
+    right: dict[tuple[float, bool], np.ndarray] = {}
+    for weight in weights:
         lexicon = fit_lexicon(texts[:split], weight=weight)
         if weight > 0 and lexicon is None:
-            return 0.0
+            continue  # no term is shared by enough examples to weigh
         trained_words = lexicon.rows(texts[:split]) if lexicon is not None else None
-        fitted = fit_softmax(vectors[:split], labels[:split], np.zeros((0, 0)), classes, trained_words)
-        newer = np.hstack([vectors[split:], np.ones((n - split, 1))])
         newer_words = lexicon.rows(texts[split:]) if lexicon is not None else None
-        right[weight] = scores(newer, newer_words, fitted).argmax(axis=1) == labels[split:]
-    gain = int(right[candidate].sum()) - int(right[0.0].sum())
-    noise = float(np.sqrt((right[candidate] != right[0.0]).sum()))
-    if current > 0:
-        return 0.0 if -gain > noise else candidate
-    return candidate if gain > noise else 0.0
+        for tail_used in tails:
+            seen = head_view(vectors, tail, tail_used)
+            fitted = fit_softmax(seen[:split], labels[:split], np.zeros((0, 0)), classes, trained_words)
+            newer = np.hstack([seen[split:], np.ones((n - split, 1))])
+            ranked = scores(newer, newer_words, fitted).argmax(axis=1)
+            right[(weight, tail_used)] = ranked == labels[split:]
+    best = max(right, key=lambda kind: (int(right[kind].sum()), kind == current))
+    if current not in right:
+        return best
+    gain = int(right[best].sum()) - int(right[current].sum())
+    noise = float(np.sqrt((right[best] != right[current]).sum()))
+    return best if gain > noise else current
 
 
 def fit_softmax(

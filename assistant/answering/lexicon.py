@@ -5,7 +5,7 @@ one word tells them apart. The head is therefore fitted over the embedding and t
 words and word pairs (sublinear TF-IDF, one unit-length row per text, scaled by
 ``LEXICAL_WEIGHT`` against the unit-length embedding). Words help where a resolution is asked for
 in many like wordings and overfit where each has a handful of varied examples, so the head weighs
-them only once its own examples show they help (``head.choose_lexical_weight``; figures in the
+them only once its own examples show they help (``head.choose_features``; figures in the
 README, "Words in the head").
 
 The vocabulary is made from the examples' own texts each time the head judges whether words help

@@ -3,8 +3,9 @@
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from assistant.answering.head import ResolutionHead, carried_over, choose_lexical_weight, fit_head
+from assistant.answering.head import ResolutionHead, carried_over, choose_features, fit_head, head_view
 from assistant.answering.lexicon import fit_lexicon
 
 
@@ -104,7 +105,7 @@ def test_a_refit_whose_vocabulary_changed_installs_beside_keys_added_meanwhile()
         vectors=np.vstack([snapshot.vectors, snoozes]),
         texts=[*snapshot.texts, *(f"snooze my alarm {i}" for i in range(4))],
         labels=np.concatenate([snapshot.labels, np.zeros(4, dtype=np.int64)]),
-        choose_words=True,  # as when the examples have doubled: words judged, vocabulary remade
+        judge_features=True,  # as when the examples have doubled: words judged, vocabulary remade
     )
     fitted = fit_head(grown)
     assert fitted.lexicon is not None and snapshot.lexicon is not None
@@ -136,9 +137,71 @@ def test_words_are_kept_where_they_rank_the_newest_examples_better_and_dropped_w
     vectors = _cluster(5, 150, seed=3)
     labels = np.arange(150) % 2
     worded = [f"please {('remove', 'set')[label]} my alarm for {i} am" for i, label in enumerate(labels)]
-    assert choose_lexical_weight(vectors, worded, labels, 2, 0.5) == 0.5
+    assert choose_features(vectors, worded, labels, 2, 0.5) == (0.5, False)
     # words that say nothing of the key (each example's own number) only overfit
     rng = np.random.default_rng(0)
     noise = [f"alarm {rng.integers(0, 40)} {rng.integers(0, 40)}" for _ in labels]
     separated = np.vstack([_cluster(0, 75, seed=1), _cluster(1, 75, seed=2)])[np.argsort(np.argsort(labels))]
-    assert choose_lexical_weight(separated, noise, labels, 2, 0.5) == 0.0
+    assert choose_features(separated, noise, labels, 2, 0.5) == (0.0, False)
+
+
+def _with_tail(lead: np.ndarray, tail: np.ndarray) -> np.ndarray:
+    """Two views side by side, each unit length, the whole unit length (as the encoder joins a
+    layer beside its last)."""
+    parts = [p / np.linalg.norm(p, axis=1, keepdims=True) for p in (lead, tail)]
+    return (np.hstack(parts) / np.sqrt(2)).astype(np.float32)
+
+
+def _two_views(tail_tells: bool, n: int = 240, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    """Two keys the leading part hardly tells apart; the tail tells them apart or is noise."""
+    labels = np.arange(n) % 2
+    rng = np.random.default_rng(seed)
+    lead = np.zeros((n, 16))
+    lead[:, 0] = 1.0
+    lead[:, 1] = 0.05 * (2 * labels - 1)
+    lead += 0.3 * rng.normal(size=lead.shape)
+    tail = 0.2 * rng.normal(size=(n, 16))
+    tail[np.arange(n), 2 + labels if tail_tells else 2] += 1.0
+    return _with_tail(lead, tail), labels
+
+
+def test_head_view_shows_the_lead_alone_at_unit_length_until_the_tail_is_used() -> None:
+    vectors, _ = _two_views(True, n=4)
+    seen = head_view(vectors, 16, tail_used=False)
+    assert np.allclose(np.linalg.norm(seen[:, :16], axis=1), 1.0)
+    assert (seen[:, 16:] == 0).all()
+    assert head_view(vectors, 16, tail_used=True) is vectors
+    assert head_view(vectors, 0, tail_used=False) is vectors
+
+
+def test_the_tail_is_looked_at_where_it_ranks_the_newest_examples_better_and_not_where_not() -> None:
+    texts = [f"question {i}" for i in range(240)]
+    telling, labels = _two_views(True)
+    assert choose_features(telling, texts, labels, 2, 0.0, tail=16) == (0.0, True)
+    noisy, labels = _two_views(False)
+    assert choose_features(noisy, texts, labels, 2, 0.0, tail=16) == (0.0, False)
+
+
+def test_a_head_with_a_judged_tail_takes_it_up_once_its_examples_show_it_helps() -> None:
+    vectors, labels = _two_views(True)
+    head = ResolutionHead(32, lexical_weight=0.0, judged_tail=16)
+    keys = ("alarm-set", "alarm-remove")
+    for i, (vector, label) in enumerate(zip(vectors[:60], labels[:60], strict=True)):
+        head.add(f"q{i}", vector, keys[label], None, text=f"question {i}", online=False)
+    head.refit()  # 60 examples: too few to judge, so the lead alone
+    assert not head.fit_snapshot().tail_used
+    for i, (vector, label) in enumerate(zip(vectors[60:], labels[60:], strict=True), start=60):
+        head.add(f"q{i}", vector, keys[label], None, text=f"question {i}", online=False)
+    head.refit()
+    assert head.fit_snapshot().tail_used
+    probe, probe_labels = _two_views(True, n=40, seed=12)
+    right = sum(
+        max(p := head.probabilities(v, None), key=p.__getitem__) == keys[label]
+        for v, label in zip(probe, probe_labels, strict=True)
+    )
+    assert right >= 36
+
+
+def test_a_tail_as_wide_as_the_vector_is_refused() -> None:
+    with pytest.raises(ValueError, match="judged_tail"):
+        ResolutionHead(16, judged_tail=16)
