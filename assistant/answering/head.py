@@ -373,6 +373,8 @@ def fit_head(snapshot: HeadSnapshot) -> FittedHead:
         )
         lexicon = fit_lexicon(snapshot.texts, weight=weight)
         start = carried_over(snapshot.weights, snapshot.vectors.shape[1], snapshot.lexicon, lexicon)
+        if tail_used != snapshot.tail_used:
+            start = np.zeros((0, 0))  # the vectors' part now seen differently: a cold fit, in full
     words = lexicon.rows(snapshot.texts) if lexicon is not None else None
     vectors = head_view(snapshot.vectors, snapshot.tail, tail_used)
     weights = fit_softmax(vectors, snapshot.labels, start, snapshot.classes, words)

@@ -5,7 +5,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answering.head import ResolutionHead, carried_over, choose_features, fit_head, head_view
+from assistant.answering.head import (
+    ResolutionHead,
+    carried_over,
+    choose_features,
+    fit_head,
+    fit_softmax,
+    head_view,
+)
 from assistant.answering.lexicon import fit_lexicon
 
 
@@ -205,3 +212,18 @@ def test_a_head_with_a_judged_tail_takes_it_up_once_its_examples_show_it_helps()
 def test_a_tail_as_wide_as_the_vector_is_refused() -> None:
     with pytest.raises(ValueError, match="judged_tail"):
         ResolutionHead(16, judged_tail=16)
+
+
+def test_taking_up_the_tail_fits_afresh_rather_than_from_weights_for_the_lead_alone() -> None:
+    """Warm-started from weights fitted to the lead alone, a short refit left the head half
+    converged after a switch (clinc150, seed 1: forced accuracy 0.957 -> 0.948)."""
+    vectors, labels = _two_views(True)
+    head = ResolutionHead(32, lexical_weight=0.0, judged_tail=16)
+    for i, (vector, label) in enumerate(zip(vectors, labels, strict=True)):
+        head.add(f"q{i}", vector, ("alarm-set", "alarm-remove")[label], None, online=False)
+    snapshot = replace(head.fit_snapshot(), weights=np.full((33, 2), 50.0) * [1, -1])
+    assert snapshot.judge_features and not snapshot.tail_used
+    fitted = fit_head(snapshot)
+    assert fitted.tail_used
+    cold = fit_softmax(vectors, labels, np.zeros((0, 0)), 2)
+    assert np.array_equal(fitted.weights, cold)
