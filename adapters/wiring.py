@@ -25,6 +25,7 @@ def build_embedder(settings: Settings, *, lazy: bool = False) -> Embedder:
         lazy=lazy,
         runtime=settings.embedding_runtime,
         cache_dir=settings.model_cache_dir,
+        inner_layer=settings.embedding_inner_layer,
     )
 
 
@@ -70,7 +71,7 @@ def build_assistant(
     return Assistant(
         settings=settings,
         store=SqlKnowledgeStore(settings.database_url),
-        vectors=build_vectors(settings, embedder.dimension),
+        vectors=build_vectors(settings, embedder.sentence_dimension),
         embedder=embedder,
         answerer=build_answerer(settings),
         background_refit=background_refit,

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from assistant.service_levels import ServiceLevels
 
 DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
+#: The encoder layer whose states the resolution head may weigh (``retrieval.vectors``): of the
+#: bundled model's six, the third added the most in replays (the second and fourth a little less).
+DEFAULT_INNER_LAYER = 3
 #: What executes the embedding model: ONNX Runtime (small, quick to start) or torch (any model).
 EmbeddingRuntime = Literal["onnx", "torch"]
 #: What a silent answer is taken for (``answering.calibration``).
@@ -47,6 +50,15 @@ class Settings(BaseSettings):
     embedding_runtime: EmbeddingRuntime = Field(
         default="onnx",
         description="'onnx' runs BERT-family models on ONNX Runtime; 'torch' runs any model (torch extra).",
+    )
+    embedding_inner_layer: int = Field(
+        default=DEFAULT_INNER_LAYER,
+        ge=0,
+        description=(
+            "An encoder layer whose pooled states each vector also carries, for the resolution head"
+            " to weigh once its own examples show they help (0: none). Turning it on re-embeds the"
+            " stored knowledge once, at start."
+        ),
     )
     model_cache_dir: Path | None = Field(
         default=None,

@@ -27,10 +27,19 @@ from assistant.models import (
 
 
 class Embedder(Protocol):
-    """Turns texts into unit-length vectors; similar meaning, high dot product."""
+    """Turns texts into unit-length vectors.
+
+    The first ``sentence_dimension`` numbers of each vector are the sentence embedding (similar
+    meaning, high dot product): what the index and every similarity compare, made unit length
+    again by ``retrieval.vectors.sentence_part``. Any numbers after them are an inner layer's
+    features, which only the resolution head weighs.
+    """
 
     @property
     def dimension(self) -> int: ...
+
+    @property
+    def sentence_dimension(self) -> int: ...
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -195,6 +204,10 @@ class KnowledgeStore(Protocol):
     ) -> list[KnowledgeItem]: ...
 
     async def load_active_entries(self) -> list[tuple[KnowledgeItem, np.ndarray]]: ...
+
+    async def replace_vectors(self, vectors: Sequence[tuple[str, np.ndarray]]) -> None:
+        """Store items' vectors made again (by item id), as the same knowledge: no change is logged."""
+        ...
 
     async def count_items(self) -> dict[str, int]: ...
 

@@ -93,6 +93,8 @@ class Assistant:
             limit=settings.retrieval_limit,
             background_refit=background_refit,
             sync_seconds=settings.sync_seconds,
+            sentence_dimension=embedder.sentence_dimension,
+            reembed=embedder.embed,
         )
         self.calibrator = Calibrator(
             target_precision=settings.target_precision,

@@ -3,6 +3,8 @@ that what moved the figures can be told apart.
 
 Variants:
 - ``current``: the product as it is.
+- ``no-inner-layer``: ``ASSISTANT_EMBEDDING_INNER_LAYER=0``: vectors without the encoder's third
+  layer, whose part the head has judged since 2026-12-07 (what ``current`` was before).
 - ``private-replies``: the simulated agent keeps every reply private to the asker's account (what
   replays did between issue 14, which made an agent's words private unless shared, and the
   harness sharing macro-tagged replies).
@@ -36,7 +38,10 @@ Variants:
   the nearest-neighbour index sees only the last layer's part, the head all of it;
   ``head-layers-3-judged``: as that, but the head looks at the third layer's part only once its own
   examples show it helps, judged with the words (``ResolutionHead(judged_tail=...)``,
-  ``head.choose_features``); until then it sees exactly what ``current``'s head sees.
+  ``head.choose_features``); until then it sees exactly what ``no-inner-layer``'s head sees. This
+  is what the product does since 2026-12-07, through the configuration, and ``current`` measures it;
+  these variants keep the benchmark's own wiring (each vector's whole taken as its sentence part)
+  so that the recorded figures can be run again.
 - ``results/learning_variants-novelty-gate.json`` compares a novelty gate that loosened on the
   outcomes of what it stopped (a working tree of 2026-12-07, not kept; its note says why) with
   the product's, as ``current`` and ``fixed-novelty-gate``.
@@ -69,6 +74,7 @@ sys.path.insert(0, str(ROOT))
 
 VARIANTS = (
     "current",
+    "no-inner-layer",
     "private-replies",
     "calibration-73bfc8c",
     "threshold-per-answer",
@@ -119,14 +125,19 @@ LAST_LAYER_WIDTH = 384
 
 def _embed_inner_layers(layers: tuple[int, ...], share: float) -> None:
     """Every vector also holds the encoder's ``layers`` (``OnnxBertEncoder(inner_layers=...)``),
-    their part scaled by ``share`` before the whole is made unit length again."""
-    from functools import partialmethod
-
+    their part scaled by ``share`` before the whole is made unit length again, and the whole is
+    the sentence part the product compares (``sentence_dimension``)."""
     import numpy as np
 
     from adapters.embedding.onnx_bert import OnnxBertEncoder
 
-    OnnxBertEncoder.__init__ = partialmethod(OnnxBertEncoder.__init__, inner_layers=layers)  # type: ignore[method-assign]
+    init = OnnxBertEncoder.__init__
+
+    def with_layers(self, path, **kwargs):  # type: ignore[no-untyped-def]
+        init(self, path, **{**kwargs, "inner_layers": layers})
+        self.sentence_dimension = self.dimension
+
+    OnnxBertEncoder.__init__ = with_layers  # type: ignore[method-assign]
     if share != 1:
         encode = OnnxBertEncoder.encode
 
@@ -246,6 +257,8 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: i
         extra: dict[str, Any] = {}
         if variant == "no-spot-checks":
             extra["spot_check_share"] = 0.0
+        if variant == "no-inner-layer":
+            extra["embedding_inner_layer"] = 0
         if variant.startswith("novelty-"):
             extra["novelty_quantile"] = float(variant.removeprefix("novelty-"))
         settings = load_settings(

@@ -13,7 +13,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.wiring import build_assistant
-from assistant.config import Settings, default_database_url_for, load_settings
+from assistant.config import DEFAULT_INNER_LAYER, Settings, default_database_url_for, load_settings
 from assistant.service import Assistant
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,8 +23,9 @@ SAMPLES = REPO / "samples"
 
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
-    """The bundled MiniLM model, loaded once per session (it takes seconds)."""
-    return SentenceTransformerEmbedder()
+    """The bundled MiniLM model with the product's default inner layer, loaded once per session
+    (it takes seconds)."""
+    return SentenceTransformerEmbedder(inner_layer=DEFAULT_INNER_LAYER)
 
 
 @pytest.fixture

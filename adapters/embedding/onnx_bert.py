@@ -265,7 +265,9 @@ class OnnxBertEncoder:
         self._tokenizer.no_padding()
         limit = min(int(settings.get("max_seq_length", 512)), int(config["max_position_embeddings"]))
         self._tokenizer.enable_truncation(max_length=limit)
-        self.dimension = int(config["hidden_size"]) * len(self._outputs)
+        #: The last layer's part (the sentence embedding), then each inner layer's.
+        self.sentence_dimension = int(config["hidden_size"])
+        self.dimension = self.sentence_dimension * len(self._outputs)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         """One unit-length (when the folder normalises) vector per text, in order."""

@@ -6,6 +6,10 @@ switched off, so nothing is downloaded at run or test time. Two runtimes execute
 sentence-transformers library (any model it loads; the optional ``torch`` extra). Both give the
 same vectors for the bundled model.
 
+With ``inner_layer`` each vector also carries that encoder layer's states, mean-pooled and unit
+length, after the sentence embedding; the two parts are scaled alike so that the whole is unit
+length (``assistant.retrieval.vectors`` takes the sentence part back).
+
 Loading the model takes a second with ONNX Runtime, several with torch. Short CLI commands that may never
 embed anything (``forget``, ``learned``) build the embedder with ``lazy=True``: the vector size is
 read from the model folder's own files (``modules.json``, the pooling layer's config) and the model
@@ -80,6 +84,7 @@ class SentenceTransformerEmbedder:
         lazy: bool = False,
         runtime: EmbeddingRuntime = "onnx",
         cache_dir: Path | None = None,
+        inner_layer: int = 0,
     ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -92,6 +97,7 @@ class SentenceTransformerEmbedder:
                 f"ASSISTANT_EMBEDDING_MODEL: '{model}' is not a local path; set it to a model folder "
                 "or leave the default (the bundled all-MiniLM-L6-v2)."
             )
+        self._inner_layer = inner_layer
         self._model: Any = None
         self._loading = threading.Lock()
         self._batch_size = batch_size
@@ -100,21 +106,38 @@ class SentenceTransformerEmbedder:
         declared = dimension_from_files(self._path) if lazy else None
         if declared is None:
             self._load()
-        else:
-            self._dimension = declared
+        else:  # a folder whose modules keep the size: the sentence part is as wide as a layer
+            self._sentence_dimension = declared
+            self._dimension = declared * (2 if inner_layer else 1)
 
     def _load(self) -> Any:
         """The model, loaded once (on the first call)."""
         with self._loading:
             if self._model is not None:
                 return self._model
+            self._check_inner_layer()
             if self._runtime == "onnx":
-                model, dimension = self._load_onnx()
+                model, sentence = self._load_onnx()
             else:
-                model, dimension = self._load_torch()
-            self._dimension = dimension
+                model, sentence = self._load_torch()
+            self._sentence_dimension = sentence
+            self._dimension = model.dimension
             self._model = model
             return model
+
+    def _check_inner_layer(self) -> None:
+        if not self._inner_layer:
+            return
+        try:
+            config = json.loads((Path(self._path) / "config.json").read_text(encoding="utf-8"))
+            depth = int(config["num_hidden_layers"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # a hub name or an unusual folder: the runtime says what it cannot do
+        if not 1 <= self._inner_layer < depth:
+            raise ConfigurationError(
+                f"ASSISTANT_EMBEDDING_INNER_LAYER: '{self._name}' has {depth} layers; choose one of "
+                f"1..{depth - 1}, or 0 for none."
+            )
 
     def _load_onnx(self) -> tuple[Any, int]:
         from adapters.embedding.onnx_bert import OnnxBertEncoder, UnsupportedModel, cache_folder
@@ -125,13 +148,14 @@ class SentenceTransformerEmbedder:
                 "loads local folders only (set ASSISTANT_EMBEDDING_RUNTIME=torch for a hub name)."
             )
         try:
-            encoder = OnnxBertEncoder(self._path, cache=cache_folder(self._cache_dir))
+            inner = (self._inner_layer,) if self._inner_layer else ()
+            encoder = OnnxBertEncoder(self._path, cache=cache_folder(self._cache_dir), inner_layers=inner)
         except UnsupportedModel as exc:
             raise ConfigurationError(
                 f"ASSISTANT_EMBEDDING_MODEL: the onnx runtime cannot run '{self._name}' ({exc}); "
                 "set ASSISTANT_EMBEDDING_RUNTIME=torch and install the torch extra."
             ) from exc
-        return _OnnxModel(encoder), encoder.dimension
+        return _OnnxModel(encoder), encoder.sentence_dimension
 
     def _load_torch(self) -> tuple[Any, int]:
         try:
@@ -154,7 +178,7 @@ class SentenceTransformerEmbedder:
             raise ConfigurationError(
                 f"ASSISTANT_EMBEDDING_MODEL: '{self._name}' does not report its vector size."
             )
-        return model, int(dimension)
+        return _TorchModel(model, int(dimension), self._inner_layer), int(dimension)
 
     @property
     def loaded(self) -> bool:
@@ -164,6 +188,10 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         return self._dimension
+
+    @property
+    def sentence_dimension(self) -> int:
+        return self._sentence_dimension
 
     def embed_sync(self, texts: Sequence[str]) -> np.ndarray:
         """Embed without the event loop (bulk work such as a replay's warm-up)."""
@@ -199,6 +227,7 @@ class _OnnxModel:
 
     def __init__(self, encoder: Any):
         self._encoder = encoder
+        self.dimension: int = encoder.dimension
 
     def encode(
         self, texts: Sequence[str], batch_size: int = 64, normalize_embeddings: bool = False, **_: Any
@@ -207,3 +236,38 @@ class _OnnxModel:
         if normalize_embeddings:
             vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
         return vectors
+
+
+class _TorchModel:
+    """A sentence-transformers model, with an inner layer's pooled states beside its sentence
+    embedding when asked (one forward pass gives both)."""
+
+    def __init__(self, model: Any, sentence_dimension: int, inner_layer: int):
+        self._model = model
+        self._inner_layer = inner_layer
+        self.dimension = sentence_dimension
+        if inner_layer:
+            transformer = model[0]
+            config = (getattr(transformer, "auto_model", None) or transformer.model).config
+            config.output_hidden_states = True
+            self.dimension += int(config.hidden_size)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64, **kwargs: Any) -> np.ndarray:
+        if not self._inner_layer:
+            return np.asarray(self._model.encode(texts, batch_size=batch_size, **kwargs))
+        import torch
+
+        parts = []
+        for start in range(0, len(texts), batch_size):
+            features = self._model.tokenize(list(texts[start : start + batch_size]))
+            with torch.inference_mode():
+                out = self._model.forward(features)
+            mask = out["attention_mask"].unsqueeze(-1).to(torch.float32)
+            hidden = out["all_layer_embeddings"][self._inner_layer]
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            both = [
+                torch.nn.functional.normalize(out["sentence_embedding"], dim=1),
+                torch.nn.functional.normalize(pooled, dim=1),
+            ]
+            parts.append((torch.hstack(both) / np.sqrt(2)).numpy())
+        return np.vstack(parts).astype(np.float32)

@@ -109,6 +109,11 @@ class ResolutionHead:
         """How many examples teach ``key``, a confidence feature."""
         return sum(self._scopes.get(key, {}).values())
 
+    @property
+    def judged_tail(self) -> int:
+        """How many numbers at the end of each vector are the second view the head judges."""
+        return self._tail
+
     def add(
         self,
         item_id: str,

@@ -40,6 +40,7 @@ from assistant.insights.topics import TopicModel, build_topics
 from assistant.insights.training import training_examples
 from assistant.models import utcnow
 from assistant.ports import Embedder
+from assistant.retrieval.vectors import sentence_embedder
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ class InsightService:
         self.source = source
         self.settings = settings
         self._accounts = accounts or NoAccountContext()
-        self._embedder = embedder
+        # Insights compare meanings: the sentence embeddings alone.
+        self._embedder = sentence_embedder(embedder) if embedder else None
         self._clock = clock
         self._classifier: MessageClassifier | None = None
 

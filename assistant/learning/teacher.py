@@ -31,6 +31,7 @@ from assistant.models import (
     utcnow,
 )
 from assistant.ports import KnowledgeStore, LearningChange
+from assistant.retrieval.vectors import sentence_part
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -315,14 +316,17 @@ class Teacher:
             return False
         if normalise_answer(reply) == normalise_answer(answer.text):
             return True
-        vectors = await self._assistant.embedder.embed([reply, answer.text])
+        embedder = self._assistant.embedder
+        vectors = sentence_part(await embedder.embed([reply, answer.text]), embedder.sentence_dimension)
         return float(np.dot(vectors[0], vectors[1])) >= SAME_ANSWER_SIMILARITY
 
     async def _same_question(self, vector: np.ndarray, item: KnowledgeItem) -> bool:
         if not item.question:
             return False
-        other = (await self._assistant.embedder.embed([item.question]))[0]
-        return float(np.dot(vector, other)) >= SAME_QUESTION_SIMILARITY
+        embedder = self._assistant.embedder
+        other = (await embedder.embed([item.question]))[0]
+        vectors = sentence_part(np.vstack([vector, other]), embedder.sentence_dimension)
+        return float(np.dot(vectors[0], vectors[1])) >= SAME_QUESTION_SIMILARITY
 
 
 def _clean_answer(text: str | None) -> str:

@@ -6,13 +6,18 @@ reads the store's change feed and applies what the others wrote (new items, stat
 changes), so each instance's mirror follows the store within the sync interval. ``sync`` also
 prunes the feed now and then (changes older than every instance has surely read); an instance
 idle for longer finds its cursor pruned past and loads everything again rather than miss a change.
+
+Vectors may carry an inner layer's features after the sentence embedding (``retrieval.vectors``):
+the index sees the sentence part, the head all of it. A stored vector without that part (made
+before it was switched on) is made again from the item's text when it is loaded, and stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 import numpy as np
@@ -22,11 +27,16 @@ from assistant.errors import ConfigurationError
 from assistant.models import FeedbackRecord, ItemKind, ItemStatus, KnowledgeItem, utcnow
 from assistant.ports import IndexEntry, KnowledgeStore, VectorStore
 from assistant.retrieval.ranking import Ranking, rank
+from assistant.retrieval.vectors import sentence_part
+
+log = logging.getLogger(__name__)
 
 #: The change feed keeps at least this long, and at least 100 sync intervals.
 MIN_CHANGE_RETENTION = timedelta(days=1)
 #: How often one instance prunes the feed (several instances pruning at once is harmless).
 PRUNE_EVERY_SECONDS = 3600.0
+#: Stored vectors made again per batch when an inner layer's part is missing (progress is logged).
+REEMBED_BATCH = 1000
 
 
 def change_retention(sync_seconds: float) -> timedelta:
@@ -46,7 +56,11 @@ class RetrievalEngine:
         limit: int,
         background_refit: bool,
         sync_seconds: float = 2.0,
+        sentence_dimension: int | None = None,
+        reembed: Callable[[Sequence[str]], Awaitable[np.ndarray]] | None = None,
     ) -> None:
+        """``dimension`` is the vectors' size, ``sentence_dimension`` that of their sentence part
+        (the whole by default); ``reembed`` makes vectors again for items stored without the rest."""
         self._store = store
         self._vectors = vectors
         self._limit = limit
@@ -55,7 +69,10 @@ class RetrievalEngine:
         # Set by ``load(defer_fit=True)``: no refit until something ranks (``forget`` never does).
         self._fit_deferred = False
         self._dimension = dimension
-        self.head = ResolutionHead(dimension)
+        self._sentence_dimension = sentence_dimension or dimension
+        self._reembed = reembed
+        inner = dimension - self._sentence_dimension
+        self.head = ResolutionHead(dimension, judged_tail=inner) if inner else ResolutionHead(dimension)
         self._items: dict[str, KnowledgeItem] = {}
         # account -> {global item id: the account's private item that shadows it}
         self._shadows: dict[str, dict[str, str]] = {}
@@ -71,11 +88,11 @@ class RetrievalEngine:
         # Read the feed's position first: a change racing the load is applied again by ``sync``,
         # which is harmless, rather than missed.
         self._cursor = await self._store.change_cursor()
-        entries = await self._store.load_active_entries()
+        entries = await self._with_inner_layer(await self._store.load_active_entries())
         self._check_vector_sizes(entries)
         # A persistent index keeps its data: it is filled only the first time (an empty one).
         if not self._vectors.persistent or (entries and await self._vectors.count() == 0):
-            await self._vectors.upsert([_entry(item, vector) for item, vector in entries])
+            await self._vectors.upsert([self._entry(item, vector) for item, vector in entries])
         for item, vector in entries:
             self._items[item.id] = item
             self._shadow(item)
@@ -86,6 +103,38 @@ class RetrievalEngine:
             self.head.invalidate()
             self.maybe_refit()
         return len(entries)
+
+    async def _with_inner_layer(
+        self, entries: list[tuple[KnowledgeItem, np.ndarray]]
+    ) -> list[tuple[KnowledgeItem, np.ndarray]]:
+        """``entries`` with every vector that lacks the inner layer's part (stored before it was
+        switched on, or by an instance without it) made again from its item's text, and stored."""
+        if self._reembed is None or self._sentence_dimension == self._dimension:
+            return entries
+        stale = [n for n, (_, vector) in enumerate(entries) if vector.size == self._sentence_dimension]
+        if not stale:
+            return entries
+        log.info("Adding the inner layer's part to %d stored vectors, once", len(stale))
+        entries = list(entries)
+        for start in range(0, len(stale), REEMBED_BATCH):
+            batch = stale[start : start + REEMBED_BATCH]
+            vectors = await self._reembed([entries[n][0].match_text for n in batch])
+            for n, vector in zip(batch, vectors, strict=True):
+                entries[n] = (entries[n][0], vector)
+            await self._store.replace_vectors([(entries[n][0].id, entries[n][1]) for n in batch])
+            log.info("Stored vectors made again: %d of %d", start + len(batch), len(stale))
+        return entries
+
+    def _entry(self, item: KnowledgeItem, vector: np.ndarray) -> IndexEntry:
+        """What the index holds for an item: its sentence embedding alone."""
+        return IndexEntry(
+            item_id=item.id,
+            vector=sentence_part(vector, self._sentence_dimension),
+            text=item.match_text,
+            resolution_key=item.resolution_key,
+            kind=item.kind,
+            account=item.account,
+        )
 
     def _check_vector_sizes(self, entries: Sequence[tuple[KnowledgeItem, np.ndarray]]) -> None:
         """Refuse vectors another embedding model made, at start or from another instance through
@@ -159,9 +208,10 @@ class RetrievalEngine:
         """Make newly stored items retrievable at once."""
         if not pairs:
             return
+        pairs = await self._with_inner_layer(list(pairs))
         self._check_vector_sizes(pairs)
         if write_vectors:
-            await self._vectors.upsert([_entry(item, vector) for item, vector in pairs])
+            await self._vectors.upsert([self._entry(item, vector) for item, vector in pairs])
         for item, vector in pairs:
             self._items[item.id] = item
             self._shadow(item)
@@ -212,7 +262,8 @@ class RetrievalEngine:
             self._fit_deferred = False
             self.head.refit()
         head = head or self.head
-        hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
+        sentence = sentence_part(vector, self._sentence_dimension)
+        hits = await self._vectors.search(sentence, text, account=account, limit=self._limit)
         probabilities = head.probabilities(vector, account, text)
         top_head = sorted(probabilities, key=probabilities.__getitem__, reverse=True)[:3]
         representatives = {}
@@ -238,7 +289,8 @@ class RetrievalEngine:
         """The documents (resolution keys) whose passages are nearest to a text, with the best
         passage's similarity, nearest first: where an agent's answer came from."""
         hidden = self.shadowed(account)
-        hits = await self._vectors.search(vector, text, account=account, limit=self._limit)
+        sentence = sentence_part(vector, self._sentence_dimension)
+        hits = await self._vectors.search(sentence, text, account=account, limit=self._limit)
         nearest: dict[str, float] = {}
         for hit in hits:
             if hit.kind is ItemKind.PASSAGE and hit.item_id not in hidden:
@@ -286,14 +338,3 @@ class RetrievalEngine:
         if self._refit_task is not None:
             await asyncio.gather(self._refit_task, return_exceptions=True)
         await self._vectors.close()
-
-
-def _entry(item: KnowledgeItem, vector: np.ndarray) -> IndexEntry:
-    return IndexEntry(
-        item_id=item.id,
-        vector=vector,
-        text=item.match_text,
-        resolution_key=item.resolution_key,
-        kind=item.kind,
-        account=item.account,
-    )

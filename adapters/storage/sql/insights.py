@@ -39,6 +39,7 @@ from assistant.insights.records import (
 )
 from assistant.models import Decision, Signal, utcnow
 from assistant.ports import Embedder
+from assistant.retrieval.vectors import sentence_embedder
 
 __all__ = ["DEFAULT_LINK_TEMPLATE", "SqlInsightSource"]
 
@@ -61,7 +62,7 @@ class SqlInsightSource(SqlStoreBase):
         owner: str | None = None,
     ) -> None:
         super().__init__(engine)
-        self._embedder = embedder
+        self._embedder = sentence_embedder(embedder) if embedder else None
         self._link_template = link_template
         self._lease = job_lease
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"

@@ -124,6 +124,23 @@ async def insert_items(conn: AsyncConnection, items: Sequence[tuple[KnowledgeIte
         await conn.execute(item_vectors.insert(), vector_rows)
 
 
+_UPDATE_VECTOR = (
+    update(item_vectors)
+    .where(item_vectors.c.item_id == bindparam("b_item_id"))
+    .values(vector=bindparam("b_vector"), dimension=bindparam("b_dimension"))
+)
+
+
+async def replace_vectors(conn: AsyncConnection, vectors: Sequence[tuple[str, np.ndarray]]) -> None:
+    """Overwrite items' stored vectors, one row of parameters per item."""
+    if vectors:
+        params = [
+            {f"b_{name}": value for name, value in rows.vector_row(item_id, vector).items()}
+            for item_id, vector in vectors
+        ]
+        await conn.execute(_UPDATE_VECTOR, params)
+
+
 async def update_items(conn: AsyncConnection, status_changes: Sequence[tuple[str, ItemStatus]]) -> None:
     """Set statuses, one row of parameters per item."""
     params: dict[str, dict[str, Any]] = {}

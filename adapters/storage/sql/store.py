@@ -176,6 +176,11 @@ class SqlKnowledgeStore:
                 await queries.insert_items(conn, items)
                 await queries.log_changes(conn, [item.id for item, _ in items])
 
+    async def replace_vectors(self, vectors: Sequence[tuple[str, np.ndarray]]) -> None:
+        if vectors:
+            async with self._transaction("write") as conn:
+                await queries.replace_vectors(conn, vectors)
+
     async def get_items(self, item_ids: Sequence[str]) -> dict[str, KnowledgeItem]:
         found: dict[str, KnowledgeItem] = {}
         async with self._transaction() as conn:

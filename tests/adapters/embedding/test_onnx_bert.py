@@ -15,7 +15,7 @@ import pytest
 from adapters.embedding import onnx_bert
 from adapters.embedding.onnx_bert import OnnxBertEncoder, UnsupportedModel
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder, resolve_model_path
-from assistant.config import DEFAULT_EMBEDDING_MODEL, load_settings
+from assistant.config import DEFAULT_EMBEDDING_MODEL, DEFAULT_INNER_LAYER, load_settings
 from assistant.errors import ConfigurationError
 
 BUNDLED = Path(resolve_model_path(DEFAULT_EMBEDDING_MODEL))
@@ -62,7 +62,9 @@ def test_inner_layers_are_torch_hidden_states_pooled_beside_the_last_layer(
     assert np.allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
     # Each part has an equal share of the length: the first is the usual vector, scaled.
     assert np.abs(both[:, :384] * np.sqrt(2) - last).max() < 1e-5
-    model = torch_embedder._load()
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(BUNDLED), device="cpu")
     features = model.tokenize(TEXTS)
     with torch.no_grad():
         states = model[0].auto_model(**features, output_hidden_states=True).hidden_states[3]
@@ -83,10 +85,21 @@ def test_inner_layers_outside_the_encoder_are_refused(layers: tuple[int, ...], t
 def test_the_default_embedder_runs_on_onnx_and_a_lazy_torch_one_agrees(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    lazy_torch = SentenceTransformerEmbedder(runtime="torch", lazy=True)
+    """With the inner layer too: the torch runtime pools it from the same forward pass."""
+    lazy_torch = SentenceTransformerEmbedder(runtime="torch", lazy=True, inner_layer=DEFAULT_INNER_LAYER)
     assert not lazy_torch.loaded
+    assert lazy_torch.dimension == embedder.dimension == 768
+    assert lazy_torch.sentence_dimension == embedder.sentence_dimension == 384
     assert "torch" not in type(embedder._load()).__module__
-    assert np.abs(embedder.embed_sync(TEXTS[:4]) - lazy_torch.embed_sync(TEXTS[:4])).max() < 1e-5
+    both = embedder.embed_sync(TEXTS)
+    assert np.abs(both - lazy_torch.embed_sync(TEXTS)).max() < 1e-5
+    assert np.allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
+
+
+def test_an_inner_layer_the_model_lacks_is_refused_naming_the_setting() -> None:
+    for runtime in ("onnx", "torch"):
+        with pytest.raises(ConfigurationError, match=r"ASSISTANT_EMBEDDING_INNER_LAYER.*6 layers.*1\.\.5"):
+            SentenceTransformerEmbedder(runtime=runtime, inner_layer=6)  # type: ignore[arg-type]
 
 
 def test_the_built_graph_is_kept_and_a_damaged_one_is_rebuilt(

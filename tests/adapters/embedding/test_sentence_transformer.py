@@ -13,15 +13,17 @@ from adapters.embedding.sentence_transformer import (
     dimension_from_files,
     resolve_model_path,
 )
-from assistant.config import DEFAULT_EMBEDDING_MODEL
+from assistant.config import DEFAULT_EMBEDDING_MODEL, DEFAULT_INNER_LAYER
 
 
 def test_a_lazy_embedder_knows_its_size_from_the_files_and_loads_on_first_use(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    lazy = SentenceTransformerEmbedder(lazy=True)
+    lazy = SentenceTransformerEmbedder(lazy=True, inner_layer=DEFAULT_INNER_LAYER)
     assert not lazy.loaded
-    assert lazy.dimension == embedder.dimension == 384
+    assert lazy.dimension == embedder.dimension == 768
+    assert lazy.sentence_dimension == 384
+    assert SentenceTransformerEmbedder(lazy=True).dimension == 384
     vectors = lazy.embed_sync(["How do I reset my password?"])
     assert lazy.loaded
     assert np.allclose(vectors, embedder.embed_sync(["How do I reset my password?"]), atol=1e-6)

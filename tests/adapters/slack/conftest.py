@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
+from assistant.config import DEFAULT_INNER_LAYER
 from tests.adapters.slack.harness import (
     ACME_TEAM,
     AGENT,
@@ -57,8 +58,8 @@ __all__ = [
 
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
-    """The bundled MiniLM, loaded once: it takes a few seconds."""
-    return SentenceTransformerEmbedder()
+    """The bundled MiniLM with the product's default inner layer, loaded once: it takes a few seconds."""
+    return SentenceTransformerEmbedder(inner_layer=DEFAULT_INNER_LAYER)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ AGENT = {"actor": "agent-1", "role": Role.AGENT}
 
 
 class _WiderEmbedder:
-    """Another model's vectors: the bundled model's twice over (768 numbers, unit length)."""
+    """Another model's vectors: the bundled model's twice over (twice as long, unit length)."""
 
     def __init__(self, inner: SentenceTransformerEmbedder) -> None:
         self._inner = inner
@@ -26,6 +26,10 @@ class _WiderEmbedder:
     @property
     def dimension(self) -> int:
         return 2 * self._inner.dimension
+
+    @property
+    def sentence_dimension(self) -> int:
+        return self.dimension
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = await self._inner.embed(texts)
@@ -41,7 +45,8 @@ async def test_a_store_of_another_models_vectors_is_refused_with_the_way_out(
     await first.close()
 
     wider = build_assistant(settings, embedder=_WiderEmbedder(embedder), background_refit=False)
-    refused = r"vectors of 384 numbers.*gives 768.*ASSISTANT_EMBEDDING_MODEL"
+    size = embedder.dimension
+    refused = rf"vectors of {size} numbers.*gives {2 * size}.*ASSISTANT_EMBEDDING_MODEL"
     with pytest.raises(ConfigurationError, match=refused):
         await wider.start()
     await wider.close()
@@ -78,7 +83,8 @@ async def test_another_instances_vectors_of_another_size_are_refused_through_the
     await theirs.start()
     try:
         await theirs.teach("How long do payment links last?", "Payment links last 7 days.", **AGENT)
-        with pytest.raises(ConfigurationError, match=r"vectors of 768 numbers.*gives 384"):
+        refused = rf"vectors of {2 * embedder.dimension} numbers.*gives {embedder.dimension}"
+        with pytest.raises(ConfigurationError, match=refused):
             await ours.engine.sync()
         assert ours.engine.active_items() == []
     finally:
