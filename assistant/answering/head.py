@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -278,11 +278,14 @@ class ResolutionHead:
 
     def held_out(self, item_ids: Iterable[str]) -> ResolutionHead:
         """A copy fitted from scratch without these examples, as if they had never been seen:
-        what a rehearsal ranks them with, so that their own labels do not lend them confidence."""
+        what a rehearsal ranks them with, so that their own labels do not lend them confidence.
+        It keeps this head's features (words, tail) rather than judging them again: it stands
+        for this head, and judging costs four fits."""
         copy = deepcopy(self)
         copy.remove(item_ids)
         copy._capacity[:] = 0.0
-        copy.refit()
+        snapshot = replace(copy.fit_snapshot(), judge_features=False)
+        copy.install(fit_head(snapshot), copy.example_count)
         return copy
 
     def refit(self) -> None:
