@@ -44,7 +44,7 @@ from common import RESULTS, clinc150_questions, load_average, p50_p95_ms, record
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.wiring import build_assistant
-from assistant.config import default_database_url_for, load_settings
+from assistant.config import DEFAULT_INNER_LAYER, default_database_url_for, load_settings
 from assistant.models import ItemKind, KnowledgeItem, Question, new_id
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -253,17 +253,22 @@ async def main() -> None:
     parser.add_argument("--skip-slack", action="store_true")
     parser.add_argument("--stop-by", help="UTC time (ISO) after which no new measurement starts")
     parser.add_argument("--slack-only", action="store_true", help="re-measure only the Slack figure")
+    parser.add_argument(
+        "--inner-layer", type=int, default=DEFAULT_INNER_LAYER, help="ASSISTANT_EMBEDDING_INNER_LAYER"
+    )
+    parser.add_argument("--tag", default="", help="recorded as scale-TAG.json")
     args = parser.parse_args()
     load_at_start = load_average()
     stop_by = datetime.fromisoformat(args.stop_by).replace(tzinfo=UTC) if args.stop_by else None
-    embedder = SentenceTransformerEmbedder()
+    embedder = SentenceTransformerEmbedder(inner_layer=args.inner_layer)
+    name = f"scale-{args.tag}" if args.tag else "scale"
     if args.slack_only:
         await _slack_only(embedder, load_at_start)
         return
     stream, test = clinc150_questions()
     texts = list(dict.fromkeys(stream))
     vectors = await embedder.embed(texts)
-    results: dict[str, Any] = {"corpus": [], "skipped": [], "notes": NOTES}
+    results: dict[str, Any] = {"corpus": [], "skipped": [], "notes": NOTES, "inner_layer": args.inner_layer}
     with tempfile.TemporaryDirectory() as scratch:
         if not args.skip_slack:
             results["slack_events"] = await _slack_events(embedder, Path(scratch))
@@ -282,9 +287,9 @@ async def main() -> None:
                 results["corpus"].append(figures)
                 results["growth"] = _growth(results["corpus"])
                 results["load_average_1m_at_end"] = load_average()
-                record("scale", results, load_at_start=load_at_start)
+                record(name, results, load_at_start=load_at_start)
     results["load_average_1m_at_end"] = load_average()
-    print("recorded", record("scale", results, load_at_start=load_at_start))
+    print("recorded", record(name, results, load_at_start=load_at_start))
 
 
 if __name__ == "__main__":
