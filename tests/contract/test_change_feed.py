@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -96,3 +97,19 @@ async def test_sync_prunes_changes_older_than_the_retention(backend: Backend) ->
     await fresh.sync(force=True)
     assert await _feed(backend) == recent[-1:], "the old changes went, the recent one stayed"
     assert (await fresh.ask(Question(text=REFUNDS, account="acme"))).text == "Refunds take 5 business days."
+
+
+async def test_vectors_made_again_replace_the_stored_ones_and_log_no_change(backend: Backend) -> None:
+    """What bringing a store up to an inner layer writes (``replace_vectors``): the new vectors,
+    size and all, and no change in the feed, since the knowledge did not change."""
+    a = await backend.assistant()
+    await a.teach(LINKS, "7 days.", **AGENT)
+    [(item, vector)] = await a.store.load_active_entries()
+    feed = await _feed(backend)
+    shorter = np.asarray(vector[:100], dtype=np.float32)
+    shorter /= np.linalg.norm(shorter)
+    await a.store.replace_vectors([(item.id, shorter)])
+    [(again, stored)] = await a.store.load_active_entries()
+    assert again.id == item.id
+    assert stored.shape == (100,) and np.allclose(stored, shorter)
+    assert await _feed(backend) == feed
