@@ -144,8 +144,9 @@ class RetrievalEngine:
         if sizes:
             raise ConfigurationError(
                 f"The knowledge store holds vectors of {', '.join(map(str, sizes))} numbers, but the "
-                f"embedding model gives {self._dimension}: they were made with another model. Set "
-                "ASSISTANT_EMBEDDING_MODEL back to the model the store was filled with, or start on a "
+                f"embedding model gives {self._dimension}: they were made with another model (or "
+                "with ASSISTANT_EMBEDDING_INNER_LAYER on). Set ASSISTANT_EMBEDDING_MODEL and "
+                "ASSISTANT_EMBEDDING_INNER_LAYER back to what the store was filled with, or start on a "
                 "new database and import the knowledge again."
             )
 

@@ -12,6 +12,7 @@ import pytest
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.wiring import build_assistant
 from assistant.config import Settings
+from assistant.errors import ConfigurationError
 from assistant.models import Role
 from assistant.retrieval.vectors import sentence_part
 
@@ -137,3 +138,18 @@ async def test_an_instance_without_the_part_is_followed_through_the_feed(
     finally:
         await old.close()
         await new.close()
+
+
+async def test_switching_the_part_off_again_is_refused_naming_both_settings(
+    settings: Settings, embedder: SentenceTransformerEmbedder, sentence_only: SentenceTransformerEmbedder
+) -> None:
+    with_part = build_assistant(settings, embedder=embedder, background_refit=False)
+    await with_part.start()
+    await _teach_all(with_part)
+    await with_part.close()
+
+    without = build_assistant(settings, embedder=sentence_only, background_refit=False)
+    refused = "ASSISTANT_EMBEDDING_MODEL and ASSISTANT_EMBEDDING_INNER_LAYER back"
+    with pytest.raises(ConfigurationError, match=refused):
+        await without.start()
+    await without.close()
