@@ -105,12 +105,6 @@ class ResolutionHead:
     def example_count(self) -> int:
         return len(self._item_ids)
 
-    @property
-    def fitted(self) -> bool:
-        """Whether the head has been fitted at least once (from 20 examples); before, only the
-        online steps of each new key shaped it, and the last keys added win everywhere."""
-        return self._fitted_count > 0
-
     def examples_of(self, key: str) -> int:
         """How many examples teach ``key``, a confidence feature."""
         return sum(self._scopes.get(key, {}).values())

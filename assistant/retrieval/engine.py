@@ -265,9 +265,7 @@ class RetrievalEngine:
         head = head or self.head
         sentence = sentence_part(vector, self._sentence_dimension)
         hits = await self._vectors.search(sentence, text, account=account, limit=self._limit)
-        # Before its first fit the head is a few online steps per key, which favour the newest
-        # keys for any question: the neighbours alone decide until then.
-        probabilities = head.probabilities(vector, account, text) if head.fitted else {}
+        probabilities = head.probabilities(vector, account, text)
         top_head = sorted(probabilities, key=probabilities.__getitem__, reverse=True)[:3]
         representatives = {}
         for key in top_head:
