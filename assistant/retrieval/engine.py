@@ -71,8 +71,7 @@ class RetrievalEngine:
         self._dimension = dimension
         self._sentence_dimension = sentence_dimension or dimension
         self._reembed = reembed
-        inner = dimension - self._sentence_dimension
-        self.head = ResolutionHead(dimension, judged_tail=inner) if inner else ResolutionHead(dimension)
+        self.head = ResolutionHead(dimension, judged_tail=dimension - self._sentence_dimension)
         self._items: dict[str, KnowledgeItem] = {}
         # account -> {global item id: the account's private item that shadows it}
         self._shadows: dict[str, dict[str, str]] = {}
