@@ -14,7 +14,9 @@ from adapters.wiring import build_assistant
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
 from assistant.models import Role
+from assistant.ports import Embedder
 from assistant.retrieval.vectors import sentence_part
+from assistant.service import Assistant
 
 AGENT = {"actor": "agent-1", "role": Role.AGENT}
 TAUGHT = {
@@ -54,6 +56,24 @@ async def _teach_all(assistant: object) -> None:
         await assistant.teach(question, answer, **AGENT)  # type: ignore[attr-defined]
 
 
+async def _filled(settings: Settings, embedder: Embedder) -> list[int]:
+    """The store of ``settings`` taught ``TAUGHT`` by an assistant on ``embedder``; the sizes of
+    the vectors it stored."""
+    assistant = build_assistant(settings, embedder=embedder, background_refit=False)
+    await assistant.start()
+    await _teach_all(assistant)
+    sizes = await _stored_sizes(assistant)
+    await assistant.close()
+    return sizes
+
+
+async def _answer_to(assistant: Assistant, question: str) -> str:
+    """The text of the item ranked first for ``question``."""
+    best = (await assistant.assess(question, None)).ranking.best
+    assert best is not None
+    return (await assistant.engine.get_items([best.item_id]))[best.item_id].text
+
+
 async def _stored_sizes(assistant: object) -> list[int]:
     entries = await assistant.store.load_active_entries()  # type: ignore[attr-defined]
     return sorted(int(vector.size) for _, vector in entries)
@@ -75,12 +95,9 @@ async def test_the_index_sees_sentence_embeddings_and_the_head_the_whole_vector(
         assert best is not None
         assert assessment.items[best.item_id].text == "Payment links last 7 days."
         # The neighbour's similarity is the sentence embeddings' cosine, as without the part.
-        both = sentence_part(
-            await embedder.embed([question, assessment.items[best.item_id].match_text]),
-            embedder.sentence_dimension,
-        )
-        assert best.similarity == pytest.approx(float(both[0] @ both[1]), abs=1e-4)
         full = await embedder.embed([question, assessment.items[best.item_id].match_text])
+        both = sentence_part(full, embedder.sentence_dimension)
+        assert best.similarity == pytest.approx(float(both[0] @ both[1]), abs=1e-4)
         assert abs(float(full[0] @ full[1]) - best.similarity) > 1e-3  # the whole would differ
     finally:
         await assistant.close()
@@ -89,11 +106,7 @@ async def test_the_index_sees_sentence_embeddings_and_the_head_the_whole_vector(
 async def test_a_store_filled_without_the_part_is_brought_up_to_it_once_at_start(
     settings: Settings, embedder: SentenceTransformerEmbedder, sentence_only: SentenceTransformerEmbedder
 ) -> None:
-    before = build_assistant(settings, embedder=sentence_only, background_refit=False)
-    await before.start()
-    await _teach_all(before)
-    assert await _stored_sizes(before) == [sentence_only.dimension] * 2
-    await before.close()
+    assert await _filled(settings, sentence_only) == [sentence_only.dimension] * 2
 
     counting = _Counting(embedder)
     after = build_assistant(settings, embedder=counting, background_refit=False)
@@ -101,10 +114,8 @@ async def test_a_store_filled_without_the_part_is_brought_up_to_it_once_at_start
     try:
         assert sorted(counting.texts) == sorted(TAUGHT)  # each item's text, made again once
         assert await _stored_sizes(after) == [embedder.dimension] * 2
-        assessment = await after.assess("Can I export invoices as CSV?", None)
-        best = assessment.ranking.best
-        assert best is not None
-        assert assessment.items[best.item_id].text == TAUGHT["Can I export invoices as CSV?"]
+        question = "Can I export invoices as CSV?"
+        assert await _answer_to(after, question) == TAUGHT[question]
     finally:
         await after.close()
 
@@ -132,9 +143,7 @@ async def test_an_instance_without_the_part_is_followed_through_the_feed(
         await new.engine.sync()
         assert len(new.engine.active_items()) == 2
         assert await _stored_sizes(new) == [embedder.dimension] * 2
-        assessment = await new.assess("how long do payment links last", None)
-        assert assessment.ranking.best is not None
-        assert assessment.items[assessment.ranking.best.item_id].text == "Payment links last 7 days."
+        assert await _answer_to(new, "how long do payment links last") == "Payment links last 7 days."
     finally:
         await old.close()
         await new.close()
@@ -143,10 +152,7 @@ async def test_an_instance_without_the_part_is_followed_through_the_feed(
 async def test_switching_the_part_off_again_is_refused_naming_both_settings(
     settings: Settings, embedder: SentenceTransformerEmbedder, sentence_only: SentenceTransformerEmbedder
 ) -> None:
-    with_part = build_assistant(settings, embedder=embedder, background_refit=False)
-    await with_part.start()
-    await _teach_all(with_part)
-    await with_part.close()
+    await _filled(settings, embedder)
 
     without = build_assistant(settings, embedder=sentence_only, background_refit=False)
     refused = "ASSISTANT_EMBEDDING_MODEL and ASSISTANT_EMBEDDING_INNER_LAYER back"
