@@ -116,10 +116,16 @@ class KnowledgeItem:
         self.url = web_url(self.url)  # only http(s) links are ever kept (stored XSS otherwise)
 
     @property
+    def is_title(self) -> bool:
+        """A document's title standing as the question the document answers (its text is the
+        document's opening passage, what an answer resting on it shows and cites)."""
+        return self.kind is ItemKind.PASSAGE and self.question is not None
+
+    @property
     def match_text(self) -> str:
-        """What incoming questions are compared with: the question a resolution answers, or the
-        passage with its title."""
-        if self.kind is ItemKind.RESOLUTION and self.question:
+        """What incoming questions are compared with: the question a resolution answers, a
+        document's title for its title item, or the passage with its title."""
+        if self.question:
             return self.question
         return f"{self.title}\n{self.text}" if self.title else self.text
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from assistant.errors import InvalidInputError
 from assistant.knowledge.loaders import SourceDocument, markdown_heading, track_fence
 
-__all__ = ["Chunk", "chunk_document"]
+__all__ = ["MIN_CHUNK_CHARS", "Chunk", "chunk_document"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -47,7 +47,13 @@ class _Unit:
     sep: str
 
 
-def chunk_document(doc: SourceDocument, *, max_chars: int = 1200, min_chars: int = 200) -> list[Chunk]:
+#: No chunk is shorter than this unless its whole section is: shorter text is a stub, not a passage.
+MIN_CHUNK_CHARS = 200
+
+
+def chunk_document(
+    doc: SourceDocument, *, max_chars: int = 1200, min_chars: int = MIN_CHUNK_CHARS
+) -> list[Chunk]:
     """Split ``doc`` into chunks of at most ``max_chars`` characters.
 
     Only a single word longer than ``max_chars`` makes a longer chunk. A section's last chunk

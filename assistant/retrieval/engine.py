@@ -293,7 +293,10 @@ class RetrievalEngine:
         hits = await self._vectors.search(sentence, text, account=account, limit=self._limit)
         nearest: dict[str, float] = {}
         for hit in hits:
-            if hit.kind is ItemKind.PASSAGE and hit.item_id not in hidden:
+            item = self._items.get(hit.item_id)
+            # A title item would match an answer's wording against a title, not its content.
+            title = item is not None and item.is_title
+            if hit.kind is ItemKind.PASSAGE and hit.item_id not in hidden and not title:
                 nearest[hit.resolution_key] = max(nearest.get(hit.resolution_key, -1.0), hit.dense)
         return sorted(nearest.items(), key=lambda pair: pair[1], reverse=True)
 
