@@ -5,11 +5,12 @@ Variants:
 - ``current``: the product as it is.
 - ``no-inner-layer``: ``ASSISTANT_EMBEDDING_INNER_LAYER=0``: vectors without the encoder's third
   layer, whose part the head has judged since 2026-12-07 (what ``current`` was before).
-- ``no-title-items``: no article is matched by its title on its own (``ingestion._title_item``),
-  as before 2026-12-07's title items; ``every-passage-votes``: each passage of an article votes
-  for it among the neighbours, as before that day's one vote per document
-  (``ranking._passage_document``); ``every-passage-votes-no-title-items``: both, what ``current``
-  was before.
+- ``no-title-items``: no long article is matched by its title on its own
+  (``ingestion._title_item``), as before 2026-12-07's title items (what ``current`` was before).
+  ``results/learning_variants-long-articles*.json`` were recorded at commit 43b5eb2, when the
+  product also let each document vote once among the neighbours: its ``current`` is that, its
+  ``every-passage-votes`` is today's ``current`` (each passage and title item votes), and its
+  ``every-passage-votes-no-title-items`` is what ``current`` was before.
 - ``private-replies``: the simulated agent keeps every reply private to the asker's account (what
   replays did between issue 14, which made an agent's words private unless shared, and the
   harness sharing macro-tagged replies).
@@ -81,8 +82,6 @@ VARIANTS = (
     "current",
     "no-inner-layer",
     "no-title-items",
-    "every-passage-votes",
-    "every-passage-votes-no-title-items",
     "private-replies",
     "calibration-73bfc8c",
     "threshold-per-answer",
@@ -216,14 +215,10 @@ async def _learning_arm(dataset: str, variant: str, correct_rate: float, seed: i
             return weighted(probabilities, correct, np.ones_like(weights), target)
 
         calibration.choose_threshold = per_answer
-    if variant.endswith("no-title-items"):
+    if variant == "no-title-items":
         from assistant.knowledge import ingestion
 
         ingestion._title_item = lambda *args, **kwargs: None
-    if variant.startswith("every-passage-votes"):
-        from assistant.retrieval import ranking
-
-        ranking._passage_document = lambda item: None
     if variant.startswith("pull-"):
         from assistant.answering import calibration
 
