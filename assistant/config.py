@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.answering.calibration import NOVELTY_QUANTILE
 from assistant.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class Settings(BaseSettings):
         default=0.95, gt=0.5, lt=1.0, description="Answer only when this precision is expected."
     )
     novelty_quantile: float = Field(
-        default=0.1,
+        default=NOVELTY_QUANTILE,
         ge=0.0,
         lt=0.5,
         description=(

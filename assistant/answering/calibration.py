@@ -11,14 +11,16 @@ strength predicts outcomes held out from it (``choose_pull``). The answer/hand-o
 then chosen so that the expected precision of what is answered meets the target.
 
 Outcomes only teach about questions like those already seen. A question unlike anything resolved
-before (its neighbourhood less similar than that of all but the ``novelty_quantile`` least
-familiar of the questions its resolution answered rightly) is handed off whatever the model says:
-the assistant cannot know what it has never seen, so it asks a person. Familiarity is judged per
-resolution because resolutions differ in how variously they are asked for (one floor for all
-handed off the widely worded ones' ordinary questions and let through novel ones near the tightly
-worded); a resolution with few right answers leans on the floor of all. A near-duplicate of a
-question already resolved is not novel, however sparse its neighbourhood (one example of a rare
-answer).
+before (less familiar than all but the ``novelty_quantile`` least familiar of the questions its
+resolution answered rightly) is handed off whatever the model says: the assistant cannot know what
+it has never seen, so it asks a person. Familiarity is how near the nearest examples are and how
+far the top resolution leads the runner-up, in equal parts (``FamiliarityScale``): a question
+torn between two resolutions is as unlike what was answered as one far from every example.
+Familiarity is judged per resolution because resolutions differ in how variously they are asked
+for (one floor for all handed off the widely worded ones' ordinary questions and let through novel
+ones near the tightly worded); a resolution with few right answers leans on the floor of all. A
+near-duplicate of a question already resolved is not novel, however sparse its neighbourhood (one
+example of a rare answer).
 
 Silence is ambiguous: a silent answer was right, or wrong and nobody corrected it. Approvals and
 corrections alone cannot tell a diligent team from a busy one, so a small random share of silent
@@ -59,6 +61,21 @@ FEATURE_NAMES = (
     "neighbourhood_similarity",
 )
 NEIGHBOURHOOD_FEATURE = FEATURE_NAMES.index("neighbourhood_similarity")
+MARGIN_FEATURE = FEATURE_NAMES.index("margin")
+#: What familiarity is judged on: how close the nearest examples are, and how far the top
+#: resolution leads the runner-up (a question between two resolutions is as unlike what was
+#: answered as one far from all; together they tell out-of-scope questions from in-scope ones
+#: better than either, benchmarks/results/novelty_floors-*.json).
+FAMILIARITY_FEATURES = (NEIGHBOURHOOD_FEATURE, MARGIN_FEATURE)
+#: The share of right answers less familiar than which a question is handed off (the default of
+#: ``ASSISTANT_NOVELTY_QUANTILE``). 0.07, not the 0.1 the neighbourhood alone was judged at: with
+#: the margin beside it, this hands off as many of clinc150's out-of-scope questions as 0.1 did
+#: (0.953 against 0.951 replayed) and answers more in-scope ones, at a higher precision
+#: (benchmarks/results/learning_variants-familiarity*.json).
+NOVELTY_QUANTILE = 0.07
+#: The least spread a familiarity feature is scaled by (right answers that all share one value
+#: would otherwise make any other value infinitely unusual).
+_SPREAD_FLOOR = 1e-3
 PRIOR_MARGIN_FEATURE = FEATURE_NAMES.index("similarity_margin")
 SIMILARITY_FEATURE = FEATURE_NAMES.index("top_similarity")
 #: A question this similar to a resolved one is a repeat of it, never novel.
@@ -105,6 +122,23 @@ def prior_probability(features: Sequence[float]) -> float:
     return float(Calibrator.prior(np.asarray([features], dtype=np.float64))[0])
 
 
+@dataclass(frozen=True, slots=True)
+class FamiliarityScale:
+    """How familiar a question is, as one number: the familiarity features, each in standard
+    deviations from its mean over the right answers the floors were set on, averaged."""
+
+    centre: np.ndarray
+    spread: np.ndarray
+
+    @classmethod
+    def of_right_answers(cls, rows: np.ndarray) -> FamiliarityScale:
+        values = rows[:, FAMILIARITY_FEATURES]
+        return cls(centre=values.mean(axis=0), spread=np.maximum(values.std(axis=0), _SPREAD_FLOOR))
+
+    def familiarity(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(((rows[..., FAMILIARITY_FEATURES] - self.centre) / self.spread).mean(axis=-1))
+
+
 @dataclass(slots=True)
 class CalibrationState:
     """The fitted model and the threshold it implies."""
@@ -115,6 +149,8 @@ class CalibrationState:
     novelty_floor: float = 0.0
     #: Each resolution's own novelty floor (``novelty_floor`` for a resolution not in it).
     key_floors: dict[str, float] = field(default_factory=dict)
+    #: What the floors are judged on (None: the neighbourhood's similarity, until floors are set).
+    familiarity: FamiliarityScale | None = None
     #: What silence was read as (None until silent answers and verdicts on answers exist).
     silence: SilenceReading | None = None
     #: How strongly the fit was pulled towards the prior (one of ``PULLS``).
@@ -137,7 +173,11 @@ class Calibrator:
     """Maps answer features to P(correct) and picks the threshold for the target precision."""
 
     def __init__(
-        self, *, target_precision: float, novelty_quantile: float = 0.1, estimate_silence: bool = False
+        self,
+        *,
+        target_precision: float,
+        novelty_quantile: float = NOVELTY_QUANTILE,
+        estimate_silence: bool = False,
     ) -> None:
         self._target = target_precision
         self._novelty_quantile = novelty_quantile
@@ -178,10 +218,13 @@ class Calibrator:
         floor = state.novelty_floor
         if resolution_key is not None:
             floor = state.key_floors.get(resolution_key, floor)
-        familiar = (
-            features[NEIGHBOURHOOD_FEATURE] >= floor
-            or features[SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY
+        scale = state.familiarity
+        value = (
+            features[NEIGHBOURHOOD_FEATURE]
+            if scale is None
+            else float(scale.familiarity(np.asarray(features, dtype=np.float64)))
         )
+        familiar = value >= floor or features[SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY
         return probability >= state.threshold and familiar
 
     def fit(self, outcomes: Sequence[LabelledOutcome], *, rehearsed: bool = False) -> None:
@@ -233,9 +276,11 @@ class Calibrator:
         key_shifts = fit_key_shifts(logits, labels, row_weights, row_keys, shrink)
         logits = logits + shifts_of(row_keys, key_shifts)
         right = y == 1.0
-        familiar = x[right, NEIGHBOURHOOD_FEATURE]
         novelty_floor, key_floors = self.state.novelty_floor, self.state.key_floors
-        if self._novelty_quantile > 0 and familiar.size >= _MIN_OUTCOMES:
+        scale = self.state.familiarity
+        if self._novelty_quantile > 0 and right.sum() >= _MIN_OUTCOMES:
+            scale = FamiliarityScale.of_right_answers(x[right])
+            familiar = scale.familiarity(x[right])
             novelty_floor = float(np.quantile(familiar, self._novelty_quantile))
             key_floors = floors_by_key(familiar, list(keys[right]), self._novelty_quantile, novelty_floor)
         # One assignment: a fit running on a worker thread never shows a half-made state.
@@ -245,6 +290,7 @@ class Calibrator:
             threshold=choose_threshold(_sigmoid(logits), labels, row_weights, self._target),
             novelty_floor=novelty_floor,
             key_floors=key_floors,
+            familiarity=scale,
             silence=silence,
             pull=pull,
             key_shifts=key_shifts,

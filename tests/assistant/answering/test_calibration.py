@@ -119,6 +119,31 @@ def test_novelty_is_judged_against_the_resolutions_own_right_answers() -> None:
     assert calibrator.should_answer(0.99, _with_neighbourhood(0.9), "tight")
 
 
+def test_a_question_between_two_resolutions_is_novel_however_close_its_neighbours() -> None:
+    """Familiarity is the neighbourhood and the top resolution's lead over the runner-up
+    together: a question as near its neighbours as the right answers were, but that barely
+    leads the runner-up, is handed off, as one far from every example is."""
+    rng = np.random.default_rng(1)
+    outcomes = []
+    for neighbourhood, margin in zip(rng.uniform(0.6, 0.9, 300), rng.uniform(0.2, 0.6, 300), strict=True):
+        row = _features(0.9, float(margin))
+        row[-1] = float(neighbourhood)
+        outcomes.append(LabelledOutcome(row, True, 1.0, resolution_key="billing"))
+    outcomes += [LabelledOutcome(_features(0.5, 0.01), False, 1.0, resolution_key="billing")] * 40
+    calibrator = Calibrator(target_precision=0.9)
+    calibrator.fit(outcomes)
+
+    def question(neighbourhood: float, margin: float) -> list[float]:
+        row = _features(0.9, margin)
+        row[-1] = neighbourhood
+        return row
+
+    assert calibrator.should_answer(0.99, question(0.75, 0.4), "billing")
+    assert not calibrator.should_answer(0.99, question(0.75, 0.02), "billing")
+    assert not calibrator.should_answer(0.99, question(0.5, 0.4), "billing")
+    assert calibrator.should_answer(0.99, question(0.65, 0.55), "billing")
+
+
 def _answered_stream(
     correct_rate: float, seed: int = 0, spot_check_share: float = 0.0
 ) -> tuple[list[LabelledOutcome], float]:
