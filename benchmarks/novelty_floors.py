@@ -14,7 +14,10 @@ stream's last ``CALIBRATION_HISTORY`` right answers as the product sets its own:
 - ``head_energy``: the live head's energy for the question (log-sum-exp of its logits over the
   keys the asker may get), against the top resolution's own floor;
 - ``neighbourhood_and_energy``: the neighbourhood and the energy in equal parts (each in standard
-  deviations over the right answers the floors are set on), against the top resolution's own floor.
+  deviations over the right answers the floors are set on), against the top resolution's own floor;
+- ``neighbourhood_and_margin``: the neighbourhood and the top resolution's lead over the runner-up
+  (the ``margin`` feature) in equal parts, likewise: what the product judges since 2026-12-07
+  (``calibration.FamiliarityScale``).
 Reports the held-out in-scope coverage, out-of-scope hand-off and precision of each.
 
 Run: ``.venv/bin/python benchmarks/novelty_floors.py [--set clinc150]``; writes
@@ -47,6 +50,7 @@ KINDS = {
     "mahalanobis": ("mahalanobis", False),
     "head_energy": ("head_energy", True),
     "neighbourhood_and_energy": ("neighbourhood_and_energy", True),
+    "neighbourhood_and_margin": ("neighbourhood_and_margin", True),
 }
 Rows = list[dict[str, Any]]
 
@@ -80,7 +84,7 @@ def _familiarity(
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each kind of familiarity for the stream's and the held-out questions (higher: more familiar);
     ``right``: which of the stream's recent questions were answered rightly."""
-    from assistant.answering.calibration import NEIGHBOURHOOD_FEATURE, SIMILARITY_FEATURE
+    from assistant.answering.calibration import MARGIN_FEATURE, NEIGHBOURHOOD_FEATURE, SIMILARITY_FEATURE
 
     def feature(rows: Rows, index: int) -> np.ndarray:
         return np.array([r["features"][index] for r in rows])
@@ -112,6 +116,9 @@ def _familiarity(
         "neighbourhood": neighbourhood,
         "head_energy": energy,
         "neighbourhood_and_energy": _mean_of_standardised(right, neighbourhood, energy),
+        "neighbourhood_and_margin": _mean_of_standardised(
+            right, neighbourhood, (feature(stream, MARGIN_FEATURE), feature(test, MARGIN_FEATURE))
+        ),
         "top_similarity": (feature(stream, SIMILARITY_FEATURE), feature(test, SIMILARITY_FEATURE)),
         "centroid": ((stream_vectors @ unit_means.T).max(axis=1), (test_vectors @ unit_means.T).max(axis=1)),
         "mahalanobis": (mahalanobis(stream, stream_vectors), mahalanobis(test, test_vectors)),
