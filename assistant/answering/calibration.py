@@ -70,7 +70,7 @@ FAMILIARITY_FEATURES = (NEIGHBOURHOOD_FEATURE, MARGIN_FEATURE)
 #: The share of right answers less familiar than which a question is handed off (the default of
 #: ``ASSISTANT_NOVELTY_QUANTILE``). 0.07, not the 0.1 the neighbourhood alone was judged at: with
 #: the margin beside it, this hands off as many of clinc150's out-of-scope questions as 0.1 did
-#: (0.953 against 0.951 replayed) and answers more in-scope ones, at a higher precision
+#: (0.953, traced on one machine) and answers more in-scope ones, at a higher precision
 #: (benchmarks/results/learning_variants-familiarity*.json).
 NOVELTY_QUANTILE = 0.07
 #: The least spread a familiarity feature is scaled by (right answers that all share one value
