@@ -8,7 +8,9 @@ a conservative prior built on similarity and margin speaks; the fit is shrunk to
 than it was before they came: with experience the assistant may only grow bolder where the
 outcomes say it was right. How strongly the fit is pulled is chosen at each fit by how well each
 strength predicts outcomes held out from it (``choose_pull``). The answer/hand-off threshold is
-then chosen so that the expected precision of what is answered meets the target.
+then chosen so that the expected precision of what is answered meets the target, judged on the
+outcomes the novelty gate below would let through: those it hands off anyway are not answered at
+any cut, so they do not hold the cut up.
 
 Outcomes only teach about questions like those already seen. A question unlike anything resolved
 before (less familiar than all but the ``novelty_quantile`` least familiar of the questions its
@@ -215,16 +217,16 @@ class Calibrator:
         """Answer with ``resolution_key`` when confident enough and the question is not novel for
         that resolution (a repeat never is)."""
         state = self.state
-        floor = state.novelty_floor
-        if resolution_key is not None:
-            floor = state.key_floors.get(resolution_key, floor)
-        scale = state.familiarity
-        value = (
-            features[NEIGHBOURHOOD_FEATURE]
-            if scale is None
-            else float(scale.familiarity(np.asarray(features, dtype=np.float64)))
+        row = np.asarray([features], dtype=np.float64)
+        familiar = bool(
+            is_familiar(
+                row,
+                [resolution_key],
+                scale=state.familiarity,
+                floor=state.novelty_floor,
+                key_floors=state.key_floors,
+            )[0]
         )
-        familiar = value >= floor or features[SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY
         return probability >= state.threshold and familiar
 
     def fit(self, outcomes: Sequence[LabelledOutcome], *, rehearsed: bool = False) -> None:
@@ -283,11 +285,18 @@ class Calibrator:
             familiar = scale.familiarity(x[right])
             novelty_floor = float(np.quantile(familiar, self._novelty_quantile))
             key_floors = floors_by_key(familiar, list(keys[right]), self._novelty_quantile, novelty_floor)
+        # The cut is judged on what it would answer: outcomes the novelty gate hands off anyway
+        # (often wrong at a confidence that is safe for familiar questions) do not raise it.
+        answerable = is_familiar(
+            rows, list(row_keys), scale=scale, floor=novelty_floor, key_floors=key_floors
+        )
         # One assignment: a fit running on a worker thread never shows a half-made state.
         self.state = CalibrationState(
             weights=weights,
             outcomes=len(outcomes),
-            threshold=choose_threshold(_sigmoid(logits), labels, row_weights, self._target),
+            threshold=choose_threshold(
+                _sigmoid(logits[answerable]), labels[answerable], row_weights[answerable], self._target
+            ),
             novelty_floor=novelty_floor,
             key_floors=key_floors,
             familiarity=scale,
@@ -295,6 +304,22 @@ class Calibrator:
             pull=pull,
             key_shifts=key_shifts,
         )
+
+
+def is_familiar(
+    rows: np.ndarray,
+    keys: Sequence[str | None],
+    *,
+    scale: FamiliarityScale | None,
+    floor: float,
+    key_floors: dict[str, float],
+) -> np.ndarray:
+    """Which rows the novelty gate lets through for their resolution: familiar enough for it (its
+    own floor, or ``floor`` for a resolution without one), or a repeat of a resolved question.
+    Until floors are set (``scale`` None) the neighbourhood's similarity is judged instead."""
+    values = rows[:, NEIGHBOURHOOD_FEATURE] if scale is None else scale.familiarity(rows)
+    floors = np.array([floor if key is None else key_floors.get(key, floor) for key in keys])
+    return np.asarray((values >= floors) | (rows[:, SIMILARITY_FEATURE] >= NEAR_DUPLICATE_SIMILARITY))
 
 
 def floors_by_key(

@@ -112,11 +112,11 @@ def test_novelty_is_judged_against_the_resolutions_own_right_answers() -> None:
     assert floors["wide"] < calibrator.state.novelty_floor < floors["rare"] < floors["tight"]
     assert floors["rare"] - calibrator.state.novelty_floor < 0.1
     question = _with_neighbourhood(0.6)
-    assert calibrator.should_answer(0.99, question, "wide")
-    assert calibrator.should_answer(0.99, question, "rare")
-    assert calibrator.should_answer(0.99, question, "unseen")
-    assert not calibrator.should_answer(0.99, question, "tight")
-    assert calibrator.should_answer(0.99, _with_neighbourhood(0.9), "tight")
+    assert calibrator.should_answer(0.999, question, "wide")
+    assert calibrator.should_answer(0.999, question, "rare")
+    assert calibrator.should_answer(0.999, question, "unseen")
+    assert not calibrator.should_answer(0.999, question, "tight")
+    assert calibrator.should_answer(0.999, _with_neighbourhood(0.9), "tight")
 
 
 def test_a_question_between_two_resolutions_is_novel_however_close_its_neighbours() -> None:
@@ -138,10 +138,10 @@ def test_a_question_between_two_resolutions_is_novel_however_close_its_neighbour
         row[-1] = neighbourhood
         return row
 
-    assert calibrator.should_answer(0.99, question(0.75, 0.4), "billing")
-    assert not calibrator.should_answer(0.99, question(0.75, 0.02), "billing")
-    assert not calibrator.should_answer(0.99, question(0.5, 0.4), "billing")
-    assert calibrator.should_answer(0.99, question(0.65, 0.55), "billing")
+    assert calibrator.should_answer(0.999, question(0.75, 0.4), "billing")
+    assert not calibrator.should_answer(0.999, question(0.75, 0.02), "billing")
+    assert not calibrator.should_answer(0.999, question(0.5, 0.4), "billing")
+    assert calibrator.should_answer(0.999, question(0.65, 0.55), "billing")
 
 
 def _answered_stream(
@@ -388,3 +388,33 @@ def test_outcomes_without_a_resolution_shift_nothing() -> None:
     calibrator.fit(outcomes, rehearsed=True)
     assert calibrator.state.key_shifts == {}
     assert KEY_SHRINKS[-1] == float("inf")  # "no shifts" is the firmest choice, and wins ties
+
+
+def test_outcomes_the_novelty_gate_hands_off_do_not_hold_the_threshold_up() -> None:
+    """Novel questions are often wrong at a confidence that is safe for familiar ones; they are
+    handed off at any cut, so the cut is judged on the familiar ones and what is answered lands at
+    the target, not above it."""
+    rng = np.random.default_rng(0)
+    outcomes = []
+    for similarity in rng.uniform(0.6, 0.96, 600):
+        right = rng.random() < 1.0 / (1.0 + np.exp(-15.0 * (similarity - 0.6)))
+        row = _features(float(similarity), 0.3)
+        row[-1] = float(rng.uniform(0.6, 0.9))
+        outcomes.append(LabelledOutcome(row, bool(right), 1.0, resolution_key="billing"))
+    familiar = list(outcomes)
+    for similarity in rng.uniform(0.85, 0.96, 50):
+        row = _features(float(similarity), 0.3)
+        row[-1] = float(rng.uniform(0.2, 0.4))
+        outcomes.append(LabelledOutcome(row, bool(rng.random() < 0.5), 1.0, resolution_key="billing"))
+    calibrator = Calibrator(target_precision=0.95)
+    calibrator.fit(outcomes)
+    assert not any(
+        calibrator.should_answer(0.999, o.features, "billing") for o in outcomes[len(familiar) :]
+    )
+    answered = [
+        o
+        for o in familiar
+        if calibrator.should_answer(calibrator.probability(o.features, "billing"), o.features, "billing")
+    ]
+    precision = sum(o.correct for o in answered) / len(answered)
+    assert 0.95 <= precision < 0.96
