@@ -16,8 +16,8 @@ stream's last ``CALIBRATION_HISTORY`` right answers as the product sets its own:
 - ``neighbourhood_and_energy``: the neighbourhood and the energy in equal parts (each in standard
   deviations over the right answers the floors are set on), against the top resolution's own floor;
 - ``neighbourhood_and_margin``: the neighbourhood and the top resolution's lead over the runner-up
-  (the ``margin`` feature) in equal parts, likewise: what the product judges since 2026-12-07
-  (``calibration.FamiliarityScale``).
+  (the ``margin`` feature) in equal parts, likewise: what the product judges since 2026-12-07,
+  computed by the product's own ``calibration.FamiliarityScale``.
 Reports the held-out in-scope coverage, out-of-scope hand-off and precision of each.
 
 Run: ``.venv/bin/python benchmarks/novelty_floors.py [--set clinc150]``; writes
@@ -84,7 +84,8 @@ def _familiarity(
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each kind of familiarity for the stream's and the held-out questions (higher: more familiar);
     ``right``: which of the stream's recent questions were answered rightly."""
-    from assistant.answering.calibration import MARGIN_FEATURE, NEIGHBOURHOOD_FEATURE, SIMILARITY_FEATURE
+    from assistant.answering.calibration import NEIGHBOURHOOD_FEATURE, SIMILARITY_FEATURE, FamiliarityScale
+    from assistant.service import CALIBRATION_HISTORY
 
     def feature(rows: Rows, index: int) -> np.ndarray:
         return np.array([r["features"][index] for r in rows])
@@ -112,13 +113,14 @@ def _familiarity(
 
     neighbourhood = (feature(stream, NEIGHBOURHOOD_FEATURE), feature(test, NEIGHBOURHOOD_FEATURE))
     energy = (np.array([r["energy"] for r in stream]), np.array([r["energy"] for r in test]))
+    stream_features = np.array([r["features"] for r in stream])
+    test_features = np.array([r["features"] for r in test])
+    scale = FamiliarityScale.of_right_answers(stream_features[-CALIBRATION_HISTORY:][right])
     return {
         "neighbourhood": neighbourhood,
         "head_energy": energy,
         "neighbourhood_and_energy": _mean_of_standardised(right, neighbourhood, energy),
-        "neighbourhood_and_margin": _mean_of_standardised(
-            right, neighbourhood, (feature(stream, MARGIN_FEATURE), feature(test, MARGIN_FEATURE))
-        ),
+        "neighbourhood_and_margin": (scale.familiarity(stream_features), scale.familiarity(test_features)),
         "top_similarity": (feature(stream, SIMILARITY_FEATURE), feature(test, SIMILARITY_FEATURE)),
         "centroid": ((stream_vectors @ unit_means.T).max(axis=1), (test_vectors @ unit_means.T).max(axis=1)),
         "mahalanobis": (mahalanobis(stream, stream_vectors), mahalanobis(test, test_vectors)),
