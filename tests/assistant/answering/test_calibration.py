@@ -7,6 +7,7 @@ from assistant.answering.calibration import (
     FEATURE_NAMES,
     KEY_SHRINKS,
     MIN_SPOT_CHECKS,
+    OLDEST_NOT_JUDGED,
     PULLS,
     Calibrator,
     SilenceReading,
@@ -392,8 +393,8 @@ def test_outcomes_without_a_resolution_shift_nothing() -> None:
 
 def test_outcomes_the_novelty_gate_hands_off_do_not_hold_the_threshold_up() -> None:
     """Novel questions are often wrong at a confidence that is safe for familiar ones; they are
-    handed off at any cut, so the cut is judged on the familiar ones and what is answered lands at
-    the target, not above it."""
+    handed off at any cut, so the cut is judged on the familiar ones and what is answered of those
+    it is judged on (the newer two-thirds) lands at the target, not above it."""
     rng = np.random.default_rng(0)
     outcomes = []
     for similarity in rng.uniform(0.6, 0.96, 600):
@@ -411,10 +412,40 @@ def test_outcomes_the_novelty_gate_hands_off_do_not_hold_the_threshold_up() -> N
     assert not any(
         calibrator.should_answer(0.999, o.features, "billing") for o in outcomes[len(familiar) :]
     )
+    judged = familiar[int(len(outcomes) * OLDEST_NOT_JUDGED) :]
     answered = [
         o
-        for o in familiar
+        for o in judged
         if calibrator.should_answer(calibrator.probability(o.features, "billing"), o.features, "billing")
     ]
     precision = sum(o.correct for o in answered) / len(answered)
     assert 0.95 <= precision < 0.96
+
+
+def test_the_oldest_outcomes_do_not_hold_the_threshold_up() -> None:
+    """Outcomes from when the memory was sparser are wrong more often at the same confidence than
+    questions asked now; the cut is judged on the newer two-thirds, so what is answered now lands
+    near the target, not far above it (0.983 when judged on all). Near: a cut chosen on the
+    outcomes it is judged by lands a little under the target at a few hundred of them, drift or
+    none (0.931-0.953 over six seeds of this stream with no older part)."""
+    rng = np.random.default_rng(1)
+
+    def asked(count: int, sparser: float) -> list[LabelledOutcome]:
+        drawn = []
+        for similarity in rng.uniform(0.6, 0.96, count):
+            right = rng.random() < 1.0 / (1.0 + np.exp(-15.0 * (similarity - 0.6) + sparser))
+            row = _features(float(similarity), 0.3)
+            row[-1] = float(rng.uniform(0.6, 0.9))
+            drawn.append(LabelledOutcome(row, bool(right), 1.0, resolution_key="billing"))
+        return drawn
+
+    calibrator = Calibrator(target_precision=0.95)
+    calibrator.fit(asked(300, sparser=2.0) + asked(600, sparser=0.0))
+    now = asked(4000, sparser=0.0)
+    answered = [
+        o
+        for o in now
+        if calibrator.should_answer(calibrator.probability(o.features, "billing"), o.features, "billing")
+    ]
+    precision = sum(o.correct for o in answered) / len(answered)
+    assert 0.93 <= precision < 0.96
