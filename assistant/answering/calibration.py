@@ -274,11 +274,13 @@ class Calibrator:
             silence = None
         rows, labels, row_weights = x, y, w
         keys = np.array([o.resolution_key for o in outcomes], dtype=object)
-        row_keys = keys
+        # Which outcome each row is (a silent answer split in two is two rows of one outcome).
+        row_outcome = np.arange(len(outcomes))
         if silence is not None:
             right = _silent_right(_sigmoid(x[silent] @ weights), silence)
             rows, labels, row_weights = _split_silent(x, y, w, silent, right)
-            row_keys = np.concatenate([keys, keys[silent]])
+            row_outcome = np.concatenate([row_outcome, row_outcome[silent]])
+        row_keys = keys[row_outcome]
         logits = rows @ weights
         shrink = choose_key_shrink(logits, labels, row_weights, row_keys)
         key_shifts = fit_key_shifts(logits, labels, row_weights, row_keys, shrink)
@@ -298,8 +300,7 @@ class Calibrator:
             rows, list(row_keys), scale=scale, floor=novelty_floor, key_floors=key_floors
         )
         if not rehearsed:
-            newer = np.arange(len(outcomes)) >= int(len(outcomes) * OLDEST_NOT_JUDGED)
-            answerable &= np.concatenate([newer, newer[silent]]) if silence is not None else newer
+            answerable &= row_outcome >= int(len(outcomes) * OLDEST_NOT_JUDGED)
         # One assignment: a fit running on a worker thread never shows a half-made state.
         self.state = CalibrationState(
             weights=weights,
