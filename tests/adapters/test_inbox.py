@@ -1,11 +1,15 @@
-"""The inbox's retry rule: a failed attempt is retried after a sweep interval, doubling, capped."""
+"""The inbox's retry rule: a failed attempt is retried after a sweep interval, doubling, capped,
+whether the platform or the database failed it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from adapters.inbox import Inbox
 from adapters.storage.sql.conversations import SqlConversationStore
+from assistant.errors import ServiceUnavailableError
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,45 @@ async def test_the_sweep_prunes_finished_events_after_the_retention(tmp_path) ->
     assert Inbox(
         platform="slack", conversations=store, settings=Kept(inbox_retention_hours=0)
     ).retention == timedelta(hours=1)
+
+
+class BusyOnce(SqlConversationStore):
+    """A store whose lease updates fail ``busy`` times first (SQLite's lock still held)."""
+
+    busy = 2
+
+    async def retry_event_after(self, platform: str, event_id: str, seconds: float) -> None:
+        if self.busy:
+            self.busy -= 1
+            raise ServiceUnavailableError("The database is unavailable.")
+        await super().retry_event_after(platform, event_id, seconds)
+
+
+async def test_work_the_database_failed_is_retried_a_sweep_later_even_if_the_store_is_still_busy(
+    tmp_path, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import select
+
+    from adapters import inbox as inbox_module
+    from adapters.storage.sql.conversations_schema import inbox_events
+    from assistant.models import utcnow
+
+    monkeypatch.setattr(inbox_module, "_SHORTEN_PAUSE_SECONDS", 0.0)
+    store = BusyOnce(f"sqlite+aiosqlite:///{tmp_path / 'inbox.db'}")
+    await store.initialize()
+    inbox = Inbox(platform="slack", conversations=store, settings=Timing(inbox_lease_seconds=3600.0))
+    assert await inbox.receive("EvBusy", {"event": {"channel": "C1", "ts": "1.1"}})
+
+    async def work() -> None:  # a store call outside the ask, not turned into RetryLater
+        raise ServiceUnavailableError("The database is unavailable.")
+
+    with pytest.raises(ServiceUnavailableError):
+        await inbox.ticket("EvBusy").take(work())
+    async with store._transaction() as conn:
+        status, lease_until = (
+            await conn.execute(select(inbox_events.c.status, inbox_events.c.lease_until))
+        ).one()
+    await store.close()
+    assert store.busy == 0 and status == "pending"
+    # shortened to one sweep (30 s), not left at the hour-long lease
+    assert (lease_until.replace(tzinfo=None) - utcnow().replace(tzinfo=None)).total_seconds() < 60

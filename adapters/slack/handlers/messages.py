@@ -28,7 +28,7 @@ deleted questions are forgotten.
 * The inbox (``adapters.slack.work``) may run a question again after a crash or a Slack outage:
   the answer already stored for the message is reused and nothing already posted is posted again.
   When Slack cannot take the answer (5xx, 429 after the client's retries) or the database fails
-  while asking, ``RetryLater`` leaves the event pending for the inbox's next sweep (after
+  anywhere in a question's work, ``RetryLater`` leaves the event pending for the inbox's next sweep (after
   ``inbox_max_attempts`` people are told in the hand-off channel).
 """
 
@@ -58,10 +58,8 @@ from adapters.slack.replies import Notify, ephemeral, guarded, hand_off, post_an
 from adapters.slack.steps import or_retry_later
 from adapters.slack.text import slack_time
 from adapters.slack.threads import offer_forward, relay, where
-from adapters.slack.work import RetryLater
 from assistant.context import ConversationContext
 from assistant.conversations import ChannelBinding, MessageLink
-from assistant.errors import ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
 from assistant.learning.replies import is_small_talk
 from assistant.models import Answer, Question, Role
@@ -121,7 +119,8 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     notify = ephemeral(client, channel, user, thread_root(event))
     if role is Role.AGENT and not direct:  # in a DM everyone asks
         if link is not None:
-            await guarded(_keep_reply(deps, client, event, link, user), notify, "agent reply")
+            kept = or_retry_later(_keep_reply(deps, client, event, link, user), "agent reply")
+            await guarded(kept, notify, "agent reply")
             await or_retry_later(_agent_in_thread(deps, client, event, binding, link, user), "agent reply")
         return
     if link is None and is_small_talk(event["text"]):
@@ -139,7 +138,10 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
         return
     if prior is None and not await _admitted(deps, client, event, binding, user, notify):
         return
-    await guarded(_answer(deps, client, event, binding, user, prior), notify, "question")
+    # the database failing anywhere in the question's work leaves it for the inbox's next sweep:
+    # the customer is not told "unavailable" while nobody is asked to answer
+    work = or_retry_later(_answer(deps, client, event, binding, user, prior), f"question in {channel}")
+    await guarded(work, notify, "question")
 
 
 async def _conversation_of(
@@ -282,13 +284,10 @@ async def _answer(
         asked_at=slack_time(ts),
         context=context,
     )
-    try:
-        answer = await deps.assistant.ask(question)
-        await deps.conversations.link_message(
-            PLATFORM, channel, ts, root, answer.id, answer.question_id, "question"
-        )
-    except ServiceUnavailableError as exc:  # e.g. SQLite's lock wait ran out: asked again later
-        raise RetryLater(f"question in {channel}: {type(exc).__name__}") from exc
+    answer = await deps.assistant.ask(question)
+    await deps.conversations.link_message(
+        PLATFORM, channel, ts, root, answer.id, answer.question_id, "question"
+    )
     log.info(
         "question %s in %s: %s (%.2f)", answer.question_id, channel, answer.decision.value, answer.confidence
     )

@@ -20,7 +20,8 @@
   (``adapters.teams.inbox``) until that work is done: a redelivered activity is skipped there, and
   a message the sweep runs again after a crash or an outage reuses the answer already stored for
   it and posts nothing twice. When Teams cannot take the reply (5xx, 429, unreachable) or the
-  database fails while asking, ``RetryLater`` leaves the message pending for the next sweep.
+  database fails anywhere in a question's work, ``RetryLater`` leaves the message pending for the
+  next sweep.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from adapters.inbox import RetryLater
+from adapters.inbox import RetryLater, retried_when_unavailable
 from adapters.teams import texts
 from adapters.teams.activities import Place, clean_text, place_of
 from adapters.teams.constants import PLATFORM
@@ -54,7 +55,6 @@ from adapters.teams.threads import offer_forward, relay
 from adapters.wording import rate_limited  # the same wording on both platforms
 from assistant.conversations import ChannelBinding, MessageLink
 from assistant.dialogue import Where
-from assistant.errors import ServiceUnavailableError
 from assistant.learning.candidates import ReplyLearning
 from assistant.learning.replies import is_small_talk  # the same rules on both platforms
 from assistant.models import Answer, Question, Role, utcnow
@@ -152,10 +152,13 @@ async def on_message(deps: TeamsDeps, context: TurnContext) -> None:
 
     if link is not None and prior is None:  # a follow-up in a reply chain that had an exchange
         follow_up = _follow_up(deps, question, place, str(activity.id), binding, link, name)
-        spawn(guarded(follow_up, notify, "follow-up"), f"teams follow-up {activity.id}")
+        retried = retried_when_unavailable(follow_up, f"follow-up in {place.channel}")
+        spawn(guarded(retried, notify, "follow-up"), f"teams follow-up {activity.id}")
         return
+    # the database failing anywhere in the question's work leaves it for the inbox's next sweep:
+    # the customer is not told "unavailable" while nobody is asked to answer
     answering = _answer(deps, question, place, str(activity.id), binding, prior, asker_name=name)
-    work = guarded(answering, notify, "question")
+    work = guarded(retried_when_unavailable(answering, f"question in {place.channel}"), notify, "question")
     spawn(work, f"teams question {activity.id}")
 
 
@@ -235,13 +238,10 @@ async def _answer(
         await deps.threads.customer_said(
             conversation, message_id=message_id, user=question.user or "", text=question.text, kind="question"
         )
-    try:
-        answer = await deps.assistant.ask(question)
-        await deps.conversations.link_message(
-            PLATFORM, place.channel, message_id, place.thread, answer.id, answer.question_id, "question"
-        )
-    except ServiceUnavailableError as exc:  # e.g. SQLite's lock wait ran out: asked again later
-        raise RetryLater(f"question in {place.channel}: {type(exc).__name__}") from exc
+    answer = await deps.assistant.ask(question)
+    await deps.conversations.link_message(
+        PLATFORM, place.channel, message_id, place.thread, answer.id, answer.question_id, "question"
+    )
     log.info(
         "question %s in %s: %s (%.2f)",
         answer.question_id,

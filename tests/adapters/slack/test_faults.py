@@ -306,3 +306,31 @@ async def test_a_question_the_database_failed_to_store_is_answered_once_by_the_s
         assert fake.calls_to("chat.postEphemeral") == []  # nobody was shown an error
         assert (await harness.assistant.store.stats())["questions"] == 1
         assert len(harness.replies(ts)) == 1
+
+
+async def test_a_question_whose_thread_the_database_failed_to_record_is_answered_at_the_next_sweeps(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The database failing outside the ask itself (here: recording the customer's message in its
+    conversation) is retried a sweep later too, not when the lease ends."""
+    lease = 600.0
+    async with faulty_harness(tmp_path, embedder, slack={"inbox_lease_seconds": lease}) as (harness, fake):
+        refused: list[str] = []
+        engine = harness.conversations._engine.sync_engine
+
+        def lock_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO CONVERSATION_MESSAGES") and not refused:
+                refused.append(statement)
+                raise OperationalError(statement, {}, Exception("database is locked"))
+
+        event.listen(engine, "before_cursor_execute", lock_once)
+        try:
+            ts = await ask(harness, PASSWORD_Q, event_id="EvTHREADLOCKED")
+            [posted] = await fake.wait_for("chat.postMessage", where=in_thread(ts), timeout=lease / 10)
+        finally:
+            event.remove(engine, "before_cursor_execute", lock_once)
+
+        assert refused and PASSWORD_A in block_text(posted.args)
+        assert await wait_status(harness, "EvTHREADLOCKED", "done") == 2
+        assert (await harness.assistant.store.stats())["questions"] == 1
+        assert len(harness.replies(ts)) == 1

@@ -248,3 +248,37 @@ async def test_a_message_the_database_could_not_keep_is_not_acknowledged(
         [answer] = bot.replies(activity)
         assert PASSWORD_A in card_text(card_of(answer))
         assert await inbox_status(bot, key_of(activity)) == ("done", 1)
+
+
+async def test_a_question_whose_thread_the_database_failed_to_record_is_answered_by_the_sweep(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The database failing outside the ask itself (recording the customer's message in its
+    conversation) leaves the message to the sweep a second later: the customer is not told
+    "unavailable" while nobody is asked to answer, and it is not left for the whole lease."""
+    lease = 600.0
+    async with (
+        flaky_connector() as connector,
+        flaky_bot(settings_for(tmp_path), embedder, connector, inbox_lease_seconds=lease) as bot,
+    ):
+        refused: list[str] = []
+        engine = bot.conversations._engine.sync_engine
+
+        def lock_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO CONVERSATION_MESSAGES") and not refused:
+                refused.append(statement)
+                raise OperationalError(statement, {}, Exception("database is locked"))
+
+        event.listen(engine, "before_cursor_execute", lock_once)
+        try:
+            asked = await bot.say(PASSWORD_Q)
+            assert refused and bot.replies(asked) == []  # nobody was told "unavailable"
+            assert await inbox_status(bot, key_of(asked)) == ("pending", 1)
+            bot.bot.start()
+            assert await wait_status(bot, key_of(asked), "done", timeout=lease / 10) == 2
+        finally:
+            event.remove(engine, "before_cursor_execute", lock_once)
+        await bot.settle()
+        [answer] = bot.replies(asked)
+        assert PASSWORD_A in card_text(card_of(answer))
+        assert (await bot.assistant.store.stats())["questions"] == 1
