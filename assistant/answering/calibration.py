@@ -115,6 +115,10 @@ _THRESHOLD_CEILING = 0.995
 #: held the cut up while the memory grew (benchmarks/results/learning_variants-newer-outcomes*.json).
 #: The model is still fitted on them all.
 OLDEST_NOT_JUDGED = 1 / 3
+#: ... but never on fewer than this many outcomes: on a young deployment the margin a cut needs on
+#: a few dozen outcomes costs more than the oldest ones' bias (stackfaq's cut stayed at 0.82-0.90
+#: for its first 150 outcomes, where judged on them all it fell to 0.58-0.75).
+MIN_JUDGED_OUTCOMES = 200
 #: What a silent answer counts for as a yes, unless silence is estimated.
 SILENCE_DISCOUNT = 0.5
 #: Where reading silence starts: people approve half the right answers and correct half the wrong.
@@ -300,7 +304,7 @@ class Calibrator:
             rows, list(row_keys), scale=scale, floor=novelty_floor, key_floors=key_floors
         )
         if not rehearsed:
-            answerable &= row_outcome >= int(len(outcomes) * OLDEST_NOT_JUDGED)
+            answerable &= row_outcome >= first_judged_outcome(len(outcomes))
         # One assignment: a fit running on a worker thread never shows a half-made state.
         self.state = CalibrationState(
             weights=weights,
@@ -315,6 +319,12 @@ class Calibrator:
             pull=pull,
             key_shifts=key_shifts,
         )
+
+
+def first_judged_outcome(count: int) -> int:
+    """The oldest of ``count`` live outcomes (oldest first) the cut is judged on: the oldest
+    ``OLDEST_NOT_JUDGED`` are set aside while at least ``MIN_JUDGED_OUTCOMES`` remain."""
+    return max(0, min(int(count * OLDEST_NOT_JUDGED), count - MIN_JUDGED_OUTCOMES))
 
 
 def is_familiar(
