@@ -42,6 +42,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inbox import retried_when_unavailable
 from adapters.slack import blocks, texts
 from adapters.slack.constants import PLATFORM
 from adapters.slack.deps import SlackDeps
@@ -119,7 +120,7 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
     notify = ephemeral(client, channel, user, thread_root(event))
     if role is Role.AGENT and not direct:  # in a DM everyone asks
         if link is not None:
-            kept = or_retry_later(_keep_reply(deps, client, event, link, user), "agent reply")
+            kept = retried_when_unavailable(_keep_reply(deps, client, event, link, user), "agent reply")
             await guarded(kept, notify, "agent reply")
             await or_retry_later(_agent_in_thread(deps, client, event, binding, link, user), "agent reply")
         return
@@ -140,7 +141,8 @@ async def on_message(deps: SlackDeps, client: AsyncWebClient, body: Body) -> Non
         return
     # the database failing anywhere in the question's work leaves it for the inbox's next sweep:
     # the customer is not told "unavailable" while nobody is asked to answer
-    work = or_retry_later(_answer(deps, client, event, binding, user, prior), f"question in {channel}")
+    answering = _answer(deps, client, event, binding, user, prior)
+    work = retried_when_unavailable(answering, f"question in {channel}")
     await guarded(work, notify, "question")
 
 
