@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 from adapters.embedding.sentence_transformer import SentenceTransformerEmbedder
 from adapters.slack import texts
@@ -22,6 +21,7 @@ from adapters.slack.constants import PLATFORM
 from adapters.storage.sql.conversations_schema import inbox_events
 from assistant.limits import QuestionLimits
 from assistant.models import Signal
+from tests.adapters.database_locks import locked_once
 from tests.adapters.slack.conftest import (
     AGENT,
     CUSTOMER,
@@ -286,20 +286,10 @@ async def test_a_question_the_database_failed_to_store_is_answered_once_by_the_s
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
     async with faulty_harness(tmp_path, embedder) as (harness, fake):
-        refused: list[str] = []
-        engine = harness.assistant.store._engine.sync_engine  # type: ignore[attr-defined]
-
-        def lock_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if statement.lstrip().upper().startswith("INSERT INTO ANSWERS") and not refused:
-                refused.append(statement)  # after the question row, in the same transaction
-                raise OperationalError(statement, {}, Exception("database is locked"))
-
-        event.listen(engine, "before_cursor_execute", lock_once)
-        try:
+        # after the question row, in the same transaction
+        with locked_once(harness.assistant.store._engine, "answers") as refused:  # type: ignore[attr-defined]
             ts = await ask(harness, PASSWORD_Q, event_id="EvLOCKED")
             [posted] = await fake.wait_for("chat.postMessage", where=in_thread(ts), timeout=60)
-        finally:
-            event.remove(engine, "before_cursor_execute", lock_once)
 
         assert refused and PASSWORD_A in block_text(posted.args)
         assert await wait_status(harness, "EvLOCKED", "done") >= 2
@@ -315,20 +305,9 @@ async def test_a_question_whose_thread_the_database_failed_to_record_is_answered
     conversation) is retried a sweep later too, not when the lease ends."""
     lease = 600.0
     async with faulty_harness(tmp_path, embedder, slack={"inbox_lease_seconds": lease}) as (harness, fake):
-        refused: list[str] = []
-        engine = harness.conversations._engine.sync_engine
-
-        def lock_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if statement.lstrip().upper().startswith("INSERT INTO CONVERSATION_MESSAGES") and not refused:
-                refused.append(statement)
-                raise OperationalError(statement, {}, Exception("database is locked"))
-
-        event.listen(engine, "before_cursor_execute", lock_once)
-        try:
+        with locked_once(harness.conversations._engine, "conversation_messages") as refused:
             ts = await ask(harness, PASSWORD_Q, event_id="EvTHREADLOCKED")
             [posted] = await fake.wait_for("chat.postMessage", where=in_thread(ts), timeout=lease / 10)
-        finally:
-            event.remove(engine, "before_cursor_execute", lock_once)
 
         assert refused and PASSWORD_A in block_text(posted.args)
         assert await wait_status(harness, "EvTHREADLOCKED", "done") == 2

@@ -24,6 +24,7 @@ from adapters.teams import texts
 from adapters.teams.inbox import event_key
 from assistant.config import Settings
 from assistant.models import Role
+from tests.adapters.database_locks import locked_once
 from tests.adapters.teams.conftest import (
     AGENT,
     CUSTOMER,
@@ -261,23 +262,12 @@ async def test_a_question_whose_thread_the_database_failed_to_record_is_answered
         flaky_connector() as connector,
         flaky_bot(settings_for(tmp_path), embedder, connector, inbox_lease_seconds=lease) as bot,
     ):
-        refused: list[str] = []
-        engine = bot.conversations._engine.sync_engine
-
-        def lock_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if statement.lstrip().upper().startswith("INSERT INTO CONVERSATION_MESSAGES") and not refused:
-                refused.append(statement)
-                raise OperationalError(statement, {}, Exception("database is locked"))
-
-        event.listen(engine, "before_cursor_execute", lock_once)
-        try:
+        with locked_once(bot.conversations._engine, "conversation_messages") as refused:
             asked = await bot.say(PASSWORD_Q)
             assert refused and bot.replies(asked) == []  # nobody was told "unavailable"
             assert await inbox_status(bot, key_of(asked)) == ("pending", 1)
             bot.bot.start()
             assert await wait_status(bot, key_of(asked), "done", timeout=lease / 10) == 2
-        finally:
-            event.remove(engine, "before_cursor_execute", lock_once)
         await bot.settle()
         [answer] = bot.replies(asked)
         assert PASSWORD_A in card_text(card_of(answer))

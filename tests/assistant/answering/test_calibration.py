@@ -393,17 +393,24 @@ def test_outcomes_without_a_resolution_shift_nothing() -> None:
     assert KEY_SHRINKS[-1] == float("inf")  # "no shifts" is the firmest choice, and wins ties
 
 
+def _billing_stream(rng: np.random.Generator, count: int, *, sparser: float = 0.0) -> list[LabelledOutcome]:
+    """``count`` familiar outcomes of one resolution, right more often the more similar; ``sparser``
+    lowers the log-odds, as for questions answered from a sparser memory."""
+    drawn = []
+    for similarity in rng.uniform(0.6, 0.96, count):
+        right = rng.random() < 1.0 / (1.0 + np.exp(-15.0 * (similarity - 0.6) + sparser))
+        row = _features(float(similarity), 0.3)
+        row[-1] = float(rng.uniform(0.6, 0.9))
+        drawn.append(LabelledOutcome(row, bool(right), 1.0, resolution_key="billing"))
+    return drawn
+
+
 def test_outcomes_the_novelty_gate_hands_off_do_not_hold_the_threshold_up() -> None:
     """Novel questions are often wrong at a confidence that is safe for familiar ones; they are
     handed off at any cut, so the cut is judged on the familiar ones and what is answered of those
     it is judged on (the newer two-thirds) lands at the target, not above it."""
     rng = np.random.default_rng(0)
-    outcomes = []
-    for similarity in rng.uniform(0.6, 0.96, 600):
-        right = rng.random() < 1.0 / (1.0 + np.exp(-15.0 * (similarity - 0.6)))
-        row = _features(float(similarity), 0.3)
-        row[-1] = float(rng.uniform(0.6, 0.9))
-        outcomes.append(LabelledOutcome(row, bool(right), 1.0, resolution_key="billing"))
+    outcomes = _billing_stream(rng, 600)
     familiar = list(outcomes)
     for similarity in rng.uniform(0.85, 0.96, 50):
         row = _features(float(similarity), 0.3)
@@ -431,19 +438,9 @@ def test_the_oldest_outcomes_do_not_hold_the_threshold_up() -> None:
     outcomes it is judged by lands a little under the target at a few hundred of them, drift or
     none (0.931-0.953 over six seeds of this stream with no older part)."""
     rng = np.random.default_rng(1)
-
-    def asked(count: int, sparser: float) -> list[LabelledOutcome]:
-        drawn = []
-        for similarity in rng.uniform(0.6, 0.96, count):
-            right = rng.random() < 1.0 / (1.0 + np.exp(-15.0 * (similarity - 0.6) + sparser))
-            row = _features(float(similarity), 0.3)
-            row[-1] = float(rng.uniform(0.6, 0.9))
-            drawn.append(LabelledOutcome(row, bool(right), 1.0, resolution_key="billing"))
-        return drawn
-
     calibrator = Calibrator(target_precision=0.95)
-    calibrator.fit(asked(300, sparser=2.0) + asked(600, sparser=0.0))
-    now = asked(4000, sparser=0.0)
+    calibrator.fit(_billing_stream(rng, 300, sparser=2.0) + _billing_stream(rng, 600))
+    now = _billing_stream(rng, 4000)
     answered = [
         o
         for o in now
@@ -462,13 +459,7 @@ def test_a_young_deployment_judges_its_cut_on_every_outcome(monkeypatch: pytest.
 
     counts = (150, MIN_JUDGED_OUTCOMES, 250, 300, 3000)
     assert [first_judged_outcome(n) for n in counts] == [0, 0, 50, 100, 1000]
-    rng = np.random.default_rng(3)
-    outcomes = []
-    for similarity in rng.uniform(0.6, 0.96, 150):
-        right = rng.random() < 1.0 / (1.0 + np.exp(-15.0 * (similarity - 0.6)))
-        row = _features(float(similarity), 0.3)
-        row[-1] = float(rng.uniform(0.6, 0.9))
-        outcomes.append(LabelledOutcome(row, bool(right), 1.0, resolution_key="billing"))
+    outcomes = _billing_stream(np.random.default_rng(3), 150)
 
     def cut() -> float:
         calibrator = Calibrator(target_precision=0.95)
