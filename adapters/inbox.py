@@ -207,9 +207,9 @@ class Inbox:
     async def retry_soon(self, event_id: str, attempts: int) -> None:
         """Shorten the lease of an event whose work failed for a while (best effort: if the store
         fails every try, the lease runs its course and the event is retried then)."""
+        delay = self.retry_delay(attempts)
         for attempt in range(1, _SHORTEN_ATTEMPTS + 1):
             try:
-                delay = self.retry_delay(attempts)
                 await self.conversations.retry_event_after(self.platform, event_id, delay)
                 return
             except Exception as exc:

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.inbox import retried_when_unavailable
 from adapters.slack.api_errors import slack_error
 from adapters.slack.constants import PLATFORM
 from adapters.slack.interactions import interaction_key
@@ -107,9 +108,7 @@ async def or_retry_later(work: Awaitable[T], what: str) -> T:
     """``await work``; a transient Slack failure, a call whose reply was lost or an unavailable
     database becomes ``RetryLater``."""
     try:
-        return await work
-    except ServiceUnavailableError as exc:
-        raise RetryLater(f"{what}: {type(exc).__name__}") from exc
+        return await retried_when_unavailable(work, what)
     except SlackApiError as exc:
         if is_transient(exc):
             raise RetryLater(f"{what}: Slack said {slack_error(exc)}") from exc
